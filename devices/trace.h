@@ -1,0 +1,21 @@
+/*
+ * trace: the --trace switch. Devices describe every register access, every
+ * decoded ring entry and every reason they reset; the text goes to stderr
+ * only when tracing is on, so calls cost a branch otherwise.
+ */
+#ifndef MINIVMM_TRACE_H
+#define MINIVMM_TRACE_H
+
+#include <stdbool.h>
+
+extern bool trace_enabled;
+
+void trace_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define TRACE(...)                                                                                 \
+        do {                                                                                       \
+                if (trace_enabled)                                                                 \
+                        trace_printf(__VA_ARGS__);                                                 \
+        } while (0)
+
+#endif

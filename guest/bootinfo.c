@@ -1,0 +1,159 @@
+/* bootinfo: the FDT, read once through libfdt. */
+#include <libfdt.h>
+
+#include "bootinfo.h"
+#include "console.h"
+
+static uint64_t read_cells(const fdt32_t *p, int n)
+{
+        uint64_t v = 0;
+
+        for (int i = 0; i < n; i++)
+                v = (v << 32) | fdt32_to_cpu(p[i]);
+        return v;
+}
+
+/* A node's #address-cells / #size-cells, or dflt when absent. */
+static int cells(const void *fdt, int node, const char *name, int dflt)
+{
+        const fdt32_t *p;
+        int len;
+
+        p = fdt_getprop(fdt, node, name, &len);
+        if (!p || len != 4)
+                return dflt;
+        return (int)fdt32_to_cpu(*p);
+}
+
+static int read_memory(struct boot_info *bi, const void *fdt, int ac, int sc, char *err,
+                       size_t errlen)
+{
+        const fdt32_t *reg;
+        int node, len, entry;
+
+        node = fdt_path_offset(fdt, "/memory");
+        if (node < 0)
+                node = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory",
+                                                     sizeof("memory"));
+        if (node < 0) {
+                snprintf(err, errlen, "no /memory node: %s", fdt_strerror(node));
+                return -1;
+        }
+        reg = fdt_getprop(fdt, node, "reg", &len);
+        entry = (ac + sc) * 4;
+        if (!reg || len <= 0 || len % entry) {
+                snprintf(err, errlen, "/memory has no valid reg (length %d)", reg ? len : -1);
+                return -1;
+        }
+        for (int off = 0; off < len; off += entry) {
+                if (bi->nram == BOOT_MAX_RAM) {
+                        snprintf(err, errlen, "/memory has more than %d ranges", BOOT_MAX_RAM);
+                        return -1;
+                }
+                bi->ram[bi->nram].base = read_cells(reg + off / 4, ac);
+                bi->ram[bi->nram].size = read_cells(reg + off / 4 + ac, sc);
+                bi->nram++;
+        }
+        return 0;
+}
+
+static void read_chosen(struct boot_info *bi, const void *fdt)
+{
+        const char *args;
+        int node, len;
+
+        node = fdt_path_offset(fdt, "/chosen");
+        if (node < 0)
+                return;
+        args = fdt_getprop(fdt, node, "bootargs", &len);
+        if (!args || len <= 0)
+                return;
+        bi->has_bootargs = true;
+        if (len > BOOT_BOOTARGS_MAX)
+                len = BOOT_BOOTARGS_MAX;
+        memcpy(bi->bootargs, args, (size_t)len);
+        bi->bootargs[len - 1] = '\0';
+}
+
+static int read_svirtb(struct boot_info *bi, const void *fdt, int ac, int sc, char *err,
+                       size_t errlen)
+{
+        const fdt32_t *reg;
+        int node, len;
+
+        node = fdt_node_offset_by_compatible(fdt, -1, "minivmm,svirtb");
+        if (node < 0)
+                return 0;
+        reg = fdt_getprop(fdt, node, "reg", &len);
+        if (!reg || len < (ac + sc) * 4) {
+                snprintf(err, errlen, "svirtb node has no valid reg");
+                return -1;
+        }
+        bi->has_svirtb = true;
+        bi->svirtb_base = read_cells(reg, ac);
+        bi->svirtb_size = read_cells(reg + ac, sc);
+        bi->svirtb_ro = fdt_getprop(fdt, node, "read-only", &len) != NULL;
+        return 0;
+}
+
+int boot_info_read(struct boot_info *bi, const void *fdt, char *err, size_t errlen)
+{
+        int r, ac, sc;
+
+        memset(bi, 0, sizeof(*bi));
+        bi->fdt_addr = (uint64_t)(uintptr_t)fdt;
+        r = fdt_check_header(fdt);
+        if (r) {
+                snprintf(err, errlen, "bad FDT at %p: %s", fdt, fdt_strerror(r));
+                return -1;
+        }
+        bi->fdt_size = fdt_totalsize(fdt);
+        for (int i = 0; i < fdt_num_mem_rsv(fdt); i++) {
+                uint64_t a, s;
+
+                if (fdt_get_mem_rsv(fdt, i, &a, &s) == 0 && a <= bi->fdt_addr &&
+                    bi->fdt_addr + bi->fdt_size <= a + s)
+                        bi->fdt_reserved = true;
+        }
+        ac = cells(fdt, 0, "#address-cells", 2);
+        sc = cells(fdt, 0, "#size-cells", 1);
+        if (ac < 1 || ac > 2 || sc < 1 || sc > 2) {
+                snprintf(err, errlen, "unsupported root #address-cells %d / #size-cells %d", ac,
+                         sc);
+                return -1;
+        }
+        if (read_memory(bi, fdt, ac, sc, err, errlen))
+                return -1;
+        read_chosen(bi, fdt);
+        return read_svirtb(bi, fdt, ac, sc, err, errlen);
+}
+
+uint64_t boot_low_ram_end(const struct boot_info *bi)
+{
+        for (unsigned i = 0; i < bi->nram; i++) {
+                if (bi->ram[i].base == 0)
+                        return bi->ram[i].size;
+        }
+        return 0;
+}
+
+uint64_t boot_ram_total(const struct boot_info *bi)
+{
+        uint64_t t = 0;
+
+        for (unsigned i = 0; i < bi->nram; i++)
+                t += bi->ram[i].size;
+        return t;
+}
+
+bool boot_in_ram(const struct boot_info *bi, uint64_t addr, uint64_t len)
+{
+        for (unsigned i = 0; i < bi->nram; i++) {
+                const struct ram_range *r = &bi->ram[i];
+
+                if (addr >= r->base && addr - r->base <= r->size &&
+                    len <= r->size - (addr - r->base))
+                        return true;
+        }
+        return false;
+}

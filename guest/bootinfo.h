@@ -1,0 +1,44 @@
+/*
+ * bootinfo: what the guest learns from the FDT minivmm passes in RDI, read
+ * once at boot through libfdt and copied out, so later tests need not trust
+ * the FDT's memory (it sits at the top of low RAM).
+ */
+#ifndef GUEST_BOOTINFO_H
+#define GUEST_BOOTINFO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BOOT_MAX_RAM      4
+#define BOOT_BOOTARGS_MAX 1024
+
+struct ram_range {
+        uint64_t base;
+        uint64_t size;
+};
+
+struct boot_info {
+        uint64_t fdt_addr;
+        uint32_t fdt_size;
+        bool fdt_reserved; /* the FDT lies inside a memory reservation block entry */
+        struct ram_range ram[BOOT_MAX_RAM];
+        unsigned nram;
+        bool has_bootargs;
+        char bootargs[BOOT_BOOTARGS_MAX]; /* "" when absent */
+        bool has_svirtb;
+        uint64_t svirtb_base;
+        uint64_t svirtb_size;
+        bool svirtb_ro;
+};
+
+/* Fills bi from the FDT at fdt. 0, or -1 with a one-line reason in err. */
+int boot_info_read(struct boot_info *bi, const void *fdt, char *err, size_t errlen);
+/* End of the RAM range that starts at 0 (0 if none). */
+uint64_t boot_low_ram_end(const struct boot_info *bi);
+/* Sum of all RAM ranges. */
+uint64_t boot_ram_total(const struct boot_info *bi);
+/* True when [addr, addr + len) lies inside one RAM range. */
+bool boot_in_ram(const struct boot_info *bi, uint64_t addr, uint64_t len);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * Exception handling: an IDT for vectors 0-31 whose handlers print what
+ * happened and end the VM with GUEST_EXIT_EXCEPTION, so a guest crash shows
+ * up as a message and an exit status instead of a triple fault.
+ */
+#include <stdint.h>
+
+#include "console.h"
+#include "guest.h"
+
+/* The frame entry.S builds: our pushes, then the CPU's (with a 0 error code
+ * pushed by the stub when the CPU pushes none). */
+struct exc_frame {
+        uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+        uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+        uint64_t vector, error;
+        uint64_t rip, cs, rflags, rsp, ss;
+};
+
+struct idt_gate {
+        uint16_t off_lo;
+        uint16_t sel;
+        uint8_t ist;
+        uint8_t type_attr;
+        uint16_t off_mid;
+        uint32_t off_hi;
+        uint32_t zero;
+} __attribute__((packed));
+
+struct idt_ptr {
+        uint16_t limit;
+        uint64_t base;
+} __attribute__((packed));
+
+#define IDT_VECTORS   32
+#define IDT_INTR_GATE 0x8e /* present, DPL 0, 64-bit interrupt gate */
+
+extern const uint64_t isr_table[IDT_VECTORS];
+__attribute__((noreturn)) void exception_handler(const struct exc_frame *f);
+
+static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
+static int in_exception;
+
+static const char *const exc_names[IDT_VECTORS] = {
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",
+    "#NP", "#SS", "#GP", "#PF", "res", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+    "res", "res", "res", "res", "res", "res", "#HV", "#VC", "#SX", "res",
+};
+
+static int has_error_code(uint64_t v)
+{
+        return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
+}
+
+void idt_init(void)
+{
+        struct idt_ptr p;
+        uint16_t cs;
+
+        __asm__ volatile("mov %%cs, %0" : "=r"(cs));
+        for (int i = 0; i < IDT_VECTORS; i++) {
+                uint64_t a = isr_table[i];
+
+                idt[i].off_lo = (uint16_t)a;
+                idt[i].sel = cs;
+                idt[i].ist = 0;
+                idt[i].type_attr = IDT_INTR_GATE;
+                idt[i].off_mid = (uint16_t)(a >> 16);
+                idt[i].off_hi = (uint32_t)(a >> 32);
+                idt[i].zero = 0;
+        }
+        p.limit = sizeof(idt) - 1;
+        p.base = (uint64_t)(uintptr_t)idt;
+        __asm__ volatile("lidt %0" : : "m"(p));
+}
+
+void exception_handler(const struct exc_frame *f)
+{
+        uint64_t cr2;
+
+        /* A fault while reporting a fault: stop at once. */
+        if (in_exception++)
+                guest_exit(GUEST_EXIT_EXCEPTION);
+        printf("guest: exception %lu at RIP 0x%lx (%s)", f->vector, f->rip,
+               exc_names[f->vector % IDT_VECTORS]);
+        if (has_error_code(f->vector))
+                printf(", error code 0x%lx", f->error);
+        if (f->vector == 14) {
+                __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+                printf(", CR2 0x%lx", cr2);
+        }
+        printf("\n");
+        printf("guest:  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx, f->rcx,
+               f->rdx);
+        printf("guest:  rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", f->rsi, f->rdi, f->rbp,
+               f->rsp);
+        printf("guest:  r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", f->r8, f->r9, f->r10,
+               f->r11);
+        printf("guest:  r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", f->r12, f->r13, f->r14,
+               f->r15);
+        printf("guest:  cs %lx ss %lx rflags %lx\n", f->cs, f->ss, f->rflags);
+        guest_exit(GUEST_EXIT_EXCEPTION);
+}

@@ -1,0 +1,277 @@
+/*
+ * main: reads the FDT, probes the disk, then runs the tests that the
+ * bootargs select and prints one line per test and a summary:
+ *   ok N - name | not ok N - name: reason | ok N - name # SKIP reason
+ *   P passed, F failed[, S skipped]
+ * Bootargs are whitespace-separated words. A word with '=' is an option
+ * (crash=ud|pf|gp|de raises that exception, to test the exception path;
+ * others are ignored). Any other word selects tests by exact name, or by
+ * prefix when it ends in '*'. No selecting word runs every test; a word that
+ * matches no test is reported and counts as a failure.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "tools/testdisk.h"
+
+#include "bootinfo.h"
+#include "console.h"
+#include "guest.h"
+#include "svirtb_drv.h"
+#include "test.h"
+
+#define MAX_WORDS 64
+
+struct guest_env genv;
+
+static char reason[256];
+static uint8_t sector0[TD_SECTOR] __attribute__((aligned(4096)));
+static struct svb_entry probe_ring[8] __attribute__((aligned(4096)));
+
+int main(uint64_t fdt);
+
+int test_fail(const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(reason, sizeof(reason), fmt, ap);
+        va_end(ap);
+        return TEST_FAIL;
+}
+
+int test_skip(const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(reason, sizeof(reason), fmt, ap);
+        va_end(ap);
+        return TEST_SKIP;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+        uint64_t v = 0;
+
+        for (int i = 7; i >= 0; i--)
+                v = (v << 8) | p[i];
+        return v;
+}
+
+/* Initializes the device once and learns the disk size from sector 0. */
+static void probe_disk(void)
+{
+        struct guest_env *e = &genv;
+        uint64_t n;
+        int err;
+
+        svb_bind(&e->dev, e->boot.svirtb_base);
+        err = svb_reset(&e->dev);
+        if (!err)
+                err = svb_init(&e->dev, gpa_of(probe_ring), 8);
+        if (!err)
+                err = svb_read(&e->dev, 0, sector0, TD_SECTOR);
+        if (err) {
+                snprintf(e->disk_problem, sizeof(e->disk_problem), "reading sector 0 failed: %s",
+                         svb_strerror(err));
+                return;
+        }
+        if (memcmp(sector0, TD_MAGIC, 8) != 0) {
+                snprintf(e->disk_problem, sizeof(e->disk_problem),
+                         "sector 0 lacks \"" TD_MAGIC "\": not a minivmm test disk");
+                return;
+        }
+        n = le64(sector0 + 16);
+        if (le64(sector0 + 8) != 0 || n < TD_MIN_SECTORS) {
+                snprintf(e->disk_problem, sizeof(e->disk_problem),
+                         "sector 0 header is bad (sector %lu, %lu sectors)", le64(sector0 + 8), n);
+                return;
+        }
+        e->disk_ok = true;
+        e->disk_sectors = n;
+}
+
+static void print_header(void)
+{
+        const struct boot_info *b = &genv.boot;
+
+        printf("minivmm guest: RAM %lu MiB", boot_ram_total(b) >> 20);
+        if (!b->has_svirtb) {
+                printf(", no svirtb\n");
+                return;
+        }
+        printf(", svirtb at 0x%lx", b->svirtb_base);
+        if (genv.disk_ok)
+                printf(", disk %lu sectors", genv.disk_sectors);
+        else
+                printf(", disk: %s", genv.disk_problem);
+        printf("%s\n", b->svirtb_ro ? ", read-only" : "");
+}
+
+/* Why test t cannot run here, or NULL. */
+static const char *unmet(const struct test *t)
+{
+        const struct boot_info *b = &genv.boot;
+
+        switch (t->req) {
+        case REQ_NONE:
+                return NULL;
+        case REQ_SVIRTB:
+                return b->has_svirtb ? NULL : "no svirtb device";
+        case REQ_SVIRTB_RW:
+                if (!b->has_svirtb)
+                        return "no svirtb device";
+                return b->svirtb_ro ? "disk is read-only" : NULL;
+        case REQ_SVIRTB_RO:
+                if (!b->has_svirtb)
+                        return "no svirtb device";
+                return b->svirtb_ro ? NULL : "disk is writable";
+        case REQ_HIGH_RAM:
+                for (unsigned i = 0; i < b->nram; i++) {
+                        if (b->ram[i].base >= GUEST_4G)
+                                return b->has_svirtb ? NULL : "no svirtb device";
+                }
+                return "no RAM above 4 GiB";
+        }
+        return "unknown requirement";
+}
+
+static bool word_matches(const char *w, const char *name)
+{
+        size_t wl = strlen(w), nl = strlen(name);
+
+        if (wl && w[wl - 1] == '*')
+                return nl >= wl - 1 && memcmp(name, w, wl - 1) == 0;
+        return wl == nl && memcmp(name, w, wl) == 0;
+}
+
+static bool streq(const char *a, const char *b)
+{
+        size_t n = strlen(a);
+
+        return n == strlen(b) && memcmp(a, b, n) == 0;
+}
+
+static bool is_space(char c)
+{
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Splits s in place into at most max words; returns the count. */
+static unsigned split_words(char *s, char **words, unsigned max)
+{
+        unsigned n = 0;
+
+        while (*s) {
+                while (is_space(*s))
+                        *s++ = '\0';
+                if (!*s)
+                        break;
+                if (n < max)
+                        words[n++] = s;
+                while (*s && !is_space(*s))
+                        s++;
+        }
+        return n;
+}
+
+/* crash=KIND: raise a CPU exception on purpose (exception handler test). */
+static void crash(const char *kind)
+{
+        if (streq(kind, "ud"))
+                __asm__ volatile("ud2");
+        if (streq(kind, "pf"))
+                (void)*(volatile uint64_t *)(uintptr_t)0x123456789000ULL;
+        if (streq(kind, "gp"))
+                (void)*(volatile uint64_t *)(uintptr_t)0x8000000000000000ULL;
+        if (streq(kind, "de")) {
+                unsigned a = 1, d = 0, zero = 0;
+
+                __asm__ volatile("divl %2" : "+a"(a), "+d"(d) : "r"(zero));
+        }
+        printf("minivmm guest: crash=%s did not crash\n", kind);
+}
+
+static void apply_option(const char *w)
+{
+        if (memcmp(w, "crash=", 6) == 0)
+                crash(w + 6);
+}
+
+int main(uint64_t fdt)
+{
+        char *words[MAX_WORDS];
+        bool selecting = false, word_used[MAX_WORDS] = {false};
+        unsigned nwords, num = 0, passed = 0, failed = 0, skipped = 0;
+        char err[160];
+
+        if (boot_info_read(&genv.boot, (const void *)(uintptr_t)fdt, err, sizeof(err))) {
+                printf("minivmm guest: %s\n", err);
+                return GUEST_EXIT_SETUP;
+        }
+        if (boot_low_ram_end(&genv.boot) < gpa_of(__image_end) ||
+            genv.boot.fdt_addr < gpa_of(__image_end)) {
+                printf("minivmm guest: image [0x%lx, 0x%lx) does not fit below the FDT at 0x%lx "
+                       "and the end of low RAM 0x%lx\n",
+                       gpa_of(__image_start), gpa_of(__image_end), genv.boot.fdt_addr,
+                       boot_low_ram_end(&genv.boot));
+                return GUEST_EXIT_SETUP;
+        }
+        if (genv.boot.has_svirtb)
+                probe_disk();
+        print_header();
+
+        nwords = split_words(genv.boot.bootargs, words, MAX_WORDS);
+        for (unsigned w = 0; w < nwords; w++) {
+                if (strchr(words[w], '='))
+                        apply_option(words[w]);
+                else
+                        selecting = true;
+        }
+        for (unsigned i = 0; i < ntests; i++) {
+                const struct test *t = &tests[i];
+                bool selected = !selecting;
+                const char *why;
+                int r;
+
+                for (unsigned w = 0; w < nwords; w++) {
+                        if (!strchr(words[w], '=') && word_matches(words[w], t->name)) {
+                                selected = true;
+                                word_used[w] = true;
+                        }
+                }
+                if (!selected)
+                        continue;
+                num++;
+                why = unmet(t);
+                if (why) {
+                        printf("ok %u - %s # SKIP %s\n", num, t->name, why);
+                        skipped++;
+                        continue;
+                }
+                reason[0] = '\0';
+                r = t->fn();
+                if (r == TEST_PASS) {
+                        printf("ok %u - %s\n", num, t->name);
+                        passed++;
+                } else if (r == TEST_SKIP) {
+                        printf("ok %u - %s # SKIP %s\n", num, t->name, reason);
+                        skipped++;
+                } else {
+                        printf("not ok %u - %s: %s\n", num, t->name, reason[0] ? reason : "failed");
+                        failed++;
+                }
+        }
+        for (unsigned w = 0; w < nwords; w++) {
+                if (!strchr(words[w], '=') && !word_used[w]) {
+                        printf("unknown test '%s'\n", words[w]);
+                        failed++;
+                }
+        }
+        printf("%u passed, %u failed", passed, failed);
+        if (skipped)
+                printf(", %u skipped", skipped);
+        printf("\n");
+        return failed == 0 && passed > 0 ? GUEST_EXIT_PASS : GUEST_EXIT_FAIL;
+}

@@ -1,0 +1,275 @@
+#!/bin/bash
+# End-to-end tests: minivmm runs real guests under KVM on generated images;
+# each case checks the exit status, the output and the image's bytes on the
+# host afterwards. One line per case, then "e2e: N passed, M failed".
+# Without a usable /dev/kvm the suite fails, unless MINIVMM_SKIP_KVM=1.
+set -u
+cd "$(dirname "$0")/../.."
+
+VMM=${MINIVMM:-./minivmm}
+SAN_VMM=build/minivmm-san
+GUEST=guest/guest.bin
+MKDISK=build/tools/mkdisk
+TG=build/e2e # tiny assembly guests
+W=$(mktemp -d /tmp/minivmm-e2e.XXXXXX)
+chmod 755 "$W"
+trap 'rm -rf "$W"' EXIT
+
+npass=0
+nfail=0
+nskip=0
+ok() { echo "ok - $1"; npass=$((npass + 1)); }
+not_ok() { echo "not ok - $1: $2"; nfail=$((nfail + 1)); }
+skip() { echo "ok - $1 # SKIP $2"; nskip=$((nskip + 1)); }
+
+# run NAME ARGS...: runs minivmm, leaving status in $rc, stdout in $W/out, stderr in $W/err.
+run() {
+        "$@" >"$W/out" 2>"$W/err" </dev/null
+        rc=$?
+}
+
+# The guest's summary line, e.g. "12 passed, 0 failed, 1 skipped".
+summary() { grep -E '^[0-9]+ passed, [0-9]+ failed' "$W/out" | tail -n 1; }
+
+fresh_disk() { rm -f "$1" && "$MKDISK" make "$1" "${2:-256}"; }
+
+
+# --- bad input: exit status 2 and one line naming the problem --------------
+# bad_input NAME PATTERN ARGS...
+bad_input() {
+        local name=$1 pattern=$2
+        shift 2
+        run "$VMM" "$@"
+        local lines
+        lines=$(wc -l <"$W/err")
+        if [ "$rc" -ne 2 ]; then
+                not_ok "$name" "exit status $rc, expected 2 ($(head -c 200 "$W/err"))"
+        elif [ "$lines" -ne 1 ]; then
+                not_ok "$name" "$lines lines on stderr, expected 1"
+        elif ! grep -qE -e "$pattern" "$W/err"; then
+                not_ok "$name" "stderr '$(cat "$W/err")' does not match /$pattern/"
+        else
+                ok "$name"
+        fi
+}
+
+cli_cases() {
+        mkdir -p "$W/adir"
+        : >"$W/empty"
+        head -c $((1536 * 1024)) /dev/zero >"$W/big.bin"
+        fresh_disk "$W/cli.img"
+        bad_input cli_missing_guest "guest '$W/nope.bin': No such file" "$W/nope.bin"
+        bad_input cli_guest_is_directory "guest '$W/adir': is a directory" "$W/adir"
+        bad_input cli_empty_guest "guest '$W/empty': empty file" "$W/empty"
+        bad_input cli_guest_too_big "guest '$W/big.bin' \(1572864 bytes\) does not fit in RAM" \
+                --mem 2M "$W/big.bin"
+        bad_input cli_malformed_mem "--mem '12Q': not a size" --mem 12Q "$GUEST"
+        bad_input cli_mem_not_a_number "--mem 'lots': not a size" --mem lots "$GUEST"
+        bad_input cli_mem_too_small "--mem '1M': must be" --mem 1M "$GUEST"
+        bad_input cli_missing_disk "disk image '$W/nope.img': No such file" --disk "$W/nope.img" "$GUEST"
+        bad_input cli_disk_is_directory "disk image '$W/adir': is a directory" --disk "$W/adir" "$GUEST"
+        bad_input cli_empty_disk "disk image '$W/empty': empty" --disk "$W/empty" "$GUEST"
+        bad_input cli_unknown_disk_option "--disk '$W/cli.img,rw': unknown option 'rw' \(known: ro, legacy\)" \
+                --disk "$W/cli.img,rw" "$GUEST"
+        bad_input cli_unknown_option "unknown option '--frobnicate'" --frobnicate "$GUEST"
+        bad_input cli_missing_option_value "option '--mem' needs a value" "$GUEST" --mem
+        bad_input cli_no_guest "no GUEST" --disk "$W/cli.img"
+        bad_input cli_two_guests "unexpected argument" "$GUEST" "$GUEST"
+        if command -v flock >/dev/null; then
+                # The shell itself holds the lock, as a running minivmm would.
+                exec 9<"$W/cli.img"
+                flock -x 9
+                bad_input cli_disk_locked "disk image '$W/cli.img': in use by another process" \
+                        --disk "$W/cli.img" "$GUEST"
+                exec 9<&-
+        else
+                skip cli_disk_locked "flock(1) not installed"
+        fi
+        cli_unprivileged_cases
+}
+
+# Cases that need another user: unreadable files and /dev/kvm not permitted.
+cli_unprivileged_cases() {
+        if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
+                skip cli_unreadable_disk "needs root and setpriv to act as another user"
+                skip cli_kvm_not_permitted "needs root and setpriv to act as another user"
+                skip cli_kvm_missing "needs root and unshare"
+                return
+        fi
+        local nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+        cp "$VMM" "$W/minivmm" && cp "$GUEST" "$W/guest.bin" && cp "$W/cli.img" "$W/secret.img"
+        chmod 755 "$W/minivmm" && chmod 644 "$W/guest.bin" && chmod 600 "$W/secret.img"
+        chmod 666 "$W/cli.img"
+        run "${nobody[@]}" "$W/minivmm" --disk "$W/secret.img" "$W/guest.bin"
+        if [ "$rc" -eq 2 ] && grep -q "disk image '$W/secret.img': Permission denied" "$W/err" &&
+                [ "$(wc -l <"$W/err")" -eq 1 ]; then
+                ok cli_unreadable_disk
+        else
+                not_ok cli_unreadable_disk "status $rc, stderr '$(cat "$W/err")'"
+        fi
+        if "${nobody[@]}" test -w /dev/kvm; then
+                skip cli_kvm_not_permitted "/dev/kvm is writable by every user on this host"
+        else
+                run "${nobody[@]}" "$W/minivmm" --disk "$W/cli.img" "$W/guest.bin"
+                if [ "$rc" -eq 2 ] && grep -q "/dev/kvm: permission denied" "$W/err" &&
+                        [ "$(wc -l <"$W/err")" -eq 1 ]; then
+                        ok cli_kvm_not_permitted
+                else
+                        not_ok cli_kvm_not_permitted "status $rc, stderr '$(cat "$W/err")'"
+                fi
+        fi
+        if unshare -m true 2>/dev/null; then
+                run unshare -m sh -c 'mount -t tmpfs none /dev && exec "$0" "$@"' "$VMM" "$GUEST"
+                if [ "$rc" -eq 2 ] && grep -q "/dev/kvm: not found" "$W/err" &&
+                        [ "$(wc -l <"$W/err")" -eq 1 ]; then
+                        ok cli_kvm_missing
+                else
+                        not_ok cli_kvm_missing "status $rc, stderr '$(cat "$W/err")'"
+                fi
+        else
+                skip cli_kvm_missing "unshare -m is not permitted here"
+        fi
+}
+
+# --- the VMM itself, with tiny assembly guests -------------------------------
+vmm_cases() {
+        run "$VMM" "$TG/exit42.bin"
+        [ "$rc" -eq 42 ] && ok vmm_exit_port_sets_status || not_ok vmm_exit_port_sets_status "status $rc"
+
+        run "$VMM" "$TG/halt.bin"
+        if [ "$rc" -eq 0 ] && grep -q "halted with interrupts off at RIP 0x100002" "$W/err"; then
+                ok vmm_halt_with_interrupts_off_stops
+        else
+                not_ok vmm_halt_with_interrupts_off_stops "status $rc, stderr '$(cat "$W/err")'"
+        fi
+
+        run "$VMM" "$TG/badinsn.bin"
+        if [ "$rc" -eq 1 ] && grep -q "INTERNAL_ERROR, suberror 1 (instruction emulation failed), at guest RIP 0x100007; instruction bytes 48 0f c7 0c 24" "$W/err"; then
+                ok vmm_emulation_failure_is_reported
+        else
+                not_ok vmm_emulation_failure_is_reported "status $rc, stderr '$(cat "$W/err")'"
+        fi
+
+        run "$VMM" --mem 16M "$TG/fdtcheck.bin"
+        [ "$rc" -eq 0 ] && ok vmm_boot_registers_and_fdt || not_ok vmm_boot_registers_and_fdt "status $rc"
+
+        run "$VMM" --mem 5G "$TG/exit42.bin"
+        [ "$rc" -eq 42 ] && ok vmm_mem_above_4g_boots || not_ok vmm_mem_above_4g_boots "status $rc: $(cat "$W/err")"
+}
+
+# --- the guest suite on svirtb ----------------------------------------------
+# guest_suite NAME VMM DISKARG: the whole suite passes; prints the summary in $sum.
+guest_suite() {
+        local name=$1 vmm=$2
+        shift 2
+        run "$vmm" "$@" "$GUEST"
+        sum=$(summary)
+        if [ "$rc" -ne 0 ] || ! [[ "$sum" =~ ^[0-9]+\ passed,\ 0\ failed ]]; then
+                not_ok "$name" "status $rc, summary '$sum'; $(grep -E '^not ok|unknown' "$W/out" | head -3) $(head -c 300 "$W/err")"
+                return 1
+        fi
+        return 0
+}
+
+svirtb_cases() {
+        fresh_disk "$W/rw.img"
+        if guest_suite svirtb_suite_writable "$VMM" --disk "$W/rw.img"; then
+                if ! grep -q '^ok [0-9]* - svirtb_batch_write_read$' "$W/out"; then
+                        not_ok svirtb_suite_writable "svirtb_batch_write_read did not run"
+                elif ! "$MKDISK" check "$W/rw.img" 2>"$W/mk"; then
+                        not_ok svirtb_suite_writable "image bytes: $(cat "$W/mk")"
+                else
+                        ok svirtb_suite_writable
+                fi
+        fi
+
+        fresh_disk "$W/ro.img"
+        local before after
+        before=$(sha256sum <"$W/ro.img")
+        if guest_suite svirtb_suite_readonly "$VMM" --disk "$W/ro.img,ro"; then
+                after=$(sha256sum <"$W/ro.img")
+                if ! grep -q '^ok [0-9]* - svirtb_readonly_write_ignored$' "$W/out"; then
+                        not_ok svirtb_suite_readonly "svirtb_readonly_write_ignored did not run"
+                elif [ "$before" != "$after" ]; then
+                        not_ok svirtb_suite_readonly "the read-only image changed"
+                else
+                        ok svirtb_suite_readonly
+                fi
+        fi
+
+        fresh_disk "$W/sel.img"
+        run "$VMM" --disk "$W/sel.img" --append "svirtb_ring_wrap" "$GUEST"
+        if [ "$rc" -eq 0 ] && [ "$(grep -c '^ok ' "$W/out")" -eq 1 ] &&
+                grep -q '^ok 1 - svirtb_ring_wrap$' "$W/out" && [ "$(summary)" = "1 passed, 0 failed" ]; then
+                ok guest_append_selects_one_test
+        else
+                not_ok guest_append_selects_one_test "status $rc, summary '$(summary)'"
+        fi
+
+        run "$VMM" --disk "$W/sel.img" --append "no_such_test" "$GUEST"
+        if [ "$rc" -ne 0 ] && grep -q "unknown test 'no_such_test'" "$W/out"; then
+                ok guest_unknown_test_name_fails
+        else
+                not_ok guest_unknown_test_name_fails "status $rc"
+        fi
+
+        run "$VMM" --trace --disk "$W/sel.img" --append "svirtb_read_single" "$GUEST"
+        if [ "$rc" -eq 0 ] && grep -q '^svirtb: write status <- 0x00000000 (DRIVER_OK)$' "$W/err" &&
+                grep -qE '^svirtb: write queue_addr_lo <- ' "$W/err" &&
+                grep -qE '^svirtb: entry [0-9]+: cmd=0 \(read\) sector=0 size=512 addr=0x[0-9a-f]+$' "$W/err"; then
+                ok trace_shows_register_writes_and_entries
+        else
+                not_ok trace_shows_register_writes_and_entries "status $rc, $(grep -c svirtb "$W/err") trace lines"
+        fi
+
+        run "$VMM" --mem 5G --disk "$W/sel.img" --append "svirtb_high_ram" "$GUEST"
+        if [ "$rc" -eq 0 ] && [ "$(summary)" = "1 passed, 0 failed" ]; then
+                ok svirtb_ring_and_buffer_above_4g
+        else
+                not_ok svirtb_ring_and_buffer_above_4g "status $rc, summary '$(summary)'"
+        fi
+
+        run "$VMM" --disk "$W/sel.img" --append "crash=ud" "$GUEST"
+        if [ "$rc" -eq 3 ] && grep -q "guest: exception 6 at RIP 0x" "$W/out"; then
+                ok guest_exception_is_reported_not_hung
+        else
+                not_ok guest_exception_is_reported_not_hung "status $rc"
+        fi
+
+        if [ -x "$SAN_VMM" ]; then
+                fresh_disk "$W/san.img"
+                if guest_suite svirtb_suite_sanitized_vmm "$SAN_VMM" --disk "$W/san.img"; then
+                        if grep -qE 'runtime error|AddressSanitizer' "$W/err"; then
+                                not_ok svirtb_suite_sanitized_vmm "sanitizer report: $(head -c 300 "$W/err")"
+                        else
+                                ok svirtb_suite_sanitized_vmm
+                        fi
+                fi
+        else
+                not_ok svirtb_suite_sanitized_vmm "$SAN_VMM not built"
+        fi
+}
+
+if [ ! -c /dev/kvm ] || ! { "$VMM" "$TG/exit42.bin" >/dev/null 2>&1; [ $? -eq 42 ]; }; then
+        if [ "${MINIVMM_SKIP_KVM:-0}" = 1 ]; then
+                echo "e2e: /dev/kvm is not usable here; KVM cases skipped (MINIVMM_SKIP_KVM=1)"
+                cli_cases
+                echo "e2e: $npass passed, $nfail failed, 1 skipped"
+                [ "$nfail" -eq 0 ]
+                exit
+        fi
+        echo "e2e: /dev/kvm is not usable here (missing, not permitted, or KVM failed);"
+        echo "e2e: the end-to-end tests need KVM. Set MINIVMM_SKIP_KVM=1 to skip them."
+        echo "e2e: 0 passed, 1 failed"
+        exit 1
+fi
+
+cli_cases
+vmm_cases
+svirtb_cases
+if [ "$nskip" -gt 0 ]; then
+        echo "e2e: $npass passed, $nfail failed, $nskip skipped"
+else
+        echo "e2e: $npass passed, $nfail failed"
+fi
+[ "$nfail" -eq 0 ]

@@ -1,0 +1,194 @@
+/* Unit tests for vmm/cli: sizes, disk specs and the option rules. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vmm/cli.h"
+
+static enum cli_result parse(struct vmm_config *cfg, char *err, int argc, ...)
+{
+        char *argv[16];
+        va_list ap;
+
+        va_start(ap, argc);
+        for (int i = 0; i < argc; i++)
+                argv[i] = va_arg(ap, char *);
+        va_end(ap);
+        argv[argc] = NULL;
+        return cli_parse(argc, argv, cfg, err, 256);
+}
+
+static void size_suffixes_are_powers_of_two(void **state)
+{
+        uint64_t v;
+
+        (void)state;
+        assert_int_equal(cli_parse_size("4096", &v), 0);
+        assert_int_equal(v, 4096);
+        assert_int_equal(cli_parse_size("64M", &v), 0);
+        assert_int_equal(v, 64ULL << 20);
+        assert_int_equal(cli_parse_size("2g", &v), 0);
+        assert_int_equal(v, 2ULL << 30);
+        assert_int_equal(cli_parse_size("512KiB", &v), 0);
+        assert_int_equal(v, 512ULL << 10);
+        assert_int_equal(cli_parse_size("1TB", &v), 0);
+        assert_int_equal(v, 1ULL << 40);
+}
+
+static void malformed_size_is_refused(void **state)
+{
+        uint64_t v = 7;
+
+        (void)state;
+        assert_int_equal(cli_parse_size("", &v), -1);
+        assert_int_equal(cli_parse_size("M", &v), -1);
+        assert_int_equal(cli_parse_size("12Q", &v), -1);
+        assert_int_equal(cli_parse_size("-5M", &v), -1);
+        assert_int_equal(cli_parse_size("5MX", &v), -1);
+        assert_int_equal(cli_parse_size("1.5G", &v), -1);
+        assert_int_equal(cli_parse_size("99999999999999999999", &v), -1);
+        assert_int_equal(cli_parse_size("17179869184G", &v), -1); /* 2^64 bytes */
+        assert_int_equal(v, 7);
+}
+
+static void disk_spec_splits_path_ro_and_legacy(void **state)
+{
+        struct disk_spec d;
+        char err[256];
+
+        (void)state;
+        assert_int_equal(cli_parse_disk("a.img", &d, err, sizeof(err)), 0);
+        assert_string_equal(d.path, "a.img");
+        assert_false(d.ro);
+        assert_int_equal(cli_parse_disk("dir/b.img,ro", &d, err, sizeof(err)), 0);
+        assert_string_equal(d.path, "dir/b.img");
+        assert_true(d.ro);
+        assert_false(d.legacy);
+        assert_int_equal(cli_parse_disk("c.img,legacy,ro", &d, err, sizeof(err)), 0);
+        assert_string_equal(d.path, "c.img");
+        assert_true(d.ro);
+        assert_true(d.legacy);
+}
+
+static void disk_spec_with_unknown_option_is_refused(void **state)
+{
+        struct disk_spec d;
+        char err[256];
+
+        (void)state;
+        assert_int_equal(cli_parse_disk("a.img,rw", &d, err, sizeof(err)), -1);
+        assert_string_equal(err, "--disk 'a.img,rw': unknown option 'rw' (known: ro, legacy)");
+        assert_int_equal(cli_parse_disk(",ro", &d, err, sizeof(err)), -1);
+        assert_string_equal(err, "--disk ',ro': empty file name");
+}
+
+static void defaults_apply_without_options(void **state)
+{
+        struct vmm_config cfg;
+        char err[256];
+
+        (void)state;
+        assert_int_equal(parse(&cfg, err, 2, "minivmm", "g.bin"), CLI_RUN);
+        assert_string_equal(cfg.guest, "g.bin");
+        assert_int_equal(cfg.mem, 64ULL << 20);
+        assert_int_equal(cfg.ndisks, 0);
+        assert_int_equal(cfg.svirtb_mode, SVIRTB_FIRST_DISK);
+        assert_string_equal(cfg.append, "");
+        assert_false(cfg.trace);
+}
+
+static void every_option_is_parsed(void **state)
+{
+        struct vmm_config cfg;
+        char err[256];
+
+        (void)state;
+        assert_int_equal(parse(&cfg, err, 10, "minivmm", "--disk", "a.img,ro", "--mem", "128M",
+                               "--append", "svirtb_*", "--trace", "--svirtb=none", "g.bin"),
+                         CLI_RUN);
+        assert_int_equal(cfg.ndisks, 1);
+        assert_string_equal(cfg.disks[0].path, "a.img");
+        assert_true(cfg.disks[0].ro);
+        assert_int_equal(cfg.mem, 128ULL << 20);
+        assert_string_equal(cfg.append, "svirtb_*");
+        assert_true(cfg.trace);
+        assert_int_equal(cfg.svirtb_mode, SVIRTB_NONE);
+}
+
+static void mem_out_of_range_is_refused(void **state)
+{
+        struct vmm_config cfg;
+        char err[256];
+
+        (void)state;
+        assert_int_equal(parse(&cfg, err, 4, "minivmm", "--mem", "1M", "g.bin"), CLI_ERROR);
+        assert_string_equal(err, "--mem '1M': must be a multiple of 4 KiB between 2M and 256G");
+        assert_int_equal(parse(&cfg, err, 4, "minivmm", "--mem", "4097K", "g.bin"), CLI_ERROR);
+        assert_int_equal(parse(&cfg, err, 4, "minivmm", "--mem", "257G", "g.bin"), CLI_ERROR);
+        assert_int_equal(parse(&cfg, err, 4, "minivmm", "--mem", "12Q", "g.bin"), CLI_ERROR);
+        assert_string_equal(err, "--mem '12Q': not a size (examples: 64M, 1G)");
+}
+
+static void missing_or_extra_guest_is_refused(void **state)
+{
+        struct vmm_config cfg;
+        char err[256];
+
+        (void)state;
+        assert_int_equal(parse(&cfg, err, 1, "minivmm"), CLI_ERROR);
+        assert_string_equal(err, "no GUEST binary given (see --help)");
+        assert_int_equal(parse(&cfg, err, 3, "minivmm", "a.bin", "b.bin"), CLI_ERROR);
+        assert_string_equal(err, "unexpected argument 'b.bin' after GUEST 'a.bin'");
+}
+
+static void unknown_option_is_named(void **state)
+{
+        struct vmm_config cfg;
+        char err[256];
+
+        (void)state;
+        assert_int_equal(parse(&cfg, err, 3, "minivmm", "--frob", "g.bin"), CLI_ERROR);
+        assert_string_equal(err, "unknown option '--frob' (see --help)");
+        assert_int_equal(parse(&cfg, err, 3, "minivmm", "g.bin", "--mem"), CLI_ERROR);
+        assert_string_equal(err, "option '--mem' needs a value");
+}
+
+static void too_many_disks_are_refused(void **state)
+{
+        struct vmm_config cfg;
+        char err[256];
+        char *argv[2 * (CLI_MAX_DISKS + 1) + 3];
+        int n = 0;
+
+        (void)state;
+        argv[n++] = "minivmm";
+        for (int i = 0; i <= CLI_MAX_DISKS; i++) {
+                argv[n++] = "--disk";
+                argv[n++] = "d.img";
+        }
+        argv[n++] = "g.bin";
+        argv[n] = NULL;
+        assert_int_equal(cli_parse(n, argv, &cfg, err, sizeof(err)), CLI_ERROR);
+        assert_string_equal(err, "--disk: at most 8 disks");
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(size_suffixes_are_powers_of_two),
+            cmocka_unit_test(malformed_size_is_refused),
+            cmocka_unit_test(disk_spec_splits_path_ro_and_legacy),
+            cmocka_unit_test(disk_spec_with_unknown_option_is_refused),
+            cmocka_unit_test(defaults_apply_without_options),
+            cmocka_unit_test(every_option_is_parsed),
+            cmocka_unit_test(mem_out_of_range_is_refused),
+            cmocka_unit_test(missing_or_extra_guest_is_refused),
+            cmocka_unit_test(unknown_option_is_named),
+            cmocka_unit_test(too_many_disks_are_refused),
+        };
+        return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

@@ -1,0 +1,487 @@
+/*
+ * test_disk: the block backend (devices/disk.h).
+ *
+ * Each test works on real temporary files under /tmp (mkstemp): opening
+ * (errors and their one-line messages, locking), clamped reads and writes,
+ * read-only refusal, and the rule that the image never grows.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "devices/disk.h"
+
+#define IMG_SIZE 4096u
+
+struct fixture {
+        char path[64];
+        char dir[64];
+        char err[256];
+};
+
+static uint8_t pattern(uint64_t off)
+{
+        return (uint8_t)(off * 7u + 3u);
+}
+
+/* Writes size bytes of pattern() into a new temp file; returns its path in f->path. */
+static int make_image(struct fixture *f, size_t size)
+{
+        uint8_t buf[IMG_SIZE];
+        size_t i;
+        int fd;
+
+        snprintf(f->path, sizeof(f->path), "/tmp/minivmm-disk-XXXXXX");
+        fd = mkstemp(f->path);
+        if (fd < 0)
+                return -1;
+        for (i = 0; i < size && i < sizeof(buf); i++)
+                buf[i] = pattern(i);
+        if (size > sizeof(buf) || write(fd, buf, size) != (ssize_t)size) {
+                close(fd);
+                return -1;
+        }
+        close(fd);
+        return 0;
+}
+
+static int setup(void **state)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+
+        if (f == NULL || make_image(f, IMG_SIZE) < 0)
+                return -1;
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *f = *state;
+
+        unlink(f->path);
+        if (f->dir[0])
+                rmdir(f->dir);
+        free(f);
+        return 0;
+}
+
+/* The file's bytes and size as another process would see them. */
+static void read_file(const char *path, uint8_t *buf, size_t len, off_t *size)
+{
+        struct stat st;
+        int fd = open(path, O_RDONLY);
+
+        assert_true(fd >= 0);
+        assert_int_equal(fstat(fd, &st), 0);
+        *size = st.st_size;
+        assert_int_equal(pread(fd, buf, len, 0), (ssize_t)len);
+        close(fd);
+}
+
+static void assert_file_is_pattern_except(const char *path, uint64_t from, const uint8_t *data,
+                                          size_t len)
+{
+        uint8_t buf[IMG_SIZE];
+        off_t size;
+        uint64_t i;
+
+        read_file(path, buf, sizeof(buf), &size);
+        assert_int_equal(size, IMG_SIZE);
+        for (i = 0; i < IMG_SIZE; i++) {
+                if (i >= from && i - from < len)
+                        assert_int_equal(buf[i], data[i - from]);
+                else
+                        assert_int_equal(buf[i], pattern(i));
+        }
+}
+
+static void open_reports_size_path_and_mode(void **state)
+{
+        struct fixture *f = *state;
+        struct disk d;
+
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        assert_true(d.fd >= 0);
+        assert_int_equal(d.size, IMG_SIZE);
+        assert_false(d.ro);
+        assert_string_equal(d.path, f->path);
+        disk_close(&d);
+        assert_int_equal(d.fd, -1);
+}
+
+static void readonly_disk_is_opened_without_write_access(void **state)
+{
+        struct fixture *f = *state;
+        struct disk ro, rw;
+
+        assert_int_equal(disk_open(&ro, f->path, true, f->err, sizeof(f->err)), 0);
+        assert_true(ro.ro);
+        assert_int_equal(fcntl(ro.fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+        assert_true(fcntl(ro.fd, F_GETFD) & FD_CLOEXEC);
+        assert_false(fcntl(ro.fd, F_GETFL) & O_NONBLOCK);
+        disk_close(&ro);
+        assert_int_equal(disk_open(&rw, f->path, false, f->err, sizeof(f->err)), 0);
+        assert_int_equal(fcntl(rw.fd, F_GETFL) & O_ACCMODE, O_RDWR);
+        assert_true(fcntl(rw.fd, F_GETFD) & FD_CLOEXEC);
+        disk_close(&rw);
+}
+
+static void open_missing_file_fails_with_enoent_naming_the_path(void **state)
+{
+        struct fixture *f = *state;
+        char want[300];
+        struct disk d;
+
+        unlink(f->path);
+        snprintf(want, sizeof(want), "disk image '%s': No such file or directory", f->path);
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), -ENOENT);
+        assert_string_equal(f->err, want);
+        assert_int_equal(d.fd, -1);
+        assert_int_equal(disk_open(&d, f->path, true, f->err, sizeof(f->err)), -ENOENT);
+        assert_string_equal(f->err, want);
+}
+
+static void open_directory_fails_as_is_a_directory(void **state)
+{
+        struct fixture *f = *state;
+        char want[300];
+        struct disk d;
+
+        snprintf(f->dir, sizeof(f->dir), "/tmp/minivmm-dir-XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        snprintf(want, sizeof(want), "disk image '%s': is a directory", f->dir);
+        assert_int_equal(disk_open(&d, f->dir, true, f->err, sizeof(f->err)), -EISDIR);
+        assert_string_equal(f->err, want);
+        assert_int_equal(d.fd, -1);
+        assert_int_equal(disk_open(&d, f->dir, false, f->err, sizeof(f->err)), -EISDIR);
+        assert_string_equal(f->err, want);
+}
+
+static void open_character_device_is_refused(void **state)
+{
+        struct fixture *f = *state;
+        struct disk d;
+
+        assert_int_equal(disk_open(&d, "/dev/null", true, f->err, sizeof(f->err)), -EINVAL);
+        assert_string_equal(f->err, "disk image '/dev/null': not a regular file or block device");
+        assert_int_equal(d.fd, -1);
+}
+
+static void open_fifo_is_refused_without_blocking(void **state)
+{
+        struct fixture *f = *state;
+        char want[300];
+        struct disk d;
+
+        unlink(f->path);
+        assert_int_equal(mkfifo(f->path, 0600), 0);
+        /* With no writer a blocking open would hang here forever. */
+        assert_int_equal(disk_open(&d, f->path, true, f->err, sizeof(f->err)), -EINVAL);
+        snprintf(want, sizeof(want), "disk image '%s': not a regular file or block device",
+                 f->path);
+        assert_string_equal(f->err, want);
+        assert_true(disk_open(&d, f->path, false, f->err, sizeof(f->err)) < 0);
+        assert_int_equal(d.fd, -1);
+}
+
+static void open_empty_image_fails(void **state)
+{
+        struct fixture *f = *state;
+        char want[300];
+        struct disk d;
+
+        assert_int_equal(truncate(f->path, 0), 0);
+        snprintf(want, sizeof(want), "disk image '%s': empty image", f->path);
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), -EINVAL);
+        assert_string_equal(f->err, want);
+        assert_int_equal(d.fd, -1);
+}
+
+static void open_unreadable_image_fails_with_eacces(void **state)
+{
+        struct fixture *f = *state;
+        char want[300];
+        struct disk d;
+
+        if (geteuid() == 0)
+                skip(); /* root ignores file permissions */
+        assert_int_equal(chmod(f->path, 0), 0);
+        snprintf(want, sizeof(want), "disk image '%s': Permission denied", f->path);
+        assert_int_equal(disk_open(&d, f->path, true, f->err, sizeof(f->err)), -EACCES);
+        assert_string_equal(f->err, want);
+}
+
+static void second_writable_open_of_same_image_is_busy(void **state)
+{
+        struct fixture *f = *state;
+        char want[300];
+        struct disk a, b;
+
+        assert_int_equal(disk_open(&a, f->path, false, f->err, sizeof(f->err)), 0);
+        snprintf(want, sizeof(want), "disk image '%s': in use by another process (locked)",
+                 f->path);
+        assert_int_equal(disk_open(&b, f->path, false, f->err, sizeof(f->err)), -EBUSY);
+        assert_string_equal(f->err, want);
+        assert_int_equal(b.fd, -1);
+        disk_close(&a);
+}
+
+static void readonly_open_while_writable_open_is_busy(void **state)
+{
+        struct fixture *f = *state;
+        struct disk a, b;
+
+        assert_int_equal(disk_open(&a, f->path, false, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_open(&b, f->path, true, f->err, sizeof(f->err)), -EBUSY);
+        disk_close(&a);
+}
+
+static void writable_open_while_readonly_open_is_busy(void **state)
+{
+        struct fixture *f = *state;
+        struct disk a, b;
+
+        assert_int_equal(disk_open(&a, f->path, true, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_open(&b, f->path, false, f->err, sizeof(f->err)), -EBUSY);
+        disk_close(&a);
+}
+
+static void two_readonly_opens_share_the_image(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t x = 0, y = 0;
+        struct disk a, b;
+
+        assert_int_equal(disk_open(&a, f->path, true, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_open(&b, f->path, true, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_read(&a, 100, &x, 1), 1);
+        assert_int_equal(disk_read(&b, 100, &y, 1), 1);
+        assert_int_equal(x, pattern(100));
+        assert_int_equal(y, pattern(100));
+        disk_close(&a);
+        disk_close(&b);
+}
+
+static void close_releases_the_lock(void **state)
+{
+        struct fixture *f = *state;
+        struct disk a, b;
+
+        assert_int_equal(disk_open(&a, f->path, false, f->err, sizeof(f->err)), 0);
+        disk_close(&a);
+        assert_int_equal(disk_open(&b, f->path, false, f->err, sizeof(f->err)), 0);
+        disk_close(&b);
+        disk_close(&b); /* twice is harmless */
+        assert_int_equal(b.fd, -1);
+}
+
+static void error_message_is_truncated_to_errlen(void **state)
+{
+        struct fixture *f = *state;
+        struct disk d;
+        char err[12];
+
+        unlink(f->path);
+        memset(err, 'x', sizeof(err));
+        assert_int_equal(disk_open(&d, f->path, false, err, sizeof(err)), -ENOENT);
+        assert_string_equal(err, "disk image ");
+        /* No buffer at all is allowed too. */
+        assert_int_equal(disk_open(&d, f->path, false, NULL, 0), -ENOENT);
+}
+
+static void read_inside_image_returns_all_bytes(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t buf[512];
+        struct disk d;
+        size_t i;
+
+        assert_int_equal(disk_open(&d, f->path, true, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_read(&d, 1000, buf, sizeof(buf)), 512);
+        for (i = 0; i < sizeof(buf); i++)
+                assert_int_equal(buf[i], pattern(1000 + i));
+        disk_close(&d);
+}
+
+static void read_past_end_is_clamped_and_rest_of_buffer_untouched(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t buf[1024];
+        struct disk d;
+        size_t i;
+
+        memset(buf, 0xee, sizeof(buf));
+        assert_int_equal(disk_open(&d, f->path, true, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_read(&d, IMG_SIZE - 100, buf, sizeof(buf)), 100);
+        for (i = 0; i < 100; i++)
+                assert_int_equal(buf[i], pattern(IMG_SIZE - 100 + i));
+        for (; i < sizeof(buf); i++)
+                assert_int_equal(buf[i], 0xee);
+        disk_close(&d);
+}
+
+static void read_of_image_shrunk_underneath_returns_what_exists(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t buf[256];
+        struct disk d;
+        size_t i;
+
+        memset(buf, 0xee, sizeof(buf));
+        assert_int_equal(disk_open(&d, f->path, true, f->err, sizeof(f->err)), 0);
+        /* Another process truncates the file: the size fixed at open is now stale. */
+        assert_int_equal(truncate(f->path, 1000), 0);
+        assert_int_equal(disk_read(&d, 900, buf, sizeof(buf)), 100);
+        for (i = 0; i < 100; i++)
+                assert_int_equal(buf[i], pattern(900 + i));
+        for (; i < sizeof(buf); i++)
+                assert_int_equal(buf[i], 0xee);
+        disk_close(&d);
+}
+
+static void read_at_or_beyond_end_returns_zero(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t buf[16];
+        struct disk d;
+        size_t i;
+
+        memset(buf, 0xee, sizeof(buf));
+        assert_int_equal(disk_open(&d, f->path, true, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_read(&d, IMG_SIZE, buf, sizeof(buf)), 0);
+        assert_int_equal(disk_read(&d, IMG_SIZE + 1, buf, sizeof(buf)), 0);
+        assert_int_equal(disk_read(&d, UINT64_MAX, buf, sizeof(buf)), 0);
+        assert_int_equal(disk_read(&d, 0, buf, 0), 0);
+        for (i = 0; i < sizeof(buf); i++)
+                assert_int_equal(buf[i], 0xee);
+        disk_close(&d);
+}
+
+static void write_inside_image_reaches_the_file(void **state)
+{
+        struct fixture *f = *state;
+        struct disk d;
+
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_write(&d, 512, "hello", 5), 5);
+        assert_int_equal(disk_flush(&d), 0);
+        disk_close(&d);
+        assert_file_is_pattern_except(f->path, 512, (const uint8_t *)"hello", 5);
+}
+
+static void write_past_end_is_clamped_and_image_never_grows(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t buf[64];
+        struct disk d;
+
+        memset(buf, 0x42, sizeof(buf));
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_write(&d, IMG_SIZE - 10, buf, sizeof(buf)), 10);
+        disk_close(&d);
+        assert_file_is_pattern_except(f->path, IMG_SIZE - 10, buf, 10);
+}
+
+static void write_at_or_beyond_end_returns_zero_and_image_never_grows(void **state)
+{
+        struct fixture *f = *state;
+        struct disk d;
+
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_write(&d, IMG_SIZE, "abc", 3), 0);
+        assert_int_equal(disk_write(&d, IMG_SIZE + 4096, "abc", 3), 0);
+        assert_int_equal(disk_write(&d, UINT64_MAX - 1, "abc", 3), 0);
+        disk_close(&d);
+        assert_file_is_pattern_except(f->path, 0, NULL, 0);
+}
+
+static void write_to_readonly_disk_returns_erofs_and_changes_nothing(void **state)
+{
+        struct fixture *f = *state;
+        struct disk d;
+
+        assert_int_equal(disk_open(&d, f->path, true, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_write(&d, 0, "abc", 3), -EROFS);
+        assert_int_equal(disk_write(&d, IMG_SIZE, "abc", 3), -EROFS);
+        disk_close(&d);
+        assert_file_is_pattern_except(f->path, 0, NULL, 0);
+}
+
+static void host_io_error_is_returned_as_negative_errno(void **state)
+{
+        struct fixture *f = *state;
+        struct disk d;
+        uint8_t buf[4];
+        int wfd;
+
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        /* Swap in a descriptor that cannot be written: pwrite fails with EBADF. */
+        wfd = d.fd;
+        d.fd = open(f->path, O_RDONLY);
+        assert_true(d.fd >= 0);
+        assert_int_equal(disk_write(&d, 0, "abc", 3), -EBADF);
+        close(d.fd);
+        /* A directory descriptor cannot be read: pread fails with EISDIR. */
+        d.fd = open("/tmp", O_RDONLY | O_DIRECTORY);
+        assert_true(d.fd >= 0);
+        assert_int_equal(disk_read(&d, 0, buf, sizeof(buf)), -EISDIR);
+        close(d.fd);
+        d.fd = wfd;
+        disk_close(&d);
+        assert_file_is_pattern_except(f->path, 0, NULL, 0);
+}
+
+static void flush_succeeds_on_open_disk(void **state)
+{
+        struct fixture *f = *state;
+        struct disk d;
+
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_flush(&d), 0);
+        disk_close(&d);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            T(open_reports_size_path_and_mode),
+            T(readonly_disk_is_opened_without_write_access),
+            T(open_missing_file_fails_with_enoent_naming_the_path),
+            T(open_directory_fails_as_is_a_directory),
+            T(open_character_device_is_refused),
+            T(open_fifo_is_refused_without_blocking),
+            T(open_empty_image_fails),
+            T(open_unreadable_image_fails_with_eacces),
+            T(second_writable_open_of_same_image_is_busy),
+            T(readonly_open_while_writable_open_is_busy),
+            T(writable_open_while_readonly_open_is_busy),
+            T(two_readonly_opens_share_the_image),
+            T(close_releases_the_lock),
+            T(error_message_is_truncated_to_errlen),
+            T(read_inside_image_returns_all_bytes),
+            T(read_past_end_is_clamped_and_rest_of_buffer_untouched),
+            T(read_of_image_shrunk_underneath_returns_what_exists),
+            T(read_at_or_beyond_end_returns_zero),
+            T(write_inside_image_reaches_the_file),
+            T(write_past_end_is_clamped_and_image_never_grows),
+            T(write_at_or_beyond_end_returns_zero_and_image_never_grows),
+            T(write_to_readonly_disk_returns_erofs_and_changes_nothing),
+            T(host_io_error_is_returned_as_negative_errno),
+            T(flush_succeeds_on_open_disk),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

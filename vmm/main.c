@@ -1,0 +1,175 @@
+/*
+ * minivmm: parses the command line, checks every input before touching KVM,
+ * builds the machine (RAM, console, exit device, svirtb, device tree), boots
+ * the guest and runs it. See README.md and docs/boot.md.
+ */
+#include <errno.h>
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "boot.h"
+#include "cli.h"
+#include "console.h"
+#include "devices/disk.h"
+#include "devices/svirtb.h"
+#include "devices/trace.h"
+#include "exitdev.h"
+#include "fail.h"
+#include "fdt/dtb.h"
+#include "vcpu.h"
+#include "vm.h"
+
+struct machine {
+        struct vm vm;
+        struct boot_image image;
+        struct disk svirtb_disk;
+        bool has_svirtb;
+        struct svirtb svirtb;
+};
+
+static void machine_open_disk(struct disk *d, const struct disk_spec *spec)
+{
+        char err[512];
+
+        if (disk_open(d, spec->path, spec->ro, err, sizeof(err)))
+                fail(FAIL_INPUT, "%s", err);
+}
+
+/* Every file the user named is checked here, before /dev/kvm is opened. */
+static void machine_check_inputs(struct machine *m, const struct vmm_config *cfg)
+{
+        boot_read_image(&m->image, cfg->guest);
+        ram_layout(&m->vm.ram, cfg->mem);
+        boot_check_fit(&m->image, m->vm.ram.low_size, cfg->mem);
+
+        switch (cfg->svirtb_mode) {
+        case SVIRTB_FIRST_DISK:
+                if (cfg->ndisks > 1)
+                        fail(FAIL_INPUT,
+                             "--disk '%s': only one disk is supported (it backs svirtb)",
+                             cfg->disks[1].path);
+                if (cfg->ndisks == 1) {
+                        machine_open_disk(&m->svirtb_disk, &cfg->disks[0]);
+                        m->has_svirtb = true;
+                }
+                break;
+        case SVIRTB_OWN_FILE:
+                if (cfg->ndisks)
+                        fail(FAIL_INPUT,
+                             "--disk '%s': no device for it (--svirtb has its own image)",
+                             cfg->disks[0].path);
+                machine_open_disk(&m->svirtb_disk, &cfg->svirtb);
+                m->has_svirtb = true;
+                break;
+        case SVIRTB_NONE:
+                if (cfg->ndisks)
+                        fail(FAIL_INPUT, "--disk '%s': no device for it (--svirtb none)",
+                             cfg->disks[0].path);
+                break;
+        }
+}
+
+static void machine_svirtb_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
+                              bool is_write)
+{
+        struct svirtb *s = opaque;
+
+        if (is_write)
+                svirtb_mmio_write(s, offset, data, len);
+        else
+                svirtb_mmio_read(s, offset, data, len);
+}
+
+/* The register page is mapped read-only: reads never exit, writes trap. */
+static void machine_add_svirtb(struct machine *m)
+{
+        void *page = mmap(NULL, SVIRTB_PAGE_SIZE, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+        if (page == MAP_FAILED)
+                fail(FAIL_INTERNAL, "svirtb register page: %s", strerror(errno));
+        svirtb_init(&m->svirtb, page, &m->vm.gm, &m->svirtb_disk);
+        kvm_map(&m->vm.kvm, SVIRTB_BASE, SVIRTB_PAGE_SIZE, page, true);
+        if (bus_register(&m->vm.mmio, SVIRTB_BASE, SVIRTB_PAGE_SIZE, "svirtb", machine_svirtb_io,
+                         &m->svirtb))
+                fail(FAIL_INTERNAL, "svirtb: MMIO region taken");
+}
+
+static void machine_write_fdt(struct machine *m, const struct vmm_config *cfg, uint64_t fdt_gpa)
+{
+        const struct ram *r = &m->vm.ram;
+        struct dtb_machine d = {
+            .mem_base = {0, RAM_HIGH_START},
+            .mem_size = {r->low_size, r->high_size},
+            .nmem = r->high_size ? 2 : 1,
+            .bootargs = cfg->append,
+            .svirtb = m->has_svirtb,
+            .svirtb_base = SVIRTB_BASE,
+            .svirtb_size = SVIRTB_PAGE_SIZE,
+            .svirtb_ro = m->has_svirtb && m->svirtb_disk.ro,
+            .self_base = fdt_gpa,
+            .self_size = BOOT_FDT_MAX,
+        };
+        void *buf = gmem_ptr(&m->vm.gm, fdt_gpa, BOOT_FDT_MAX);
+        int err;
+
+        if (!buf)
+                fail(FAIL_INTERNAL, "device tree area 0x%llx is outside RAM",
+                     (unsigned long long)fdt_gpa);
+        err = dtb_build(buf, BOOT_FDT_MAX, &d);
+        if (err == -FDT_ERR_NOSPACE)
+                fail(FAIL_INPUT, "--append: %zu bytes do not fit in the %llu-byte device tree",
+                     strlen(cfg->append), BOOT_FDT_MAX);
+        if (err)
+                fail(FAIL_INTERNAL, "building the device tree: %s", fdt_strerror(err));
+}
+
+static void machine_build(struct machine *m, const struct vmm_config *cfg)
+{
+        struct vm *vm = &m->vm;
+        uint64_t fdt_gpa = boot_fdt_addr(vm->ram.low_size);
+
+        kvm_open(&vm->kvm, "/dev/kvm");
+        kvm_create_vm(&vm->kvm);
+        gmem_init(&vm->gm);
+        ram_create(&vm->ram, &vm->kvm, &vm->gm);
+        bus_init(&vm->mmio);
+        bus_init(&vm->pio);
+        if (console_register(&vm->pio) || exitdev_register(&vm->pio, vm))
+                fail(FAIL_INTERNAL, "port I/O bus: registration failed");
+        if (m->has_svirtb)
+                machine_add_svirtb(m);
+        boot_load(&m->image, &vm->gm);
+        machine_write_fdt(m, cfg, fdt_gpa);
+        kvm_create_vcpu(&vm->kvm);
+        boot_set_cpu(vm->kvm.vcpu_fd, fdt_gpa);
+}
+
+int main(int argc, char **argv)
+{
+        static struct machine m;
+        struct vmm_config cfg;
+        char err[512];
+        int status;
+
+        switch (cli_parse(argc, argv, &cfg, err, sizeof(err))) {
+        case CLI_EXIT_OK:
+                return 0;
+        case CLI_ERROR:
+                fail(FAIL_INPUT, "%s", err);
+        case CLI_RUN:
+                break;
+        }
+        trace_enabled = cfg.trace;
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        machine_check_inputs(&m, &cfg);
+        machine_build(&m, &cfg);
+        status = vcpu_run(&m.vm);
+        fflush(stdout);
+        if (m.has_svirtb)
+                disk_close(&m.svirtb_disk);
+        return status;
+}
