@@ -48,6 +48,9 @@ $(B)/tools/mkdisk: tools/mkdisk.c tools/testdisk.h
 images/demo.img: | $(B)/tools/mkdisk
 	$(B)/tools/mkdisk make $@ 2048
 
+images/demo-ro.img: | $(B)/tools/mkdisk
+	$(B)/tools/mkdisk make $@ 512
+
 # --- the guest -----------------------------------------------------------
 include guest/guest.mk
 
@@ -68,8 +71,8 @@ $(B)/e2e/%.bin: tests/e2e/guests/%.S
 e2e: minivmm $(B)/minivmm-san guest/guest.bin $(B)/tools/mkdisk $(E2E_GUESTS)
 
 run: deps
-	@$(MAKE) --no-print-directory all images/demo.img
-	./minivmm --disk images/demo.img guest/guest.bin
+	@$(MAKE) --no-print-directory all images/demo.img images/demo-ro.img
+	./minivmm --disk images/demo.img --disk images/demo-ro.img,ro,legacy guest/guest.bin
 
 check: deps
 	@$(MAKE) --no-print-directory unit e2e

@@ -218,3 +218,41 @@ void disk_close(struct disk *d)
                 close(d->fd);
         d->fd = -1;
 }
+
+/* FNV-1a, 64 bits: a fixed, well-spread hash of the file's identity. */
+static uint64_t disk_hash(const void *p, size_t n, uint64_t h)
+{
+        const uint8_t *b = p;
+
+        for (size_t i = 0; i < n; i++) {
+                h ^= b[i];
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}
+
+int disk_serial(const struct disk *d, char out[DISK_SERIAL_LEN])
+{
+        static const char hex[] = "0123456789abcdef";
+        struct stat st;
+        uint64_t h = 0xcbf29ce484222325ULL, dev, ino;
+
+        if (fstat(d->fd, &st) < 0)
+                return -errno;
+        dev = (uint64_t)st.st_dev;
+        ino = (uint64_t)st.st_ino;
+        h = disk_hash(&dev, sizeof(dev), h);
+        h = disk_hash(&ino, sizeof(ino), h);
+        memcpy(out, "mvmm", 4);
+        for (int i = 0; i < 16; i++)
+                out[4 + i] = hex[(h >> (60 - 4 * i)) & 0xf];
+        return 0;
+}
+
+bool disk_is_file(const struct disk *d, const char *path)
+{
+        struct stat a, b;
+
+        return fstat(d->fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+}

@@ -39,4 +39,14 @@ ssize_t disk_write(struct disk *d, uint64_t off, const void *buf, size_t len);
 int disk_flush(struct disk *d);
 void disk_close(struct disk *d);
 
+#define DISK_SERIAL_LEN 20
+/*
+ * A serial number for the image: "mvmm" and 16 hex digits of a hash of the
+ * file's device and inode, so the same image gives the same serial on every
+ * run and two images give different ones. 0, or -errno from fstat.
+ */
+int disk_serial(const struct disk *d, char out[DISK_SERIAL_LEN]);
+/* True when path names the file d has open (same device and inode). */
+bool disk_is_file(const struct disk *d, const char *path);
+
 #endif

@@ -96,6 +96,126 @@ static int read_svirtb(struct boot_info *bi, const void *fdt, int ac, int sc, ch
         return 0;
 }
 
+/* A node's interrupt-parent phandle, inherited from its ancestors (DT spec
+ * §2.4.1); 0 when there is none. */
+static uint32_t interrupt_parent(const void *fdt, int node)
+{
+        const fdt32_t *p;
+        int len;
+
+        for (; node >= 0; node = fdt_parent_offset(fdt, node)) {
+                p = fdt_getprop(fdt, node, "interrupt-parent", &len);
+                if (p && len == 4)
+                        return fdt32_to_cpu(*p);
+        }
+        return 0;
+}
+
+/* One interrupt controller, resolved once: every libfdt call costs
+ * milliseconds under the instruction emulator, lookups by phandle and
+ * parent walks most. */
+struct irq_parent {
+        uint32_t phandle; /* 0: nothing resolved yet */
+        bool ok;
+        uint64_t base;
+        char problem[80];
+};
+
+static void resolve_ioapic(struct irq_parent *ip, const void *fdt, uint32_t phandle)
+{
+        const fdt32_t *reg;
+        int node, up, len, pac, psc;
+
+        ip->phandle = phandle;
+        ip->ok = false;
+        node = fdt_node_offset_by_phandle(fdt, phandle);
+        if (node < 0) {
+                snprintf(ip->problem, sizeof(ip->problem), "interrupt-parent <%u>: %s", phandle,
+                         fdt_strerror(node));
+                return;
+        }
+        if (fdt_node_check_compatible(fdt, node, "intel,ce4100-ioapic") != 0 ||
+            !fdt_getprop(fdt, node, "interrupt-controller", &len)) {
+                snprintf(ip->problem, sizeof(ip->problem),
+                         "interrupt parent %s is not an intel,ce4100-ioapic controller",
+                         fdt_get_name(fdt, node, NULL));
+                return;
+        }
+        if (cells(fdt, node, "#interrupt-cells", -1) != 2) {
+                snprintf(ip->problem, sizeof(ip->problem), "IOAPIC #interrupt-cells is not 2");
+                return;
+        }
+        up = fdt_parent_offset(fdt, node);
+        pac = cells(fdt, up, "#address-cells", 2);
+        psc = cells(fdt, up, "#size-cells", 1);
+        reg = fdt_getprop(fdt, node, "reg", &len);
+        if (pac < 1 || pac > 2 || psc < 1 || psc > 2 || !reg || len < (pac + psc) * 4) {
+                snprintf(ip->problem, sizeof(ip->problem), "IOAPIC node has no valid reg");
+                return;
+        }
+        ip->base = read_cells(reg, pac);
+        ip->ok = true;
+}
+
+/* Resolves v's interrupts through its parent IOAPIC; a problem is kept in
+ * v->irq_problem (only interrupt-driven tests need this). */
+static void read_virtio_irq(struct boot_virtio *v, struct irq_parent *ip, const void *fdt, int node)
+{
+        const fdt32_t *irq;
+        uint32_t phandle = interrupt_parent(fdt, node);
+        int len;
+
+        if (!phandle) {
+                snprintf(v->irq_problem, sizeof(v->irq_problem), "no interrupt-parent");
+                return;
+        }
+        if (phandle != ip->phandle)
+                resolve_ioapic(ip, fdt, phandle);
+        if (!ip->ok) {
+                snprintf(v->irq_problem, sizeof(v->irq_problem), "%s", ip->problem);
+                return;
+        }
+        irq = fdt_getprop(fdt, node, "interrupts", &len);
+        if (!irq || len != 8) {
+                snprintf(v->irq_problem, sizeof(v->irq_problem),
+                         "interrupts is %d bytes, want 2 cells", irq ? len : -1);
+                return;
+        }
+        v->gsi = fdt32_to_cpu(irq[0]);
+        v->sense = fdt32_to_cpu(irq[1]);
+        v->ioapic_base = ip->base;
+        v->has_irq = true;
+}
+
+static int read_virtio(struct boot_info *bi, const void *fdt, int ac, int sc, char *err,
+                       size_t errlen)
+{
+        struct irq_parent ip = {0};
+        const fdt32_t *reg;
+        int node, len;
+
+        for (node = fdt_node_offset_by_compatible(fdt, -1, "virtio,mmio"); node >= 0;
+             node = fdt_node_offset_by_compatible(fdt, node, "virtio,mmio")) {
+                struct boot_virtio *v;
+
+                if (bi->nvirtio == BOOT_MAX_VIRTIO) {
+                        snprintf(err, errlen, "more than %d virtio,mmio nodes", BOOT_MAX_VIRTIO);
+                        return -1;
+                }
+                reg = fdt_getprop(fdt, node, "reg", &len);
+                if (!reg || len < (ac + sc) * 4) {
+                        snprintf(err, errlen, "virtio,mmio node %s has no valid reg",
+                                 fdt_get_name(fdt, node, NULL));
+                        return -1;
+                }
+                v = &bi->virtio[bi->nvirtio++];
+                v->base = read_cells(reg, ac);
+                v->size = read_cells(reg + ac, sc);
+                read_virtio_irq(v, &ip, fdt, node);
+        }
+        return 0;
+}
+
 int boot_info_read(struct boot_info *bi, const void *fdt, char *err, size_t errlen)
 {
         int r, ac, sc;
@@ -125,7 +245,9 @@ int boot_info_read(struct boot_info *bi, const void *fdt, char *err, size_t errl
         if (read_memory(bi, fdt, ac, sc, err, errlen))
                 return -1;
         read_chosen(bi, fdt);
-        return read_svirtb(bi, fdt, ac, sc, err, errlen);
+        if (read_svirtb(bi, fdt, ac, sc, err, errlen))
+                return -1;
+        return read_virtio(bi, fdt, ac, sc, err, errlen);
 }
 
 uint64_t boot_low_ram_end(const struct boot_info *bi)

@@ -12,10 +12,23 @@
 
 #define BOOT_MAX_RAM      4
 #define BOOT_BOOTARGS_MAX 1024
+#define BOOT_MAX_VIRTIO   8
 
 struct ram_range {
         uint64_t base;
         uint64_t size;
+};
+
+/* One "virtio,mmio" node, with its interrupt resolved through the
+ * interrupt-parent phandle to an "intel,ce4100-ioapic" node. */
+struct boot_virtio {
+        uint64_t base;
+        uint64_t size;
+        bool has_irq;   /* the interrupt description below is usable */
+        uint32_t gsi;   /* first cell of interrupts */
+        uint32_t sense; /* second cell: 0 edge rising, 1 level low, 2 level high, 3 edge falling */
+        uint64_t ioapic_base; /* reg of the interrupt parent */
+        char irq_problem[80]; /* why !has_irq */
 };
 
 struct boot_info {
@@ -30,6 +43,8 @@ struct boot_info {
         uint64_t svirtb_base;
         uint64_t svirtb_size;
         bool svirtb_ro;
+        struct boot_virtio virtio[BOOT_MAX_VIRTIO]; /* in FDT order */
+        unsigned nvirtio;
 };
 
 /* Fills bi from the FDT at fdt. 0, or -1 with a one-line reason in err. */

@@ -4,6 +4,9 @@
  * main(fdt); main's return value becomes the VM's exit status.
  * Exception stubs for vectors 0-31 build one frame layout (struct
  * exc_frame in idt.c) and call exception_handler(), which never returns.
+ * Interrupt stubs for vectors 32-255 (IRQ_STUB_SIZE bytes apart from
+ * irq_stubs) save the caller-saved registers, call irq_dispatch(vector) on
+ * a 16-byte aligned stack and return with iretq.
  */
         .set ENTRY_RSP,    0
         .set ENTRY_RDI,    8
@@ -104,6 +107,49 @@ isr_common:
 1:      cli
         hlt
         jmp     1b
+
+/* Vectors 32-255: push the vector, then the common path. */
+        .set IRQ_STUB_SIZE, 16
+        .balign IRQ_STUB_SIZE
+        .globl irq_stubs
+irq_stubs:
+        .set vec, 32
+        .rept 224
+        .balign IRQ_STUB_SIZE
+        pushq   $vec
+        jmp     irq_common
+        .set vec, vec + 1
+        .endr
+
+irq_common:
+        pushq   %rax
+        pushq   %rcx
+        pushq   %rdx
+        pushq   %rsi
+        pushq   %rdi
+        pushq   %r8
+        pushq   %r9
+        pushq   %r10
+        pushq   %r11
+        pushq   %rbx
+        movq    72+8(%rsp), %rdi        /* the vector, above the ten saved registers */
+        movq    %rsp, %rbx
+        andq    $-16, %rsp
+        cld
+        call    irq_dispatch
+        movq    %rbx, %rsp
+        popq    %rbx
+        popq    %r11
+        popq    %r10
+        popq    %r9
+        popq    %r8
+        popq    %rdi
+        popq    %rsi
+        popq    %rdx
+        popq    %rcx
+        popq    %rax
+        addq    $8, %rsp                /* the vector */
+        iretq
 
         .section .rodata
         .balign 8

@@ -1,7 +1,9 @@
 /*
  * Exception handling: an IDT for vectors 0-31 whose handlers print what
  * happened and end the VM with GUEST_EXIT_EXCEPTION, so a guest crash shows
- * up as a message and an exit status instead of a triple fault.
+ * up as a message and an exit status instead of a triple fault. Vectors
+ * 32-255 are external interrupts, sent to irq_dispatch() (irq.c) by the
+ * stubs in entry.S.
  */
 #include <stdint.h>
 
@@ -32,13 +34,16 @@ struct idt_ptr {
         uint64_t base;
 } __attribute__((packed));
 
-#define IDT_VECTORS   32
+#define IDT_VECTORS   32   /* exceptions */
+#define IDT_ENTRIES   256  /* exceptions and interrupts */
 #define IDT_INTR_GATE 0x8e /* present, DPL 0, 64-bit interrupt gate */
+#define IRQ_STUB_SIZE 16   /* entry.S: the interrupt stubs' spacing */
 
 extern const uint64_t isr_table[IDT_VECTORS];
+extern const char irq_stubs[];
 __attribute__((noreturn)) void exception_handler(const struct exc_frame *f);
 
-static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
+static struct idt_gate idt[IDT_ENTRIES] __attribute__((aligned(16)));
 static int in_exception;
 
 static const char *const exc_names[IDT_VECTORS] = {
@@ -58,8 +63,11 @@ void idt_init(void)
         uint16_t cs;
 
         __asm__ volatile("mov %%cs, %0" : "=r"(cs));
-        for (int i = 0; i < IDT_VECTORS; i++) {
-                uint64_t a = isr_table[i];
+        for (int i = 0; i < IDT_ENTRIES; i++) {
+                uint64_t a =
+                    i < IDT_VECTORS
+                        ? isr_table[i]
+                        : (uint64_t)(uintptr_t)(irq_stubs + (i - IDT_VECTORS) * IRQ_STUB_SIZE);
 
                 idt[i].off_lo = (uint16_t)a;
                 idt[i].sel = cs;

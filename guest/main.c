@@ -5,9 +5,11 @@
  *   P passed, F failed[, S skipped]
  * Bootargs are whitespace-separated words. A word with '=' is an option
  * (crash=ud|pf|gp|de raises that exception, to test the exception path;
- * others are ignored). Any other word selects tests by exact name, or by
- * prefix when it ends in '*'. No selecting word runs every test; a word that
- * matches no test is reported and counts as a failure.
+ * complete=poll|irq selects how the virtio tests wait for completions,
+ * polling by default, and a bad value counts as a failure; others are
+ * ignored). Any other word selects tests by exact name, or by prefix when it
+ * ends in '*'. No selecting word runs every test; a word that matches no
+ * test is reported and counts as a failure.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -17,8 +19,10 @@
 #include "bootinfo.h"
 #include "console.h"
 #include "guest.h"
+#include "irq.h"
 #include "svirtb_drv.h"
 #include "test.h"
+#include "tests/tests.h"
 
 #define MAX_WORDS 64
 
@@ -133,6 +137,18 @@ static const char *unmet(const struct test *t)
                                 return b->has_svirtb ? NULL : "no svirtb device";
                 }
                 return "no RAM above 4 GiB";
+        case REQ_VIRTIO:
+                return b->nvirtio ? NULL : "no virtio device";
+        case REQ_VIRTIO_RW:
+                if (!b->nvirtio)
+                        return "no virtio device";
+                return genv.vdisk[0].ro ? "first virtio disk is read-only" : NULL;
+        case REQ_VIRTIO_RO:
+                for (unsigned i = 0; i < b->nvirtio; i++) {
+                        if (genv.vdisk[i].ro)
+                                return NULL;
+                }
+                return b->nvirtio ? "no read-only virtio disk" : "no virtio device";
         }
         return "unknown requirement";
 }
@@ -193,10 +209,22 @@ static void crash(const char *kind)
         printf("minivmm guest: crash=%s did not crash\n", kind);
 }
 
-static void apply_option(const char *w)
+/* Applies option word w; false when its value is invalid. */
+static bool apply_option(const char *w)
 {
         if (memcmp(w, "crash=", 6) == 0)
                 crash(w + 6);
+        if (memcmp(w, "complete=", 9) == 0) {
+                if (streq(w + 9, "poll"))
+                        genv.virtio_irq = false;
+                else if (streq(w + 9, "irq"))
+                        genv.virtio_irq = true;
+                else {
+                        printf("minivmm guest: bad option '%s' (complete=poll|irq)\n", w);
+                        return false;
+                }
+        }
+        return true;
 }
 
 int main(uint64_t fdt)
@@ -218,16 +246,21 @@ int main(uint64_t fdt)
                        boot_low_ram_end(&genv.boot));
                 return GUEST_EXIT_SETUP;
         }
+        /* Before anything could enable interrupts: no stray PIC vectors. */
+        irq_init();
         if (genv.boot.has_svirtb)
                 probe_disk();
+        virtio_probe_disks();
         print_header();
 
         nwords = split_words(genv.boot.bootargs, words, MAX_WORDS);
         for (unsigned w = 0; w < nwords; w++) {
-                if (strchr(words[w], '='))
-                        apply_option(words[w]);
-                else
+                if (strchr(words[w], '=')) {
+                        if (!apply_option(words[w]))
+                                failed++;
+                } else {
                         selecting = true;
+                }
         }
         for (unsigned i = 0; i < ntests; i++) {
                 const struct test *t = &tests[i];

@@ -25,6 +25,9 @@ enum test_req {
         REQ_SVIRTB_RW, /* ... that is writable */
         REQ_SVIRTB_RO, /* ... that is read-only */
         REQ_HIGH_RAM,  /* a second RAM range above 4 GiB */
+        REQ_VIRTIO,    /* a virtio-mmio device in the FDT */
+        REQ_VIRTIO_RW, /* ... the first of which is writable (no VIRTIO_BLK_F_RO) */
+        REQ_VIRTIO_RO, /* ... one of which is read-only */
 };
 
 struct test {
@@ -36,12 +39,25 @@ struct test {
 extern const struct test tests[];
 extern const unsigned ntests;
 
+/* What the boot-time probe learnt about virtio-blk device i (FDT order). */
+struct vdisk {
+        bool ok;          /* initialized and sector 0 read */
+        bool test_image;  /* sector 0 holds a test image of `capacity` sectors */
+        bool ro;          /* VIRTIO_BLK_F_RO offered */
+        uint32_t version; /* virtio-mmio version */
+        uint64_t capacity;
+        uint64_t sectors;  /* N from sector 0, when test_image */
+        char problem[128]; /* why !ok or !test_image */
+};
+
 struct guest_env {
         struct boot_info boot;
-        struct svb dev;         /* the driver instance every svirtb test uses */
-        bool disk_ok;           /* sector 0 holds a test image (tools/testdisk.h) */
-        uint64_t disk_sectors;  /* N from sector 0, when disk_ok */
-        char disk_problem[128]; /* why !disk_ok */
+        struct svb dev;                      /* the driver instance every svirtb test uses */
+        bool disk_ok;                        /* sector 0 holds a test image (tools/testdisk.h) */
+        uint64_t disk_sectors;               /* N from sector 0, when disk_ok */
+        char disk_problem[128];              /* why !disk_ok */
+        struct vdisk vdisk[BOOT_MAX_VIRTIO]; /* boot.nvirtio of them */
+        bool virtio_irq;                     /* complete=irq: virtio tests wait for interrupts */
 };
 
 extern struct guest_env genv;

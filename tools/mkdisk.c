@@ -6,8 +6,8 @@
  *   mkdisk check FILE [GROUPS] the image holds exactly what a full run of the
  *                              guest's write tests leaves: the write pattern in
  *                              the sectors they write, the original elsewhere.
- *                              GROUPS: which suites ran, "svirtb", "virtio" or
- *                              "svirtb,virtio" (default "svirtb")
+ *                              GROUPS: which tests ran, a comma-separated list
+ *                              of svirtb, virtio and two-disks (default svirtb)
  *   mkdisk pristine FILE       every sector still holds its original bytes
  *
  * Exit 0 when the image is as expected, 1 otherwise (naming the first bad
@@ -24,7 +24,8 @@
 static int mkdisk_usage(void)
 {
         fprintf(stderr,
-                "usage: mkdisk make FILE SECTORS | check FILE [svirtb,virtio] | pristine FILE\n");
+                "usage: mkdisk make FILE SECTORS | check FILE [svirtb,virtio,two-disks] | "
+                "pristine FILE\n");
         return 2;
 }
 
@@ -64,18 +65,29 @@ static int mkdisk_make(const char *path, const char *count)
         return 0;
 }
 
-#define GROUP_SVIRTB 1
-#define GROUP_VIRTIO 2
+#define GROUP_SVIRTB    1
+#define GROUP_VIRTIO    2
+#define GROUP_TWO_DISKS 4
 
 static int mkdisk_groups(const char *arg)
 {
-        if (!strcmp(arg, "svirtb"))
-                return GROUP_SVIRTB;
-        if (!strcmp(arg, "virtio"))
-                return GROUP_VIRTIO;
-        if (!strcmp(arg, "svirtb,virtio") || !strcmp(arg, "virtio,svirtb"))
-                return GROUP_SVIRTB | GROUP_VIRTIO;
-        return -1;
+        int groups = 0;
+
+        while (*arg) {
+                size_t n = strcspn(arg, ",");
+                if (n == 6 && !strncmp(arg, "svirtb", n))
+                        groups |= GROUP_SVIRTB;
+                else if (n == 6 && !strncmp(arg, "virtio", n))
+                        groups |= GROUP_VIRTIO;
+                else if (n == 9 && !strncmp(arg, "two-disks", n))
+                        groups |= GROUP_TWO_DISKS;
+                else
+                        return -1;
+                arg += n;
+                if (*arg == ',')
+                        arg++;
+        }
+        return groups ? groups : -1;
 }
 
 /* Compares every sector with what it should hold; groups: whose write map applies. */
@@ -103,7 +115,8 @@ static int mkdisk_verify(const char *path, int groups)
         n = (uint64_t)size / TD_SECTOR;
         for (uint64_t s = 0; s < n; s++) {
                 int w = ((groups & GROUP_SVIRTB) && td_is_written(s)) ||
-                        ((groups & GROUP_VIRTIO) && td_is_written_virtio(s));
+                        ((groups & GROUP_VIRTIO) && td_is_written_virtio(s)) ||
+                        ((groups & GROUP_TWO_DISKS) && td_is_written_two_disks(s));
 
                 if (fread(buf, 1, sizeof(buf), f) != sizeof(buf)) {
                         fprintf(stderr, "mkdisk: %s: short read at sector %llu\n", path,

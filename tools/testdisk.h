@@ -96,8 +96,13 @@ static inline int td_is_written_virtio(uint64_t s)
                (s >= TD_VSEC_SPLIT && s < TD_VSEC_SPLIT + TD_VN_SPLIT) ||
                (s >= TD_VSEC_INDIRECT && s < TD_VSEC_INDIRECT + TD_VN_INDIRECT) ||
                (s >= TD_VSEC_WRAP && s < TD_VSEC_WRAP + TD_VN_WRAP) ||
-               (s >= TD_VSEC_IRQ && s < TD_VSEC_IRQ + TD_VN_IRQ) ||
-               (s >= TD_VSEC_TWO && s < TD_VSEC_TWO + TD_VN_TWO);
+               (s >= TD_VSEC_IRQ && s < TD_VSEC_IRQ + TD_VN_IRQ);
+}
+
+/* 1 when sector s is one virtio_two_disks writes (only with two virtio disks). */
+static inline int td_is_written_two_disks(uint64_t s)
+{
+        return s >= TD_VSEC_TWO && s < TD_VSEC_TWO + TD_VN_TWO;
 }
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * minivmm: parses the command line, checks every input before touching KVM,
- * builds the machine (RAM, console, exit device, svirtb, device tree), boots
- * the guest and runs it. See README.md and docs/boot.md.
+ * builds the machine (RAM, console, exit device, svirtb, one virtio-blk per
+ * --disk, device tree), boots the guest and runs it. See README.md and
+ * docs/boot.md.
  */
 #include <errno.h>
 #include <libfdt.h>
@@ -16,17 +17,23 @@
 #include "devices/disk.h"
 #include "devices/svirtb.h"
 #include "devices/trace.h"
+#include "devices/virtio_blk.h"
 #include "exitdev.h"
 #include "fail.h"
 #include "fdt/dtb.h"
 #include "vcpu.h"
 #include "vm.h"
+#include "vslot.h"
 
 struct machine {
         struct vm vm;
         struct boot_image image;
-        struct disk svirtb_disk;
-        bool has_svirtb;
+        struct disk disks[CLI_MAX_DISKS]; /* one virtio-blk each */
+        unsigned ndisks;
+        struct vblk blk[CLI_MAX_DISKS];
+        struct vslot slots[CLI_MAX_DISKS];
+        struct disk svirtb_own;   /* --svirtb FILE that is not also a --disk */
+        struct disk *svirtb_disk; /* NULL: no svirtb */
         struct svirtb svirtb;
 };
 
@@ -38,38 +45,61 @@ static void machine_open_disk(struct disk *d, const struct disk_spec *spec)
                 fail(FAIL_INPUT, "%s", err);
 }
 
+/* The already-open --disk for path, or NULL. */
+static struct disk *machine_find_disk(struct machine *m, const char *path)
+{
+        for (unsigned i = 0; i < m->ndisks; i++) {
+                if (disk_is_file(&m->disks[i], path))
+                        return &m->disks[i];
+        }
+        return NULL;
+}
+
+static void machine_open_disks(struct machine *m, const struct vmm_config *cfg)
+{
+        for (unsigned i = 0; i < cfg->ndisks; i++) {
+                if (machine_find_disk(m, cfg->disks[i].path))
+                        fail(FAIL_INPUT, "--disk '%s': the same image is given twice",
+                             cfg->disks[i].path);
+                machine_open_disk(&m->disks[i], &cfg->disks[i]);
+                m->ndisks++;
+        }
+}
+
+/* svirtb shares the first --disk by default, or any --disk naming its file. */
+static void machine_pick_svirtb_disk(struct machine *m, const struct vmm_config *cfg)
+{
+        struct disk *shared;
+
+        switch (cfg->svirtb_mode) {
+        case SVIRTB_FIRST_DISK:
+                m->svirtb_disk = m->ndisks ? &m->disks[0] : NULL;
+                break;
+        case SVIRTB_NONE:
+                m->svirtb_disk = NULL;
+                break;
+        case SVIRTB_OWN_FILE:
+                shared = machine_find_disk(m, cfg->svirtb.path);
+                if (shared && shared->ro != cfg->svirtb.ro)
+                        fail(FAIL_INPUT, "--svirtb '%s': also a --disk, opened %s there",
+                             cfg->svirtb.path, shared->ro ? "read-only" : "read-write");
+                if (!shared) {
+                        machine_open_disk(&m->svirtb_own, &cfg->svirtb);
+                        shared = &m->svirtb_own;
+                }
+                m->svirtb_disk = shared;
+                break;
+        }
+}
+
 /* Every file the user named is checked here, before /dev/kvm is opened. */
 static void machine_check_inputs(struct machine *m, const struct vmm_config *cfg)
 {
         boot_read_image(&m->image, cfg->guest);
         ram_layout(&m->vm.ram, cfg->mem);
         boot_check_fit(&m->image, m->vm.ram.low_size, cfg->mem);
-
-        switch (cfg->svirtb_mode) {
-        case SVIRTB_FIRST_DISK:
-                if (cfg->ndisks > 1)
-                        fail(FAIL_INPUT,
-                             "--disk '%s': only one disk is supported (it backs svirtb)",
-                             cfg->disks[1].path);
-                if (cfg->ndisks == 1) {
-                        machine_open_disk(&m->svirtb_disk, &cfg->disks[0]);
-                        m->has_svirtb = true;
-                }
-                break;
-        case SVIRTB_OWN_FILE:
-                if (cfg->ndisks)
-                        fail(FAIL_INPUT,
-                             "--disk '%s': no device for it (--svirtb has its own image)",
-                             cfg->disks[0].path);
-                machine_open_disk(&m->svirtb_disk, &cfg->svirtb);
-                m->has_svirtb = true;
-                break;
-        case SVIRTB_NONE:
-                if (cfg->ndisks)
-                        fail(FAIL_INPUT, "--disk '%s': no device for it (--svirtb none)",
-                             cfg->disks[0].path);
-                break;
-        }
+        machine_open_disks(m, cfg);
+        machine_pick_svirtb_disk(m, cfg);
 }
 
 static void machine_svirtb_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
@@ -91,11 +121,24 @@ static void machine_add_svirtb(struct machine *m)
 
         if (page == MAP_FAILED)
                 fail(FAIL_INTERNAL, "svirtb register page: %s", strerror(errno));
-        svirtb_init(&m->svirtb, page, &m->vm.gm, &m->svirtb_disk);
+        svirtb_init(&m->svirtb, page, &m->vm.gm, m->svirtb_disk);
         kvm_map(&m->vm.kvm, SVIRTB_BASE, SVIRTB_PAGE_SIZE, page, true);
         if (bus_register(&m->vm.mmio, SVIRTB_BASE, SVIRTB_PAGE_SIZE, "svirtb", machine_svirtb_io,
                          &m->svirtb))
                 fail(FAIL_INTERNAL, "svirtb: MMIO region taken");
+}
+
+static void machine_add_virtio_blk(struct machine *m, unsigned i, bool legacy)
+{
+        char serial[DISK_SERIAL_LEN];
+        int err = disk_serial(&m->disks[i], serial);
+
+        if (err)
+                fail(FAIL_INTERNAL, "disk image '%s': %s", m->disks[i].path, strerror(-err));
+        if (vblk_init(&m->blk[i], &m->disks[i], serial))
+                fail(FAIL_INPUT, "disk image '%s': smaller than one 512-byte sector",
+                     m->disks[i].path);
+        vslot_add(&m->slots[i], i, &m->vm, &vblk_ops, &m->blk[i], legacy);
 }
 
 static void machine_write_fdt(struct machine *m, const struct vmm_config *cfg, uint64_t fdt_gpa)
@@ -106,16 +149,19 @@ static void machine_write_fdt(struct machine *m, const struct vmm_config *cfg, u
             .mem_size = {r->low_size, r->high_size},
             .nmem = r->high_size ? 2 : 1,
             .bootargs = cfg->append,
-            .svirtb = m->has_svirtb,
+            .svirtb = m->svirtb_disk != NULL,
             .svirtb_base = SVIRTB_BASE,
             .svirtb_size = SVIRTB_PAGE_SIZE,
-            .svirtb_ro = m->has_svirtb && m->svirtb_disk.ro,
+            .svirtb_ro = m->svirtb_disk && m->svirtb_disk->ro,
+            .nvirtio = m->ndisks,
             .self_base = fdt_gpa,
             .self_size = BOOT_FDT_MAX,
         };
         void *buf = gmem_ptr(&m->vm.gm, fdt_gpa, BOOT_FDT_MAX);
         int err;
 
+        for (unsigned i = 0; i < m->ndisks; i++)
+                d.virtio[i] = (struct dtb_virtio){m->slots[i].base, VSLOT_SIZE, m->slots[i].gsi};
         if (!buf)
                 fail(FAIL_INTERNAL, "device tree area 0x%llx is outside RAM",
                      (unsigned long long)fdt_gpa);
@@ -140,8 +186,10 @@ static void machine_build(struct machine *m, const struct vmm_config *cfg)
         bus_init(&vm->pio);
         if (console_register(&vm->pio) || exitdev_register(&vm->pio, vm))
                 fail(FAIL_INTERNAL, "port I/O bus: registration failed");
-        if (m->has_svirtb)
+        if (m->svirtb_disk)
                 machine_add_svirtb(m);
+        for (unsigned i = 0; i < m->ndisks; i++)
+                machine_add_virtio_blk(m, i, cfg->disks[i].legacy);
         boot_load(&m->image, &vm->gm);
         machine_write_fdt(m, cfg, fdt_gpa);
         kvm_create_vcpu(&vm->kvm);
@@ -169,7 +217,9 @@ int main(int argc, char **argv)
         machine_build(&m, &cfg);
         status = vcpu_run(&m.vm);
         fflush(stdout);
-        if (m.has_svirtb)
-                disk_close(&m.svirtb_disk);
+        for (unsigned i = 0; i < m.ndisks; i++)
+                disk_close(&m.disks[i]);
+        if (m.svirtb_disk == &m.svirtb_own)
+                disk_close(&m.svirtb_own);
         return status;
 }

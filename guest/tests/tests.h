@@ -31,4 +31,26 @@ int test_svirtb_bad_head(void);
 int test_svirtb_ignored_writes(void);
 int test_svirtb_high_ram(void);
 
+/* virtio_tests.c: virtio-mmio block devices, through the guest drivers. */
+void virtio_probe_disks(void);
+int test_virtio_identify(void);
+int test_virtio_read_single(void);
+int test_virtio_write_read_single(void);
+int test_virtio_multi_sector(void);
+int test_virtio_data_split_descriptors(void);
+int test_virtio_indirect_request(void);
+int test_virtio_flush(void);
+int test_virtio_get_id(void);
+int test_virtio_readonly_refuses_write(void);
+int test_virtio_ring_wrap(void);
+int test_virtio_reset_reinit(void);
+int test_virtio_unknown_type_unsupp(void);
+int test_virtio_interrupt_completion(void);
+int test_virtio_two_disks(void);
+int test_virtio_feature_negotiation_refused(void);
+int test_virtio_queue_not_available(void);
+int test_virtio_probe_errors(void);
+int test_virtio_many_in_flight(void);
+int test_virtio_read_past_end(void);
+
 #endif

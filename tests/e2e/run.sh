@@ -85,7 +85,26 @@ cli_cases() {
         else
                 skip cli_disk_locked "flock(1) not installed"
         fi
+        bad_input cli_same_disk_twice "--disk '$W/cli.img': the same image is given twice" \
+                --disk "$W/cli.img" --disk "$W/cli.img" "$GUEST"
+        second_vmm_on_locked_image
         cli_unprivileged_cases
+}
+
+# A second minivmm on a writable image another minivmm is using.
+second_vmm_on_locked_image() {
+        fresh_disk "$W/busy.img"
+        "$VMM" --disk "$W/busy.img" "$TG/spin.bin" >/dev/null 2>&1 &
+        local first=$! tries=0
+        # Wait (bounded) until the first VMM holds the lock.
+        while flock -n "$W/busy.img" true 2>/dev/null && [ $tries -lt 200 ]; do
+                sleep 0.05
+                tries=$((tries + 1))
+        done
+        bad_input cli_second_vmm_on_same_image \
+                "disk image '$W/busy.img': in use by another process" --disk "$W/busy.img" "$GUEST"
+        kill "$first" 2>/dev/null
+        wait "$first" 2>/dev/null
 }
 
 # Cases that need another user: unreadable files and /dev/kvm not permitted.
@@ -176,7 +195,7 @@ svirtb_cases() {
         if guest_suite svirtb_suite_writable "$VMM" --disk "$W/rw.img"; then
                 if ! grep -q '^ok [0-9]* - svirtb_batch_write_read$' "$W/out"; then
                         not_ok svirtb_suite_writable "svirtb_batch_write_read did not run"
-                elif ! "$MKDISK" check "$W/rw.img" 2>"$W/mk"; then
+                elif ! "$MKDISK" check "$W/rw.img" svirtb,virtio 2>"$W/mk"; then
                         not_ok svirtb_suite_writable "image bytes: $(cat "$W/mk")"
                 else
                         ok svirtb_suite_writable
@@ -236,17 +255,76 @@ svirtb_cases() {
                 not_ok guest_exception_is_reported_not_hung "status $rc"
         fi
 
-        if [ -x "$SAN_VMM" ]; then
-                fresh_disk "$W/san.img"
-                if guest_suite svirtb_suite_sanitized_vmm "$SAN_VMM" --disk "$W/san.img"; then
-                        if grep -qE 'runtime error|AddressSanitizer' "$W/err"; then
-                                not_ok svirtb_suite_sanitized_vmm "sanitizer report: $(head -c 300 "$W/err")"
-                        else
-                                ok svirtb_suite_sanitized_vmm
-                        fi
+}
+
+# --- virtio-blk over virtio-mmio ----------------------------------------------
+# two_disks NAME VMM [legacy] [extra bootargs]: disk a writable, disk b read-only;
+# the whole suite passes, a holds exactly what the guest wrote, b is unchanged.
+two_disks() {
+        local name=$1 vmm=$2 legacy=${3:-} args=${4:-} version=2 before
+        [ -n "$legacy" ] && version=1
+        fresh_disk "$W/a.img" 2048
+        fresh_disk "$W/b.img" 512
+        before=$(sha256sum <"$W/b.img")
+        guest_suite "$name" "$vmm" --disk "$W/a.img$legacy" --disk "$W/b.img,ro$legacy" \
+                --append "$args" || return
+        local t
+        for t in virtio_two_disks virtio_readonly_refuses_write virtio_indirect_request \
+                virtio_interrupt_completion virtio_ring_wrap; do
+                if ! grep -qE "^ok [0-9]+ - $t\$" "$W/out"; then
+                        not_ok "$name" "$t did not run and pass"
+                        return
                 fi
+        done
+        if ! grep -q "^virtio-blk0: version $version, capacity 2048 sectors" "$W/out" ||
+                ! grep -q "^virtio-blk1: version $version, capacity 512 sectors, ro 1" "$W/out"; then
+                not_ok "$name" "devices not identified as version $version: $(grep '^virtio-blk' "$W/out" | head -2)"
+        elif ! "$MKDISK" check "$W/a.img" svirtb,virtio,two-disks 2>"$W/mk"; then
+                not_ok "$name" "image a: $(cat "$W/mk")"
+        elif [ "$before" != "$(sha256sum <"$W/b.img")" ]; then
+                not_ok "$name" "the read-only image b changed"
+        elif grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$W/err"; then
+                not_ok "$name" "sanitizer report: $(head -c 300 "$W/err")"
         else
-                not_ok svirtb_suite_sanitized_vmm "$SAN_VMM not built"
+                ok "$name"
+        fi
+}
+
+virtio_cases() {
+        two_disks virtio_two_disks_modern "$VMM"
+        two_disks virtio_two_disks_legacy "$VMM" ,legacy
+        two_disks virtio_two_disks_modern_irq "$VMM" "" complete=irq
+        two_disks virtio_two_disks_legacy_irq "$VMM" ,legacy complete=irq
+        if [ -x "$SAN_VMM" ]; then
+                two_disks suite_under_sanitized_vmm "$SAN_VMM"
+                two_disks suite_under_sanitized_vmm_legacy_irq "$SAN_VMM" ,legacy complete=irq
+        else
+                not_ok suite_under_sanitized_vmm "$SAN_VMM not built"
+        fi
+
+        # GET_ID: stable for one image across runs, different for another image.
+        fresh_disk "$W/id1.img"
+        fresh_disk "$W/id2.img"
+        local id1 id1b id2
+        run "$VMM" --disk "$W/id1.img" --append virtio_get_id "$GUEST"
+        id1=$(sed -n 's/^virtio-blk0 id: //p' "$W/out")
+        run "$VMM" --disk "$W/id1.img" --append virtio_get_id "$GUEST"
+        id1b=$(sed -n 's/^virtio-blk0 id: //p' "$W/out")
+        run "$VMM" --disk "$W/id2.img" --append virtio_get_id "$GUEST"
+        id2=$(sed -n 's/^virtio-blk0 id: //p' "$W/out")
+        if [ -n "$id1" ] && [ "$id1" = "$id1b" ] && [ "$id1" != "$id2" ] && [[ "$id1" =~ ^mvmm[0-9a-f]{16}$ ]]; then
+                ok virtio_get_id_is_stable_per_image
+        else
+                not_ok virtio_get_id_is_stable_per_image "ids '$id1' '$id1b' '$id2'"
+        fi
+
+        # --trace decodes transport registers, chains and requests.
+        run "$VMM" --trace --disk "$W/id1.img" --append virtio_read_single "$GUEST"
+        if [ "$rc" -eq 0 ] && grep -q '^virtio-mmio@0: write Status <- ' "$W/err" &&
+                grep -qE '^virtio-blk: IN sector 0, 512 bytes -> OK' "$W/err"; then
+                ok virtio_trace_decodes_registers_and_requests
+        else
+                not_ok virtio_trace_decodes_registers_and_requests "status $rc, $(grep -c virtio "$W/err") trace lines"
         fi
 }
 
@@ -267,6 +345,7 @@ fi
 cli_cases
 vmm_cases
 svirtb_cases
+virtio_cases
 if [ "$nskip" -gt 0 ]; then
         echo "e2e: $npass passed, $nfail failed, $nskip skipped"
 else

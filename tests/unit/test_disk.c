@@ -452,6 +452,34 @@ static void flush_succeeds_on_open_disk(void **state)
         disk_close(&d);
 }
 
+static void serial_is_stable_per_image_and_differs_between_images(void **state)
+{
+        struct fixture *f = *state;
+        struct fixture other;
+        char a[DISK_SERIAL_LEN], b[DISK_SERIAL_LEN], c[DISK_SERIAL_LEN];
+        struct disk d;
+
+        assert_int_equal(disk_open(&d, f->path, true, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_serial(&d, a), 0);
+        disk_close(&d);
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_serial(&d, b), 0);
+        assert_true(disk_is_file(&d, f->path));
+        disk_close(&d);
+        assert_memory_equal(a, b, DISK_SERIAL_LEN);
+        assert_memory_equal(a, "mvmm", 4);
+        for (int i = 4; i < DISK_SERIAL_LEN; i++)
+                assert_non_null(strchr("0123456789abcdef", a[i]));
+
+        assert_int_equal(make_image(&other, IMG_SIZE), 0);
+        assert_int_equal(disk_open(&d, other.path, true, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_serial(&d, c), 0);
+        assert_false(disk_is_file(&d, f->path));
+        disk_close(&d);
+        unlink(other.path);
+        assert_memory_not_equal(a, c, DISK_SERIAL_LEN);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -481,6 +509,7 @@ int main(void)
             T(write_to_readonly_disk_returns_erofs_and_changes_nothing),
             T(host_io_error_is_returned_as_negative_errno),
             T(flush_succeeds_on_open_disk),
+            T(serial_is_stable_per_image_and_differs_between_images),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

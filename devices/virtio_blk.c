@@ -1,0 +1,450 @@
+/*
+ * virtio_blk: the virtio block device (contract: virtio_blk.h; protocol:
+ * virtio 1.2 §5.2, layouts from linux/virtio_blk.h).
+ *
+ * A request is a chain the virtqueue already validated: every segment is in
+ * guest RAM, readable ones first, less than 4 GiB in all. Here only its
+ * meaning is checked: a 16-byte header at the start of the readable bytes,
+ * a status byte at the very end of the writable ones, the data in between
+ * (B1-B3). The header is copied once into a local; data goes straight
+ * between the image and guest RAM, one segment at a time.
+ */
+#include "virtio_blk.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "trace.h"
+#include "virtq.h"
+
+#define VBLK_HDR_SIZE 16u
+
+/* Config offsets (virtio 1.2 §5.2.4). */
+#define VBLK_CFG_CAPACITY 0x00
+#define VBLK_CFG_SEG_MAX  0x0c
+#define VBLK_CFG_BLK_SIZE 0x14
+
+/* One request being served. */
+struct vblk_req {
+        const struct vq_chain *c;
+        uint32_t type;
+        uint64_t sector;
+        uint64_t bytes;  /* data bytes, for the trace */
+        uint32_t used;   /* used.len (B9) */
+        const char *why; /* why it failed, for the trace */
+};
+
+/* A byte range [skip, skip + len) of some of a chain's segments. */
+struct vblk_area {
+        const struct vq_seg *segs;
+        unsigned nsegs;
+        uint64_t skip;
+        uint64_t len;
+};
+
+/* Called on each piece of an area: gpa, len, and pos (bytes of the area before it). */
+typedef int (*vblk_piece_fn)(void *ctx, uint64_t gpa, uint64_t len, uint64_t pos);
+
+struct vblk_io {
+        const struct gmem *gm;
+        struct disk *disk;
+        uint64_t off; /* image offset of the area's first byte */
+        uint8_t *buf; /* host buffer of copies (header, id) */
+};
+
+static void vblk_put_le32(uint8_t *p, uint32_t v)
+{
+        p[0] = (uint8_t)v;
+        p[1] = (uint8_t)(v >> 8);
+        p[2] = (uint8_t)(v >> 16);
+        p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t vblk_get_le32(const uint8_t *p)
+{
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* --- areas of a chain ---------------------------------------------------- */
+
+static struct vblk_area vblk_readable(const struct vq_chain *c, uint64_t skip, uint64_t len)
+{
+        return (struct vblk_area){c->segs, c->nreadable, skip, len};
+}
+
+static struct vblk_area vblk_writable(const struct vq_chain *c, uint64_t len)
+{
+        return (struct vblk_area){c->segs + c->nreadable, c->nsegs - c->nreadable, 0, len};
+}
+
+/* Calls fn on each piece of the area in order; at most nsegs calls. */
+static int vblk_walk(const struct vblk_area *a, vblk_piece_fn fn, void *ctx)
+{
+        uint64_t skip = a->skip, left = a->len, pos = 0, n, len, gpa;
+        unsigned i;
+        int r;
+
+        for (i = 0; i < a->nsegs && left > 0; i++) {
+                len = a->segs[i].len;
+                if (skip >= len) {
+                        skip -= len;
+                        continue;
+                }
+                gpa = a->segs[i].gpa + skip; /* inside the segment: no wrap */
+                len -= skip;
+                skip = 0;
+                n = len < left ? len : left;
+                r = fn(ctx, gpa, n, pos);
+                if (r < 0)
+                        return r;
+                pos += n;
+                left -= n;
+        }
+        return left == 0 ? 0 : -EFAULT;
+}
+
+static int vblk_piece_copy_in(void *ctx, uint64_t gpa, uint64_t len, uint64_t pos)
+{
+        struct vblk_io *io = ctx;
+
+        return gmem_read(io->gm, gpa, io->buf + pos, len);
+}
+
+static int vblk_piece_copy_out(void *ctx, uint64_t gpa, uint64_t len, uint64_t pos)
+{
+        struct vblk_io *io = ctx;
+
+        return gmem_write(io->gm, gpa, io->buf + pos, len);
+}
+
+/* Zero-copy: the image straight into the guest's buffer. */
+static int vblk_piece_read(void *ctx, uint64_t gpa, uint64_t len, uint64_t pos)
+{
+        struct vblk_io *io = ctx;
+        void *p = gmem_ptr(io->gm, gpa, len);
+        ssize_t n;
+
+        if (p == NULL)
+                return -EFAULT;
+        /* off + pos + len <= capacity * 512: checked by vblk_range_ok. */
+        n = disk_read(io->disk, io->off + pos, p, (size_t)len);
+        if (n < 0)
+                return (int)n;
+        return (uint64_t)n == len ? 0 : -EIO;
+}
+
+static int vblk_piece_write(void *ctx, uint64_t gpa, uint64_t len, uint64_t pos)
+{
+        struct vblk_io *io = ctx;
+        const void *p = gmem_ptr(io->gm, gpa, len);
+        ssize_t n;
+
+        if (p == NULL)
+                return -EFAULT;
+        n = disk_write(io->disk, io->off + pos, p, (size_t)len);
+        if (n < 0)
+                return (int)n;
+        return (uint64_t)n == len ? 0 : -EIO;
+}
+
+/* --- requests ------------------------------------------------------------ */
+
+/* B3: whole sectors inside the disk, overflow-safe. */
+static bool vblk_range_ok(const struct vblk *b, struct vblk_req *r, uint64_t len)
+{
+        uint64_t nsect = len / VBLK_SECTOR;
+
+        if (len % VBLK_SECTOR != 0) {
+                r->why = "data not a multiple of 512 bytes";
+                return false;
+        }
+        if (r->sector > b->capacity || nsect > b->capacity - r->sector) {
+                r->why = "sectors beyond the disk";
+                return false;
+        }
+        return true;
+}
+
+/* B1: the 16 header bytes, gathered once from the readable segments. */
+static bool vblk_read_header(const struct gmem *gm, struct vblk_req *r)
+{
+        uint8_t hdr[VBLK_HDR_SIZE];
+        struct vblk_io io = {.gm = gm, .buf = hdr};
+        struct vblk_area a = vblk_readable(r->c, 0, VBLK_HDR_SIZE);
+
+        if (r->c->read_len < VBLK_HDR_SIZE || vblk_walk(&a, vblk_piece_copy_in, &io) < 0) {
+                r->why = "header shorter than 16 readable bytes";
+                return false;
+        }
+        r->type = vblk_get_le32(hdr);
+        r->sector = (uint64_t)vblk_get_le32(hdr + 8) | (uint64_t)vblk_get_le32(hdr + 12) << 32;
+        return true;
+}
+
+/* Readable bytes beyond the header, writable bytes before the status byte. */
+static uint64_t vblk_out_len(const struct vq_chain *c)
+{
+        return c->read_len - VBLK_HDR_SIZE;
+}
+
+static uint64_t vblk_in_len(const struct vq_chain *c)
+{
+        return c->write_len - 1;
+}
+
+static uint8_t vblk_do_in(struct vblk *b, const struct gmem *gm, struct vblk_req *r)
+{
+        struct vblk_io io = {.gm = gm, .disk = b->disk};
+        struct vblk_area a = vblk_writable(r->c, vblk_in_len(r->c));
+
+        r->bytes = a.len;
+        if (vblk_out_len(r->c) != 0) {
+                r->why = "IN with readable data"; /* B3 */
+                return VIRTIO_BLK_S_IOERR;
+        }
+        if (!vblk_range_ok(b, r, a.len))
+                return VIRTIO_BLK_S_IOERR;
+        io.off = r->sector * VBLK_SECTOR; /* checked: sector <= capacity < 2^55 */
+        if (vblk_walk(&a, vblk_piece_read, &io) < 0) {
+                r->why = "image read failed";
+                return VIRTIO_BLK_S_IOERR;
+        }
+        r->used = (uint32_t)a.len + 1; /* B9; the chain is < 4 GiB */
+        return VIRTIO_BLK_S_OK;
+}
+
+static uint8_t vblk_do_out(struct vblk *b, const struct gmem *gm, struct vblk_req *r)
+{
+        struct vblk_io io = {.gm = gm, .disk = b->disk};
+        struct vblk_area a = vblk_readable(r->c, VBLK_HDR_SIZE, vblk_out_len(r->c));
+
+        r->bytes = a.len;
+        if (b->disk->ro) {
+                r->why = "read-only disk"; /* B4: nothing written */
+                return VIRTIO_BLK_S_IOERR;
+        }
+        if (vblk_in_len(r->c) != 0) {
+                r->why = "OUT with writable data"; /* B3 */
+                return VIRTIO_BLK_S_IOERR;
+        }
+        if (!vblk_range_ok(b, r, a.len))
+                return VIRTIO_BLK_S_IOERR;
+        io.off = r->sector * VBLK_SECTOR;
+        if (vblk_walk(&a, vblk_piece_write, &io) < 0) {
+                r->why = "image write failed";
+                return VIRTIO_BLK_S_IOERR;
+        }
+        return VIRTIO_BLK_S_OK;
+}
+
+/* B5: every completed write is durable before OK. */
+static uint8_t vblk_do_flush(struct vblk *b, struct vblk_req *r)
+{
+        if (vblk_out_len(r->c) != 0 || vblk_in_len(r->c) != 0) {
+                r->why = "FLUSH with data";
+                return VIRTIO_BLK_S_IOERR;
+        }
+        if (b->disk->ro)
+                return VIRTIO_BLK_S_OK; /* nothing was ever written */
+        if (disk_flush(b->disk) < 0) {
+                r->why = "fdatasync failed";
+                return VIRTIO_BLK_S_IOERR;
+        }
+        return VIRTIO_BLK_S_OK;
+}
+
+/* B6: at most 20 bytes, whatever the buffer size. */
+static uint8_t vblk_do_get_id(struct vblk *b, const struct gmem *gm, struct vblk_req *r)
+{
+        uint64_t room = vblk_in_len(r->c);
+        struct vblk_io io = {.gm = gm, .buf = b->id};
+        struct vblk_area a = vblk_writable(r->c, room < VBLK_ID_BYTES ? room : VBLK_ID_BYTES);
+
+        r->bytes = a.len;
+        if (vblk_out_len(r->c) != 0) {
+                r->why = "GET_ID with readable data";
+                return VIRTIO_BLK_S_IOERR;
+        }
+        if (vblk_walk(&a, vblk_piece_copy_out, &io) < 0) {
+                r->why = "id not writable";
+                return VIRTIO_BLK_S_IOERR;
+        }
+        r->used = (uint32_t)a.len + 1; /* B9 */
+        return VIRTIO_BLK_S_OK;
+}
+
+static const char *vblk_type_name(uint32_t type)
+{
+        switch (type) {
+        case VIRTIO_BLK_T_IN:
+                return "IN";
+        case VIRTIO_BLK_T_OUT:
+                return "OUT";
+        case VIRTIO_BLK_T_FLUSH:
+                return "FLUSH";
+        case VIRTIO_BLK_T_GET_ID:
+                return "GET_ID";
+        case VIRTIO_BLK_T_DISCARD:
+                return "DISCARD";
+        case VIRTIO_BLK_T_WRITE_ZEROES:
+                return "WRITE_ZEROES";
+        default:
+                return "unknown";
+        }
+}
+
+static const char *vblk_status_name(uint8_t s)
+{
+        if (s == VIRTIO_BLK_S_OK)
+                return "OK";
+        return s == VIRTIO_BLK_S_IOERR ? "IOERR" : "UNSUPP";
+}
+
+static uint8_t vblk_dispatch(struct vblk *b, const struct gmem *gm, struct vblk_req *r)
+{
+        if (!vblk_read_header(gm, r))
+                return VIRTIO_BLK_S_IOERR;
+        switch (r->type) {
+        case VIRTIO_BLK_T_IN:
+                return vblk_do_in(b, gm, r);
+        case VIRTIO_BLK_T_OUT:
+                return vblk_do_out(b, gm, r);
+        case VIRTIO_BLK_T_FLUSH:
+                return vblk_do_flush(b, r);
+        case VIRTIO_BLK_T_GET_ID:
+                return vblk_do_get_id(b, gm, r);
+        default:
+                /* B8; B7: DISCARD and WRITE_ZEROES are not offered. */
+                return VIRTIO_BLK_S_UNSUPP;
+        }
+}
+
+/* Serves one chain; returns used.len (B9), 0 when there is no status byte (B2). */
+static uint32_t vblk_handle(struct vblk *b, const struct gmem *gm, const struct vq_chain *c)
+{
+        struct vblk_req r = {.c = c, .type = UINT32_MAX, .used = 1};
+        const struct vq_seg *last;
+        uint8_t status;
+
+        if (c->nsegs == 0 || c->write_len == 0) {
+                TRACE("virtio-blk: head %u: no writable status byte, used.len 0", c->head);
+                return 0;
+        }
+        last = &c->segs[c->nsegs - 1];
+        status = vblk_dispatch(b, gm, &r);
+        /* B2: the last byte of the last (writable, len >= 1) segment; in RAM. */
+        if (gmem_write(gm, last->gpa + last->len - 1, &status, 1) < 0)
+                return 0;
+        if (status != VIRTIO_BLK_S_OK)
+                r.used = 1;
+        TRACE("virtio-blk: %s sector %" PRIu64 ", %" PRIu64 " bytes -> %s%s%s",
+              vblk_type_name(r.type), r.sector, r.bytes, vblk_status_name(status),
+              r.why ? ": " : "", r.why ? r.why : "");
+        return r.used;
+}
+
+/* --- the ops table ------------------------------------------------------- */
+
+static void vblk_notify(void *dev, struct virtq *vq)
+{
+        struct vblk *b = dev;
+        struct vq_chain c;
+        unsigned n;
+
+        /* At most num requests per kick: all the driver could publish before it (Q2). */
+        for (n = 0; n < vq->num; n++) {
+                if (vq_pop(vq, &c) != VQ_POP_CHAIN)
+                        break;
+                vq_push(vq, c.head, vblk_handle(b, vq->gm, &c));
+        }
+        vq_signal_used(vq);
+}
+
+static uint64_t vblk_features(void *dev)
+{
+        struct vblk *b = dev;
+        uint64_t f = VIRTIO_FEAT_VERSION_1 | VIRTIO_FEAT_INDIRECT_DESC |
+                     VIRTIO_BIT(VIRTIO_BLK_F_FLUSH) | VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) |
+                     VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX);
+
+        return b->disk->ro ? f | VIRTIO_BIT(VIRTIO_BLK_F_RO) : f;
+}
+
+static void vblk_config_read(void *dev, uint32_t off, void *buf, uint32_t len)
+{
+        struct vblk *b = dev;
+
+        if (off > VBLK_CONFIG_SIZE || len > VBLK_CONFIG_SIZE - off)
+                memset(buf, 0, len);
+        else
+                memcpy(buf, b->config + off, len);
+}
+
+static unsigned vblk_num_queues(void *dev)
+{
+        (void)dev;
+        return 1;
+}
+
+static uint16_t vblk_queue_max(void *dev, unsigned q)
+{
+        (void)dev;
+        (void)q;
+        return VBLK_QUEUE_MAX;
+}
+
+static void vblk_reset(void *dev)
+{
+        struct vblk *b = dev;
+
+        b->negotiated = 0;
+}
+
+static void vblk_activate(void *dev, uint64_t negotiated)
+{
+        struct vblk *b = dev;
+
+        b->negotiated = negotiated;
+        TRACE("virtio-blk: active, features 0x%016" PRIx64 ", %" PRIu64 " sectors", negotiated,
+              b->capacity);
+}
+
+const struct virtio_dev_ops vblk_ops = {
+    .name = "virtio-blk",
+    .device_id = VIRTIO_ID_BLOCK,
+    .features = vblk_features,
+    .config_size = VBLK_CONFIG_SIZE,
+    .config_read = vblk_config_read,
+    .config_write = NULL,
+    .num_queues = vblk_num_queues,
+    .queue_max = vblk_queue_max,
+    .notify = vblk_notify,
+    .reset = vblk_reset,
+    .activate = vblk_activate,
+};
+
+/* --- init ---------------------------------------------------------------- */
+
+static void vblk_build_config(struct vblk *b)
+{
+        memset(b->config, 0, sizeof(b->config));
+        vblk_put_le32(b->config + VBLK_CFG_CAPACITY, (uint32_t)b->capacity);
+        vblk_put_le32(b->config + VBLK_CFG_CAPACITY + 4, (uint32_t)(b->capacity >> 32));
+        vblk_put_le32(b->config + VBLK_CFG_SEG_MAX, VBLK_QUEUE_MAX - 2); /* B11 */
+        vblk_put_le32(b->config + VBLK_CFG_BLK_SIZE, VBLK_SECTOR);
+}
+
+int vblk_init(struct vblk *b, struct disk *disk, const char *serial)
+{
+        memset(b, 0, sizeof(*b));
+        if (disk == NULL || disk->size < VBLK_SECTOR)
+                return -EINVAL;
+        b->disk = disk;
+        b->capacity = disk->size / VBLK_SECTOR; /* a partial last sector is not exposed */
+        if (serial != NULL)
+                memcpy(b->id, serial, strnlen(serial, VBLK_ID_BYTES)); /* B6: NUL-padded */
+        vblk_build_config(b);
+        return 0;
+}

@@ -1,0 +1,49 @@
+/*
+ * virtio_blk: the virtio block device (virtio 1.2 §5.2) on any virtio
+ * transport, through vblk_ops.
+ *
+ * One request queue of VBLK_QUEUE_MAX entries. Requests IN, OUT, FLUSH and
+ * GET_ID; every other type is UNSUPP (DISCARD and WRITE_ZEROES are not
+ * offered). Data moves directly between the image and guest RAM (one
+ * disk_read/disk_write per segment, no bounce buffer). Requests complete
+ * synchronously inside the notify call, so at most one is in flight.
+ * Offered: VERSION_1, RO (read-only image), FLUSH, BLK_SIZE, SEG_MAX,
+ * INDIRECT_DESC; nothing else (M13).
+ * A malformed request gets IOERR when it has a status byte and used.len 0
+ * when it has none (B2); nothing a guest sends stops the VMM.
+ */
+#ifndef MINIVMM_VIRTIO_BLK_H
+#define MINIVMM_VIRTIO_BLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/virtio_blk.h>
+
+#include "disk.h"
+#include "virtio.h"
+
+#define VBLK_SECTOR      512u
+#define VBLK_QUEUE_MAX   256u
+#define VBLK_ID_BYTES    VIRTIO_BLK_ID_BYTES /* 20 */
+#define VBLK_CONFIG_SIZE 0x24u               /* capacity .. num_queues; unused fields read 0 */
+
+struct vblk {
+        struct disk *disk;
+        uint64_t capacity; /* whole 512-byte sectors of the image */
+        uint8_t id[VBLK_ID_BYTES];
+        uint8_t config[VBLK_CONFIG_SIZE]; /* little-endian image of virtio_blk_config */
+        uint64_t negotiated;
+};
+
+extern const struct virtio_dev_ops vblk_ops;
+
+/*
+ * Binds the device to an open disk and its GET_ID serial: the bytes of serial
+ * up to a NUL or 20 bytes, whichever comes first, NUL-padded to 20 (B6);
+ * NULL gives an empty serial. disk_serial() computes a stable one.
+ * 0, or -EINVAL when the image holds no whole sector.
+ */
+int vblk_init(struct vblk *b, struct disk *disk, const char *serial);
+
+#endif

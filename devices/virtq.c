@@ -1,0 +1,501 @@
+/*
+ * virtq: the device side of a split virtqueue (contract: virtq.h; layout:
+ * virtio 1.2 §2.7, linux/virtio_ring.h).
+ *
+ * Guest memory is reached only through gmem. Ring indices are loaded and
+ * stored atomically through gmem_ptr (their alignment is checked at enable);
+ * descriptors and ring entries are copied once into locals with gmem_read,
+ * and only the copies are looked at (Q5: no double fetch).
+ */
+#include "virtq.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "trace.h"
+#include "virtio.h"
+
+#define VQ_DESC_SIZE 16u
+
+/* One descriptor, decoded from its 16 little-endian bytes. */
+struct vq_desc {
+        uint64_t addr;
+        uint32_t len;
+        uint16_t flags;
+        uint16_t next;
+};
+
+static uint16_t vq_get_le16(const uint8_t *p)
+{
+        return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t vq_get_le32(const uint8_t *p)
+{
+        return (uint32_t)vq_get_le16(p) | (uint32_t)vq_get_le16(p + 2) << 16;
+}
+
+static uint64_t vq_get_le64(const uint8_t *p)
+{
+        return (uint64_t)vq_get_le32(p) | (uint64_t)vq_get_le32(p + 4) << 32;
+}
+
+static void vq_put_le32(uint8_t *p, uint32_t v)
+{
+        p[0] = (uint8_t)v;
+        p[1] = (uint8_t)(v >> 8);
+        p[2] = (uint8_t)(v >> 16);
+        p[3] = (uint8_t)(v >> 24);
+}
+
+/* Area sizes (virtio 1.2 §2.7): the event fields are always part of the rings. */
+static uint64_t vq_desc_size(uint32_t num)
+{
+        return (uint64_t)num * VQ_DESC_SIZE;
+}
+
+static uint64_t vq_avail_size(uint32_t num)
+{
+        return 6 + 2 * (uint64_t)num;
+}
+
+static uint64_t vq_used_size(uint32_t num)
+{
+        return 6 + 8 * (uint64_t)num;
+}
+
+/* Atomic 16-bit ring fields; enable checked that they are in RAM and aligned. */
+static bool vq_load16(const struct virtq *vq, uint64_t gpa, uint16_t *v)
+{
+        uint16_t *p = gmem_ptr(vq->gm, gpa, sizeof(*p));
+
+        if (p == NULL)
+                return false;
+        *v = le16toh(__atomic_load_n(p, __ATOMIC_ACQUIRE));
+        return true;
+}
+
+static bool vq_store16(const struct virtq *vq, uint64_t gpa, uint16_t v)
+{
+        uint16_t *p = gmem_ptr(vq->gm, gpa, sizeof(*p));
+
+        if (p == NULL)
+                return false;
+        __atomic_store_n(p, htole16(v), __ATOMIC_RELEASE);
+        return true;
+}
+
+void vq_init(struct virtq *vq, const struct gmem *gm, unsigned index, vq_irq_fn irq,
+             vq_fail_fn fail, void *opaque)
+{
+        memset(vq, 0, sizeof(*vq));
+        vq->gm = gm;
+        vq->index = index;
+        vq->irq = irq;
+        vq->fail = fail;
+        vq->opaque = opaque;
+}
+
+/* Q12: indices, addresses and in-flight heads are all forgotten. */
+void vq_reset(struct virtq *vq)
+{
+        vq_init(vq, vq->gm, vq->index, vq->irq, vq->fail, vq->opaque);
+}
+
+bool vq_live(const struct virtq *vq)
+{
+        return vq->ready && !vq->broken;
+}
+
+void vq_fail(struct virtq *vq, const char *why)
+{
+        if (vq->broken)
+                return;
+        vq->broken = true;
+        TRACE("virtq %u: stopped: %s", vq->index, why);
+        if (vq->fail != NULL)
+                vq->fail(vq->opaque, vq, why);
+}
+
+/* [a, a + alen) and [b, b + blen) share a byte; both are inside RAM, so no sum wraps. */
+static bool vq_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+        return a < b + blen && b < a + alen;
+}
+
+static bool vq_host_aligned(const struct gmem *gm, uint64_t gpa, uint64_t len, uintptr_t align)
+{
+        return ((uintptr_t)gmem_ptr(gm, gpa, len) & (align - 1)) == 0;
+}
+
+/* Q1: size, alignment, placement in RAM; NULL when the layout is usable. */
+static const char *vq_check_layout(const struct gmem *gm, const struct vq_layout *l, uint16_t max)
+{
+        uint32_t n = l->num;
+
+        if (n == 0 || n > max || n > VQ_SIZE_MAX || (n & (n - 1)) != 0)
+                return "queue size not a power of 2 within QueueNumMax";
+        if (l->desc % 16 != 0 || l->avail % 2 != 0 || l->used % 4 != 0)
+                return "ring misaligned (desc 16, avail 2, used 4)";
+        if (!gmem_contains(gm, l->desc, vq_desc_size(n)))
+                return "descriptor table not in guest RAM";
+        if (!gmem_contains(gm, l->avail, vq_avail_size(n)))
+                return "avail ring not in guest RAM";
+        if (!gmem_contains(gm, l->used, vq_used_size(n)))
+                return "used ring not in guest RAM";
+        /* Q7: the device writes the used ring, never the driver's areas. */
+        if (vq_overlap(l->used, vq_used_size(n), l->desc, vq_desc_size(n)) ||
+            vq_overlap(l->used, vq_used_size(n), l->avail, vq_avail_size(n)))
+                return "used ring overlaps the descriptor table or avail ring";
+        /* Always true for page-aligned RAM mappings; atomics need it. */
+        if (!vq_host_aligned(gm, l->avail, vq_avail_size(n), 2) ||
+            !vq_host_aligned(gm, l->used, vq_used_size(n), 4))
+                return "ring misaligned in host memory";
+        return NULL;
+}
+
+int vq_enable(struct virtq *vq, const struct vq_layout *l, uint16_t max, uint64_t features,
+              const char **why)
+{
+        const char *err = vq_check_layout(vq->gm, l, max);
+
+        vq_reset(vq);
+        if (err != NULL) {
+                TRACE("virtq %u: not enabled: %s (num %" PRIu32 ", desc 0x%" PRIx64
+                      ", avail 0x%" PRIx64 ", used 0x%" PRIx64 ")",
+                      vq->index, err, l->num, l->desc, l->avail, l->used);
+                if (why != NULL)
+                        *why = err;
+                return -EINVAL;
+        }
+        vq->num = (uint16_t)l->num; /* <= VQ_SIZE_MAX */
+        vq->desc = l->desc;
+        vq->avail = l->avail;
+        vq->used = l->used;
+        vq->features = features & (VIRTIO_FEAT_INDIRECT_DESC | VIRTIO_FEAT_EVENT_IDX);
+        vq->ready = true;
+        TRACE("virtq %u: enabled: num %u, desc 0x%" PRIx64 ", avail 0x%" PRIx64 ", used 0x%" PRIx64
+              "%s",
+              vq->index, vq->num, vq->desc, vq->avail, vq->used,
+              (vq->features & VIRTIO_FEAT_INDIRECT_DESC) ? ", indirect" : "");
+        return 0;
+}
+
+/* --- in-flight heads (Q4) ------------------------------------------------ */
+
+static bool vq_inflight(const struct virtq *vq, uint16_t head)
+{
+        return (vq->inflight_map[head / 64] >> (head % 64)) & 1;
+}
+
+static void vq_set_inflight(struct virtq *vq, uint16_t head, bool on)
+{
+        uint64_t bit = 1ULL << (head % 64);
+
+        if (on) {
+                vq->inflight_map[head / 64] |= bit;
+                vq->inflight++;
+        } else {
+                vq->inflight_map[head / 64] &= ~bit;
+                vq->inflight--;
+        }
+}
+
+/* --- the avail ring (Q2, Q3) --------------------------------------------- */
+
+/* Reads avail->idx once (acquire, Q2); false when the driver is broken. */
+static bool vq_refresh_avail(struct virtq *vq)
+{
+        uint16_t idx;
+
+        if (!vq_load16(vq, vq->avail + 2, &idx)) {
+                vq_fail(vq, "avail ring unreadable");
+                return false;
+        }
+        __atomic_thread_fence(__ATOMIC_ACQUIRE); /* Q2: idx before the entries */
+        if ((uint16_t)(idx - vq->last_avail) > vq->num) {
+                TRACE("virtq %u: avail idx %u is more than %u ahead of %u", vq->index, idx, vq->num,
+                      vq->last_avail);
+                vq_fail(vq, "avail index moved more than the queue size");
+                return false;
+        }
+        vq->shadow_avail = idx;
+        return true;
+}
+
+/* EVENT_IDX: tell the driver to kick for anything past last_avail, then look again. */
+static bool vq_publish_avail_event(struct virtq *vq)
+{
+        if (!(vq->features & VIRTIO_FEAT_EVENT_IDX))
+                return true;
+        if (!vq_store16(vq, vq->used + 4 + 8 * (uint64_t)vq->num, vq->last_avail)) {
+                vq_fail(vq, "used ring unwritable");
+                return false;
+        }
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        return vq_refresh_avail(vq);
+}
+
+/* Q2/Q3/Q4: the next head, VQ_POP_EMPTY, or VQ_POP_STOPPED (queue failed). */
+static enum vq_pop_result vq_next_head(struct virtq *vq, uint16_t *head)
+{
+        uint8_t raw[2];
+        uint64_t gpa;
+
+        if (vq->last_avail == vq->shadow_avail) {
+                if (!vq_refresh_avail(vq))
+                        return VQ_POP_STOPPED;
+                if (vq->last_avail == vq->shadow_avail && !vq_publish_avail_event(vq))
+                        return VQ_POP_STOPPED;
+                if (vq->last_avail == vq->shadow_avail)
+                        return VQ_POP_EMPTY;
+        }
+        gpa = vq->avail + 4 + 2 * (uint64_t)(vq->last_avail & (vq->num - 1));
+        if (gmem_read(vq->gm, gpa, raw, sizeof(raw)) < 0) {
+                vq_fail(vq, "avail ring unreadable");
+                return VQ_POP_STOPPED;
+        }
+        vq->last_avail++;
+        *head = vq_get_le16(raw);
+        if (*head >= vq->num) {
+                TRACE("virtq %u: head %u >= queue size %u", vq->index, *head, vq->num);
+                vq_fail(vq, "head index >= queue size");
+                return VQ_POP_STOPPED;
+        }
+        if (vq_inflight(vq, *head)) {
+                TRACE("virtq %u: head %u is already in flight", vq->index, *head);
+                vq_fail(vq, "head already in flight");
+                return VQ_POP_STOPPED;
+        }
+        return VQ_POP_CHAIN;
+}
+
+/* --- walking a chain (Q5-Q8) --------------------------------------------- */
+
+/* Q5: the one fetch of descriptor i of table; the caller keeps i < entries. */
+static bool vq_read_desc(const struct virtq *vq, uint64_t table, uint32_t i, struct vq_desc *d)
+{
+        uint8_t raw[VQ_DESC_SIZE];
+
+        /* table + 16 * i lies inside a table already checked to be in RAM. */
+        if (gmem_read(vq->gm, table + (uint64_t)i * VQ_DESC_SIZE, raw, sizeof(raw)) < 0)
+                return false;
+        d->addr = vq_get_le64(raw);
+        d->len = vq_get_le32(raw + 8);
+        d->flags = vq_get_le16(raw + 12);
+        d->next = vq_get_le16(raw + 14);
+        return true;
+}
+
+/* Q5-Q7: appends one buffer; NULL, or why the chain is malformed. */
+static const char *vq_add_seg(struct vq_chain *c, const struct gmem *gm, const struct vq_desc *d)
+{
+        bool writable = (d->flags & VRING_DESC_F_WRITE) != 0;
+        struct vq_seg *s;
+
+        if (d->len == 0)
+                return "zero-length descriptor"; /* Q5 */
+        if (!gmem_contains(gm, d->addr, d->len))
+                return "buffer not in guest RAM"; /* Q6: overflow-safe, RAM only */
+        if (!writable && c->nsegs > c->nreadable)
+                return "readable descriptor after a writable one"; /* Q7 */
+        /* Q5: each len < 2^32 and the sum so far < 2^32, so this cannot wrap. */
+        if (c->read_len + c->write_len + d->len > UINT32_MAX)
+                return "chain of 4 GiB or more";
+        if (c->nsegs >= VQ_CHAIN_MAX)
+                return "more than 256 segments";
+        s = &c->segs[c->nsegs++];
+        s->gpa = d->addr;
+        s->len = d->len;
+        s->writable = writable;
+        if (writable) {
+                c->write_len += d->len;
+        } else {
+                c->read_len += d->len;
+                c->nreadable++;
+        }
+        return NULL;
+}
+
+/* Q8: whether an INDIRECT descriptor may be followed; NULL when it may. */
+static const char *vq_check_indirect(const struct virtq *vq, const struct vq_chain *c,
+                                     const struct vq_desc *d, bool in_table)
+{
+        if (!(vq->features & VIRTIO_FEAT_INDIRECT_DESC))
+                return "indirect descriptor not negotiated";
+        if (in_table)
+                return "indirect descriptor inside an indirect table";
+        if (d->flags & VRING_DESC_F_NEXT)
+                return "indirect descriptor with NEXT";
+        if (c->nsegs != 0)
+                return "indirect descriptor after direct buffers"; /* policy: head only */
+        if (d->len == 0 || d->len % VQ_DESC_SIZE != 0)
+                return "indirect table length not a non-zero multiple of 16";
+        if (d->len / VQ_DESC_SIZE > VQ_CHAIN_MAX)
+                return "indirect table longer than 256 entries";
+        if (!gmem_contains(vq->gm, d->addr, d->len))
+                return "indirect table not in guest RAM";
+        return NULL;
+}
+
+/* Where the walk reads descriptors from: the ring's table or one indirect table. */
+struct vq_walk {
+        uint64_t table;
+        uint32_t entries;
+        uint32_t steps; /* descriptors read from this table */
+        bool indirect;
+};
+
+/*
+ * Fills c with the chain at head; NULL, or why it is malformed. At most
+ * num + VQ_CHAIN_MAX descriptors are read: each table is left after as many
+ * steps as it has entries (Q5: a longer walk is a loop).
+ */
+static const char *vq_walk_chain(const struct virtq *vq, uint16_t head, struct vq_chain *c)
+{
+        struct vq_walk w = {.table = vq->desc, .entries = vq->num};
+        uint32_t idx = head;
+        const char *why;
+        struct vq_desc d;
+
+        c->head = head;
+        c->nsegs = c->nreadable = 0;
+        c->read_len = c->write_len = 0;
+        for (;;) {
+                if (w.steps++ >= w.entries)
+                        return w.indirect ? "loop in indirect table" : "descriptor loop";
+                if (!vq_read_desc(vq, w.table, idx, &d))
+                        return "descriptor unreadable";
+                if (d.flags & VRING_DESC_F_INDIRECT) {
+                        why = vq_check_indirect(vq, c, &d, w.indirect);
+                        if (why != NULL)
+                                return why;
+                        w = (struct vq_walk){d.addr, d.len / VQ_DESC_SIZE, 0, true};
+                        idx = 0;
+                        continue;
+                }
+                why = vq_add_seg(c, vq->gm, &d);
+                if (why != NULL)
+                        return why;
+                if (!(d.flags & VRING_DESC_F_NEXT))
+                        return NULL;
+                if (d.next >= w.entries)
+                        return w.indirect ? "next beyond the indirect table" : "next >= queue size";
+                idx = d.next;
+        }
+}
+
+static void vq_trace_chain(const struct virtq *vq, const struct vq_chain *c)
+{
+        char line[768];
+        size_t n;
+        unsigned i;
+
+        if (!trace_enabled)
+                return;
+        n = (size_t)snprintf(line, sizeof(line), "virtq %u: head %u:", vq->index, c->head);
+        for (i = 0; i < c->nsegs && n < sizeof(line); i++)
+                n += (size_t)snprintf(line + n, sizeof(line) - n, "%s [%u] 0x%" PRIx64 " len %u %c",
+                                      i ? "," : "", i, c->segs[i].gpa, c->segs[i].len,
+                                      c->segs[i].writable ? 'W' : 'R');
+        TRACE("%s%s", line, n >= sizeof(line) ? "..." : "");
+}
+
+/* --- the used ring (Q9) -------------------------------------------------- */
+
+static void vq_publish_used(struct virtq *vq, uint16_t head, uint32_t len)
+{
+        uint8_t elem[8];
+        uint64_t gpa = vq->used + 4 + 8 * (uint64_t)(vq->used_idx & (vq->num - 1));
+
+        vq_put_le32(elem, head);
+        vq_put_le32(elem + 4, len);
+        if (gmem_write(vq->gm, gpa, elem, sizeof(elem)) < 0) {
+                vq_fail(vq, "used ring unwritable");
+                return;
+        }
+        __atomic_thread_fence(__ATOMIC_RELEASE); /* Q9: element before index */
+        vq->used_idx++;
+        if (!vq_store16(vq, vq->used + 2, vq->used_idx))
+                vq_fail(vq, "used ring unwritable");
+}
+
+enum vq_pop_result vq_pop(struct virtq *vq, struct vq_chain *c)
+{
+        enum vq_pop_result r;
+        const char *why;
+        unsigned tries;
+        uint16_t head;
+
+        if (!vq_live(vq))
+                return VQ_POP_STOPPED;
+        /* Q11: each malformed chain is consumed once; at most num of them per call. */
+        for (tries = 0; tries <= vq->num; tries++) {
+                r = vq_next_head(vq, &head);
+                if (r != VQ_POP_CHAIN)
+                        return r;
+                why = vq_walk_chain(vq, head, c);
+                if (why == NULL) {
+                        vq_set_inflight(vq, head, true);
+                        vq_trace_chain(vq, c);
+                        return VQ_POP_CHAIN;
+                }
+                vq->rejected = why;
+                TRACE("virtq %u: head %u rejected (used.len 0): %s", vq->index, head, why);
+                vq_publish_used(vq, head, 0);
+                if (!vq_live(vq))
+                        return VQ_POP_STOPPED;
+        }
+        return VQ_POP_EMPTY;
+}
+
+int vq_push(struct virtq *vq, uint16_t head, uint32_t len)
+{
+        /* Q12: after a reset nothing is in flight, so stale completions are dropped. */
+        if (!vq->ready || head >= vq->num || !vq_inflight(vq, head)) {
+                TRACE("virtq %u: push of head %u ignored: not in flight", vq->index, head);
+                return -EINVAL;
+        }
+        vq_set_inflight(vq, head, false);
+        vq_publish_used(vq, head, len);
+        return 0;
+}
+
+bool vq_need_event(uint16_t event, uint16_t new_idx, uint16_t old)
+{
+        return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);
+}
+
+/* Q10: does the driver want an interrupt for used entries old..new? */
+static bool vq_wants_interrupt(const struct virtq *vq, uint16_t old, uint16_t new_idx)
+{
+        uint16_t v;
+
+        __atomic_thread_fence(__ATOMIC_SEQ_CST); /* used->idx visible before we look */
+        if (vq->features & VIRTIO_FEAT_EVENT_IDX) {
+                if (!vq_load16(vq, vq->avail + 4 + 2 * (uint64_t)vq->num, &v))
+                        return true;
+                return vq_need_event(v, new_idx, old);
+        }
+        if (!vq_load16(vq, vq->avail, &v))
+                return true;
+        return !(v & VRING_AVAIL_F_NO_INTERRUPT);
+}
+
+void vq_signal_used(struct virtq *vq)
+{
+        uint16_t old = vq->signalled_used;
+
+        if (!vq->ready || old == vq->used_idx)
+                return;
+        vq->signalled_used = vq->used_idx;
+        if (!vq_wants_interrupt(vq, old, vq->used_idx)) {
+                TRACE("virtq %u: interrupt suppressed by the driver", vq->index);
+                return;
+        }
+        if (vq->irq != NULL)
+                vq->irq(vq->opaque, vq);
+}

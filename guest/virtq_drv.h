@@ -1,0 +1,121 @@
+/*
+ * virtq_drv: the driver side of a split virtqueue (virtio 1.2 §2.7).
+ *
+ * The caller gives each queue page-aligned memory; vqd_layout() lays the
+ * rings out as the legacy interface requires (§2.7.2, also valid for
+ * version 2): descriptor table at the start, avail ring right after its
+ * 16 * num bytes, used ring at the next 4096-byte boundary. vqd_mem_size()
+ * says how much that takes.
+ *
+ * Free descriptors form a list threaded through a shadow of each
+ * descriptor's next field kept here, so the driver never trusts the table in
+ * shared memory to find its own free slots. A chain is a list of buffers,
+ * device-readable ones first; with VIRTIO_F_INDIRECT_DESC negotiated it may
+ * instead live in a caller-supplied indirect table and take one ring slot.
+ *
+ * Ordering (§2.7.13): ring entry, then a release fence, then avail->idx; a
+ * full fence before reading used->flags to decide on notifying; used->idx
+ * read before an acquire fence, then the used element. On x86 stores are
+ * not reordered with stores nor loads with loads, so release and acquire
+ * cost only a compiler barrier; the full fence is a locked instruction.
+ */
+#ifndef GUEST_VIRTQ_DRV_H
+#define GUEST_VIRTQ_DRV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "virtio_err.h"
+
+#define VQD_MAX 256u /* the largest ring this driver builds */
+
+#define VQD_DESC_F_NEXT          1u
+#define VQD_DESC_F_WRITE         2u
+#define VQD_DESC_F_INDIRECT      4u
+#define VQD_AVAIL_F_NO_INTERRUPT 1u
+#define VQD_USED_F_NO_NOTIFY     1u
+
+struct vqd_desc {
+        uint64_t addr;
+        uint32_t len;
+        uint16_t flags;
+        uint16_t next;
+};
+
+struct vqd_avail {
+        uint16_t flags;
+        uint16_t idx;
+        uint16_t ring[]; /* then used_event */
+};
+
+struct vqd_used_elem {
+        uint32_t id;
+        uint32_t len;
+};
+
+struct vqd_used {
+        uint16_t flags;
+        uint16_t idx;
+        struct vqd_used_elem ring[]; /* then avail_event */
+};
+
+/* One buffer of a chain; write: the device writes it. */
+struct vqd_buf {
+        const void *addr;
+        uint32_t len;
+        bool write;
+};
+
+struct vqd {
+        /* Set by vqd_init. */
+        uint16_t index; /* the queue's number in the device */
+        uint16_t want;  /* the ring size asked for (rounded down to QueueNumMax) */
+        void *mem;
+        size_t mem_size;
+        /* Set by vqd_layout. */
+        uint16_t num;
+        struct vqd_desc *desc;
+        struct vqd_avail *avail;
+        struct vqd_used *used;
+        bool indirect;     /* VIRTIO_F_INDIRECT_DESC negotiated */
+        bool no_interrupt; /* avail->flags NO_INTERRUPT (polling driver) */
+        uint16_t free_head;
+        uint16_t num_free;
+        uint16_t avail_idx;        /* the next avail->idx to publish */
+        uint16_t last_used;        /* used elements consumed so far (mod 2^16) */
+        uint16_t in_flight;        /* chains added and not yet returned */
+        uint16_t next[VQD_MAX];    /* shadow of desc[i].next */
+        uint16_t chain_n[VQD_MAX]; /* descriptors of the chain headed here, 0 when free */
+        void *cookie[VQD_MAX];     /* the caller's token for the chain headed here */
+        uint32_t added, completed; /* statistics for tests */
+};
+
+/* Bytes of ring memory a queue of num entries needs. */
+size_t vqd_mem_size(uint16_t num);
+/* Binds q to queue index with its memory; asks for a ring of want entries. */
+void vqd_init(struct vqd *q, uint16_t index, void *mem, size_t mem_size, uint16_t want);
+/* Lays out a ring of num entries (a power of 2) in q's memory and empties it. */
+int vqd_layout(struct vqd *q, uint16_t num, bool indirect, bool no_interrupt);
+
+/*
+ * Adds a chain of n buffers (device-readable first) and publishes it in the
+ * avail ring. indirect: a table of at least n descriptors to use instead of
+ * ring descriptors (only when q->indirect), else NULL. *head receives the
+ * chain's head descriptor; cookie is returned with its used element.
+ */
+int vqd_add(struct vqd *q, const struct vqd_buf *bufs, unsigned n, struct vqd_desc *indirect,
+            void *cookie, uint16_t *head);
+/* After vqd_add: whether the device wants a notification (§2.7.10). */
+bool vqd_needs_notify(struct vqd *q);
+/* A used element is waiting. */
+bool vqd_has_used(const struct vqd *q);
+/*
+ * Takes one used element: *cookie and *len of the chain it returns, whose
+ * descriptors go back to the free list. VIO_OK, VIO_ERR_TIMEOUT when none
+ * is waiting (not an error for pollers), or VIO_ERR_BAD_USED /
+ * VIO_ERR_USED_OVERRUN when the device broke the ring.
+ */
+int vqd_get_used(struct vqd *q, void **cookie, uint32_t *len, uint16_t *head);
+
+#endif
