@@ -5,7 +5,7 @@ CC       ?= gcc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
 HOST_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -MMD -MP $(CFLAGS)
-LDLIBS   := -lfdt -lpthread
+LDLIBS   := -lfdt -lseccomp -lpthread
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 B := build
@@ -54,6 +54,11 @@ images/demo-ro.img: | $(B)/tools/mkdisk
 # --- the guest -----------------------------------------------------------
 include guest/guest.mk
 
+# Other parts of the tree add their rules in fragments; each may add targets
+# that `make check` must build to CHECK_DEPS.
+CHECK_DEPS :=
+include $(filter-out guest/guest.mk,$(sort $(wildcard */*.mk tests/*/*.mk)))
+
 # --- tests ---------------------------------------------------------------
 $(B)/unit/%: tests/unit/%.c $(SAN_OBJS)
 	@mkdir -p $(dir $@)
@@ -75,7 +80,7 @@ run: deps
 	./minivmm --disk images/demo.img --disk images/demo-ro.img,ro,legacy guest/guest.bin
 
 check: deps
-	@$(MAKE) --no-print-directory unit e2e
+	@$(MAKE) --no-print-directory unit e2e $(CHECK_DEPS)
 	@tests/check.sh
 
 format:

@@ -6,7 +6,7 @@
  *   /svirtb@cafe0000 (compatible "minivmm,svirtb", reg, `read-only` when so),
  *   /ioapic@fec00000 (the in-kernel IOAPIC, phandle DTB_IOAPIC_PHANDLE) and one
  *   /virtio_mmio@<base> per virtio device (compatible "virtio,mmio", reg,
- *   interrupts = <gsi 2> (level, active high), interrupt-parent = the IOAPIC).
+ *   interrupts = <gsi 1> (level, active high), interrupt-parent = the IOAPIC).
  * The tree's own placement is listed in its memory reservation block.
  */
 #ifndef MINIVMM_DTB_H
@@ -20,8 +20,12 @@
 #define DTB_MAX_VIRTIO     8
 #define DTB_IOAPIC_BASE    0xfec00000ULL
 #define DTB_IOAPIC_PHANDLE 1
-/* Second interrupt cell of the intel,ce4100-ioapic binding: level, active high. */
-#define DTB_IRQ_LEVEL_HIGH 2
+/*
+ * Second interrupt cell for the IOAPIC: level-triggered, active high. Linux's
+ * x86 device-tree code (arch/x86/kernel/devicetree.c, since its 2020 fix)
+ * reads 0 edge falling, 1 level high, 2 level low, 3 edge rising.
+ */
+#define DTB_IRQ_LEVEL_HIGH 1
 
 struct dtb_virtio {
         uint64_t base;

@@ -121,6 +121,38 @@ struct irq_parent {
         char problem[80];
 };
 
+/* Node names an IOAPIC usually has (DT spec §2.2.2 generic names). */
+static bool ioapic_name(const void *fdt, int node)
+{
+        const char *n = fdt_get_name(fdt, node, NULL);
+
+        return n && (memcmp(n, "ioapic", 6) == 0 || memcmp(n, "interrupt-controller", 20) == 0);
+}
+
+/*
+ * The intel,ce4100-ioapic node whose phandle is phandle, and its parent, in
+ * one walk (lookups by phandle and fdt_parent_offset each walk the tree
+ * again). by_name: look only at nodes named like an IOAPIC, which spares a
+ * property search per node. -FDT_ERR_NOTFOUND if there is none.
+ */
+static int find_ioapic(const void *fdt, uint32_t phandle, bool by_name, int *parent)
+{
+        int up[8], depth = 0;
+
+        for (int n = 0; n >= 0 && depth >= 0; n = fdt_next_node(fdt, n, &depth)) {
+                if (depth < 8)
+                        up[depth] = n;
+                if (by_name && !ioapic_name(fdt, n))
+                        continue;
+                if (fdt_node_check_compatible(fdt, n, "intel,ce4100-ioapic") == 0 &&
+                    fdt_get_phandle(fdt, n) == phandle) {
+                        *parent = depth > 0 && depth <= 8 ? up[depth - 1] : -1;
+                        return n;
+                }
+        }
+        return -FDT_ERR_NOTFOUND;
+}
+
 static void resolve_ioapic(struct irq_parent *ip, const void *fdt, uint32_t phandle)
 {
         const fdt32_t *reg;
@@ -128,28 +160,30 @@ static void resolve_ioapic(struct irq_parent *ip, const void *fdt, uint32_t phan
 
         ip->phandle = phandle;
         ip->ok = false;
-        node = fdt_node_offset_by_phandle(fdt, phandle);
+        node = find_ioapic(fdt, phandle, true, &up);
+        if (node < 0)
+                node = find_ioapic(fdt, phandle, false, &up);
         if (node < 0) {
-                snprintf(ip->problem, sizeof(ip->problem), "interrupt-parent <%u>: %s", phandle,
-                         fdt_strerror(node));
+                node = fdt_node_offset_by_phandle(fdt, phandle);
+                if (node < 0)
+                        snprintf(ip->problem, sizeof(ip->problem), "interrupt-parent <%u>: %s",
+                                 phandle, fdt_strerror(node));
+                else
+                        snprintf(ip->problem, sizeof(ip->problem),
+                                 "interrupt parent %s is not an intel,ce4100-ioapic",
+                                 fdt_get_name(fdt, node, NULL));
                 return;
         }
-        if (fdt_node_check_compatible(fdt, node, "intel,ce4100-ioapic") != 0 ||
-            !fdt_getprop(fdt, node, "interrupt-controller", &len)) {
+        if (!fdt_getprop(fdt, node, "interrupt-controller", &len) ||
+            cells(fdt, node, "#interrupt-cells", -1) != 2) {
                 snprintf(ip->problem, sizeof(ip->problem),
-                         "interrupt parent %s is not an intel,ce4100-ioapic controller",
-                         fdt_get_name(fdt, node, NULL));
+                         "IOAPIC is no interrupt-controller with #interrupt-cells 2");
                 return;
         }
-        if (cells(fdt, node, "#interrupt-cells", -1) != 2) {
-                snprintf(ip->problem, sizeof(ip->problem), "IOAPIC #interrupt-cells is not 2");
-                return;
-        }
-        up = fdt_parent_offset(fdt, node);
         pac = cells(fdt, up, "#address-cells", 2);
         psc = cells(fdt, up, "#size-cells", 1);
         reg = fdt_getprop(fdt, node, "reg", &len);
-        if (pac < 1 || pac > 2 || psc < 1 || psc > 2 || !reg || len < (pac + psc) * 4) {
+        if (up < 0 || pac < 1 || pac > 2 || psc < 1 || psc > 2 || !reg || len < (pac + psc) * 4) {
                 snprintf(ip->problem, sizeof(ip->problem), "IOAPIC node has no valid reg");
                 return;
         }

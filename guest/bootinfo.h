@@ -26,7 +26,7 @@ struct boot_virtio {
         uint64_t size;
         bool has_irq;   /* the interrupt description below is usable */
         uint32_t gsi;   /* first cell of interrupts */
-        uint32_t sense; /* second cell: 0 edge rising, 1 level low, 2 level high, 3 edge falling */
+        uint32_t sense; /* second cell, as Linux reads it: 0 edge falling, 1 level high, 2 level low, 3 edge rising */
         uint64_t ioapic_base; /* reg of the interrupt parent */
         char irq_problem[80]; /* why !has_irq */
 };

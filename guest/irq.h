@@ -26,11 +26,11 @@
 #define IRQ_VECTOR_WATCHDOG 0xef
 #define IRQ_VECTOR_SPURIOUS 0xff
 
-/* Second cell of an intel,ce4100-ioapic interrupt specifier. */
-#define IOAPIC_SENSE_EDGE_RISING  0u
-#define IOAPIC_SENSE_LEVEL_LOW    1u
-#define IOAPIC_SENSE_LEVEL_HIGH   2u
-#define IOAPIC_SENSE_EDGE_FALLING 3u
+/* Second cell of an IOAPIC interrupt specifier, as Linux reads it (arch/x86/kernel/devicetree.c). */
+#define IOAPIC_SENSE_EDGE_RISING  3u
+#define IOAPIC_SENSE_LEVEL_LOW    2u
+#define IOAPIC_SENSE_LEVEL_HIGH   1u
+#define IOAPIC_SENSE_EDGE_FALLING 0u
 
 /* Redirection entry bits (low word). */
 #define IOAPIC_RTE_LEVEL      (1u << 15)

@@ -71,6 +71,12 @@ const char *vio_strerror(const struct vio_dev *d, char *buf, size_t len)
         case VIO_ERR_NEEDS_RESET:
                 snprintf(buf, len, "%s(status 0x%lx)", n, e->value);
                 break;
+        case VIO_ERR_NO_INTERRUPT:
+                snprintf(buf, len, "%s(InterruptStatus 0x%lx)", n, e->value);
+                break;
+        case VIO_ERR_TIMEOUT:
+                snprintf(buf, len, "%s(queue %lu)", n, e->value);
+                break;
         default:
                 snprintf(buf, len, "%s", n);
                 break;

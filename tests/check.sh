@@ -1,6 +1,7 @@
 #!/bin/bash
-# check: runs every unit test binary (CMocka) and the end-to-end suite, then
-# prints one total line. Exit 0 only when nothing failed.
+# check: runs every unit test binary (CMocka), the end-to-end suite and every
+# script suite under tests/suites/, then prints one total line. Exit 0 only
+# when nothing failed.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -36,21 +37,27 @@ for t in "${units[@]}"; do
         skip=$((skip + s))
 done
 
-out=$(tests/e2e/run.sh 2>&1)
-rc=$?
-printf '%s\n' "$out"
-last=$(printf '%s\n' "$out" | tail -n 1)
-if [[ "$last" =~ ^e2e:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
-        pass=$((pass + BASH_REMATCH[1]))
-        fail=$((fail + BASH_REMATCH[2]))
-        skip=$((skip + ${BASH_REMATCH[4]:-0}))
-        if [ "$rc" -ne 0 ] && [ "${BASH_REMATCH[2]}" -eq 0 ]; then
+# Script suites: the end-to-end tests, then every tests/suites/*.sh. Each
+# prints its own lines and ends with "NAME: N passed, M failed[, K skipped]".
+for suite in tests/e2e/run.sh tests/suites/*.sh; do
+        [ -x "$suite" ] || continue
+        out=$("$suite" 2>&1)
+        rc=$?
+        printf '%s\n' "$out"
+        last=$(printf '%s\n' "$out" | tail -n 1)
+        if [[ "$last" =~ ^[a-z0-9_-]+:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+                pass=$((pass + BASH_REMATCH[1]))
+                fail=$((fail + BASH_REMATCH[2]))
+                skip=$((skip + ${BASH_REMATCH[4]:-0}))
+                if [ "$rc" -ne 0 ] && [ "${BASH_REMATCH[2]}" -eq 0 ]; then
+                        echo "check: $suite exited with status $rc"
+                        fail=$((fail + 1))
+                fi
+        else
+                echo "check: $suite did not finish (status $rc)"
                 fail=$((fail + 1))
         fi
-else
-        echo "check: the end-to-end suite did not finish (status $rc)"
-        fail=$((fail + 1))
-fi
+done
 
 if [ "$skip" -gt 0 ]; then
         echo "check: $pass passed, $fail failed, $skip skipped"

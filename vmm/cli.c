@@ -104,14 +104,21 @@ int cli_parse_disk(const char *arg, struct disk_spec *spec, char *err, size_t er
         return 0;
 }
 
-enum { OPT_DISK = 256, OPT_SVIRTB, OPT_MEM, OPT_APPEND, OPT_TRACE, OPT_VERSION };
+enum { OPT_DISK = 256, OPT_SVIRTB, OPT_MEM, OPT_APPEND, OPT_TRACE, OPT_NO_SANDBOX, OPT_VERSION };
 
+/* clang-format off */
 static const struct option options[] = {
-    {"disk", required_argument, NULL, OPT_DISK}, {"svirtb", required_argument, NULL, OPT_SVIRTB},
-    {"mem", required_argument, NULL, OPT_MEM},   {"append", required_argument, NULL, OPT_APPEND},
-    {"trace", no_argument, NULL, OPT_TRACE},     {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, OPT_VERSION}, {NULL, 0, NULL, 0},
+        {"disk",       required_argument, NULL, OPT_DISK},
+        {"svirtb",     required_argument, NULL, OPT_SVIRTB},
+        {"mem",        required_argument, NULL, OPT_MEM},
+        {"append",     required_argument, NULL, OPT_APPEND},
+        {"trace",      no_argument,       NULL, OPT_TRACE},
+        {"no-sandbox", no_argument,       NULL, OPT_NO_SANDBOX},
+        {"help",       no_argument,       NULL, 'h'},
+        {"version",    no_argument,       NULL, OPT_VERSION},
+        {NULL,         0,                 NULL, 0},
 };
+/* clang-format on */
 
 static enum cli_result cli_option(int c, const char *arg, struct vmm_config *cfg, char *err,
                                   size_t errlen)
@@ -152,6 +159,9 @@ static enum cli_result cli_option(int c, const char *arg, struct vmm_config *cfg
                 return CLI_RUN;
         case OPT_TRACE:
                 cfg->trace = true;
+                return CLI_RUN;
+        case OPT_NO_SANDBOX:
+                cfg->no_sandbox = true;
                 return CLI_RUN;
         case 'h':
                 fputs(usage, stdout);

@@ -34,6 +34,7 @@ struct vmm_config {
         uint64_t mem;
         const char *append;
         bool trace;
+        bool no_sandbox;
 };
 
 enum cli_result { CLI_RUN, CLI_EXIT_OK, CLI_ERROR };

@@ -21,6 +21,7 @@
 #include "exitdev.h"
 #include "fail.h"
 #include "fdt/dtb.h"
+#include "sandbox.h"
 #include "vcpu.h"
 #include "vm.h"
 #include "vslot.h"
@@ -199,6 +200,7 @@ static void machine_build(struct machine *m, const struct vmm_config *cfg)
 int main(int argc, char **argv)
 {
         static struct machine m;
+        static char outbuf[4096]; /* stdout's buffer, allocated before the sandbox */
         struct vmm_config cfg;
         char err[512];
         int status;
@@ -212,9 +214,16 @@ int main(int argc, char **argv)
                 break;
         }
         trace_enabled = cfg.trace;
-        setvbuf(stdout, NULL, _IOLBF, 0);
+        setvbuf(stdout, outbuf, _IOLBF, sizeof(outbuf));
         machine_check_inputs(&m, &cfg);
         machine_build(&m, &cfg);
+        vcpu_prepare();
+        if (!cfg.no_sandbox) {
+                int err = sandbox_enter();
+                if (err)
+                        fail(FAIL_INTERNAL, "cannot install the seccomp sandbox: %s",
+                             strerror(err < 0 ? -err : err));
+        }
         status = vcpu_run(&m.vm);
         fflush(stdout);
         for (unsigned i = 0; i < m.ndisks; i++)

@@ -139,7 +139,7 @@ static void vcpu_on_timer(int sig)
         (void)sig; /* its only job is to make KVM_RUN return EINTR */
 }
 
-static void vcpu_start_timer(void)
+void vcpu_prepare(void)
 {
         struct sigaction sa = {.sa_handler = vcpu_on_timer, .sa_flags = SA_RESTART};
         struct itimerval it = {
@@ -163,7 +163,6 @@ int vcpu_run(struct vm *vm)
 {
         struct kvm_run *run = vm->kvm.run;
 
-        vcpu_start_timer();
         while (!vm->stopped) {
                 if (ioctl(vm->kvm.vcpu_fd, KVM_RUN, 0) < 0) {
                         if (errno == EINTR || errno == EAGAIN) {

@@ -10,6 +10,8 @@
 
 #include "vm.h"
 
+/* Installs the halt-detection timer; call once before vcpu_run (and before the sandbox). */
+void vcpu_prepare(void);
 /* Runs until the VM stops; returns minivmm's exit status. */
 int vcpu_run(struct vm *vm);
 

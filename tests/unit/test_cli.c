@@ -99,6 +99,7 @@ static void defaults_apply_without_options(void **state)
         assert_int_equal(cfg.svirtb_mode, SVIRTB_FIRST_DISK);
         assert_string_equal(cfg.append, "");
         assert_false(cfg.trace);
+        assert_false(cfg.no_sandbox);
 }
 
 static void every_option_is_parsed(void **state)
@@ -107,9 +108,11 @@ static void every_option_is_parsed(void **state)
         char err[256];
 
         (void)state;
-        assert_int_equal(parse(&cfg, err, 10, "minivmm", "--disk", "a.img,ro", "--mem", "128M",
-                               "--append", "svirtb_*", "--trace", "--svirtb=none", "g.bin"),
+        assert_int_equal(parse(&cfg, err, 11, "minivmm", "--disk", "a.img,ro", "--mem", "128M",
+                               "--append", "svirtb_*", "--trace", "--svirtb=none", "--no-sandbox",
+                               "g.bin"),
                          CLI_RUN);
+        assert_true(cfg.no_sandbox);
         assert_int_equal(cfg.ndisks, 1);
         assert_string_equal(cfg.disks[0].path, "a.img");
         assert_true(cfg.disks[0].ro);

@@ -1,0 +1,17 @@
+/*
+ * sandbox: once the machine is built, minivmm needs only a handful of system
+ * calls: KVM_RUN and a few vCPU/VM ioctls, pread/pwrite/fdatasync on the
+ * images it already opened, write to stdout and stderr, its halt-detection
+ * timer, and exit. sandbox_enter() installs a seccomp filter (libseccomp)
+ * that allows exactly those, for every thread. Any other call is trapped:
+ * minivmm prints the system call number and exits with status 1 (nothing
+ * the guest can do reaches a forbidden call; a bug in minivmm could).
+ * docs/security.md lists the allow-list with a reason for each entry.
+ */
+#ifndef MINIVMM_SANDBOX_H
+#define MINIVMM_SANDBOX_H
+
+/* 0, or a negative errno when the filter could not be installed. */
+int sandbox_enter(void);
+
+#endif
