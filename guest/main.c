@@ -6,7 +6,8 @@
  * Bootargs are whitespace-separated words. A word with '=' is an option
  * (crash=ud|pf|gp|de raises that exception, to test the exception path;
  * complete=poll|irq selects how the virtio tests wait for completions,
- * polling by default, and a bad value counts as a failure; others are
+ * polling by default, and a bad value counts as a failure; hold=1 keeps the
+ * VM running after the summary line, for tests that kill the VMM; others are
  * ignored). Any other word selects tests by exact name, or by prefix when it
  * ends in '*'. No selecting word runs every test; a word that matches no
  * test is reported and counts as a failure.
@@ -214,6 +215,8 @@ static bool apply_option(const char *w)
 {
         if (memcmp(w, "crash=", 6) == 0)
                 crash(w + 6);
+        if (streq(w, "hold=1"))
+                genv.hold = true;
         if (memcmp(w, "complete=", 9) == 0) {
                 if (streq(w + 9, "poll"))
                         genv.virtio_irq = false;
@@ -306,5 +309,10 @@ int main(uint64_t fdt)
         if (skipped)
                 printf(", %u skipped", skipped);
         printf("\n");
+        if (genv.hold) {
+                printf("minivmm guest: holding (hold=1)\n");
+                for (;;)
+                        __asm__ volatile("cli; pause");
+        }
         return failed == 0 && passed > 0 ? GUEST_EXIT_PASS : GUEST_EXIT_FAIL;
 }

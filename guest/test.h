@@ -58,6 +58,7 @@ struct guest_env {
         char disk_problem[128];              /* why !disk_ok */
         struct vdisk vdisk[BOOT_MAX_VIRTIO]; /* boot.nvirtio of them */
         bool virtio_irq;                     /* complete=irq: virtio tests wait for interrupts */
+        bool hold;                           /* hold=1: spin after the summary, never exit */
 };
 
 extern struct guest_env genv;

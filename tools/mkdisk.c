@@ -9,6 +9,8 @@
  *                              GROUPS: which tests ran, a comma-separated list
  *                              of svirtb, virtio and two-disks (default svirtb)
  *   mkdisk pristine FILE       every sector still holds its original bytes
+ *   mkdisk written FILE FIRST COUNT
+ *                              sectors FIRST..FIRST+COUNT-1 hold the write pattern
  *
  * Exit 0 when the image is as expected, 1 otherwise (naming the first bad
  * sector and byte), 2 on bad usage.
@@ -25,7 +27,7 @@ static int mkdisk_usage(void)
 {
         fprintf(stderr,
                 "usage: mkdisk make FILE SECTORS | check FILE [svirtb,virtio,two-disks] | "
-                "pristine FILE\n");
+                "pristine FILE | written FILE FIRST COUNT\n");
         return 2;
 }
 
@@ -142,8 +144,49 @@ static int mkdisk_verify(const char *path, int groups)
         return 0;
 }
 
+/* Sectors [first, first + count) hold td_write_byte's pattern. */
+static int mkdisk_written(const char *path, const char *first_s, const char *count_s)
+{
+        char *e1, *e2;
+        unsigned long long first = strtoull(first_s, &e1, 0), count = strtoull(count_s, &e2, 0);
+        uint8_t buf[TD_SECTOR];
+        FILE *f;
+
+        if (*e1 || *e2 || count == 0 || count > (1ULL << 24) || first > (1ULL << 40))
+                return mkdisk_usage();
+        f = fopen(path, "rb");
+        if (!f || fseek(f, (long)(first * TD_SECTOR), SEEK_SET)) {
+                fprintf(stderr, "mkdisk: %s: %s\n", path, strerror(errno));
+                if (f)
+                        fclose(f);
+                return 1;
+        }
+        for (uint64_t s = first; s < first + count; s++) {
+                if (fread(buf, 1, sizeof(buf), f) != sizeof(buf)) {
+                        fprintf(stderr, "mkdisk: %s: no sector %llu\n", path,
+                                (unsigned long long)s);
+                        fclose(f);
+                        return 1;
+                }
+                for (uint32_t i = 0; i < TD_SECTOR; i++) {
+                        if (buf[i] != td_write_byte(s, i)) {
+                                fprintf(stderr,
+                                        "mkdisk: %s: sector %llu byte %u is 0x%02x, expected "
+                                        "0x%02x (written by the guest)\n",
+                                        path, (unsigned long long)s, i, buf[i], td_write_byte(s, i));
+                                fclose(f);
+                                return 1;
+                        }
+                }
+        }
+        fclose(f);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
+        if (argc == 5 && !strcmp(argv[1], "written"))
+                return mkdisk_written(argv[2], argv[3], argv[4]);
         if (argc == 4 && !strcmp(argv[1], "make"))
                 return mkdisk_make(argv[2], argv[3]);
         if (argc == 3 && !strcmp(argv[1], "check"))

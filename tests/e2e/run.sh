@@ -321,6 +321,33 @@ two_disks() {
         fi
 }
 
+# The guest writes, flushes and holds; minivmm is killed with SIGKILL; the
+# written sector is in the image.
+flush_survives_sigkill() {
+        fresh_disk "$W/kill.img"
+        "$VMM" --disk "$W/kill.img" --append 'virtio_write_read_single virtio_flush hold=1' \
+                "$GUEST" >"$W/kill.out" 2>&1 &
+        local vmm=$! tries=0
+        # Bounded wait for the guest to report both tests done.
+        while ! grep -q '^minivmm guest: holding' "$W/kill.out" && [ $tries -lt 600 ]; do
+                sleep 0.05
+                tries=$((tries + 1))
+        done
+        kill -KILL "$vmm" 2>/dev/null
+        wait "$vmm" 2>/dev/null
+        local st=$?
+        if ! grep -q '^2 passed, 0 failed$' "$W/kill.out"; then
+                not_ok flush_then_sigkill_keeps_data "guest did not finish: $(tail -n 3 "$W/kill.out")"
+        elif [ "$st" -ne 137 ]; then
+                not_ok flush_then_sigkill_keeps_data "minivmm ended with $st, not by SIGKILL"
+        elif ! "$MKDISK" written "$W/kill.img" 64 1 2>"$W/mk"; then
+                # 64 = TD_VSEC_SINGLE in tools/testdisk.h
+                not_ok flush_then_sigkill_keeps_data "$(cat "$W/mk")"
+        else
+                ok flush_then_sigkill_keeps_data
+        fi
+}
+
 virtio_cases() {
         two_disks virtio_two_disks_modern "$VMM"
         two_disks virtio_two_disks_legacy "$VMM" ,legacy
@@ -353,6 +380,8 @@ virtio_cases() {
         else
                 not_ok virtio_get_id_is_stable_per_image "ids '$id1' '$id1b' '$id2'"
         fi
+
+        flush_survives_sigkill
 
         # --trace decodes transport registers, chains and requests.
         run "$VMM" --trace --disk "$W/id1.img" --append virtio_read_single "$GUEST"
