@@ -8,6 +8,11 @@
  * Writable images hold an exclusive lock (flock) so two VMMs cannot share one;
  * read-only images hold a shared lock.
  * Offsets are byte offsets; the callers compute them with overflow checks.
+ *
+ * Vectored transfers (disk_readv, disk_writev) take iovecs over the caller's
+ * memory (guest RAM: no bounce buffer) with the same clamping. disk_run()
+ * executes a batch of them; on a disk switched to io_uring (disk_use_uring)
+ * the whole batch is submitted at once, otherwise the ops run one by one.
  */
 #ifndef MINIVMM_DISK_H
 #define MINIVMM_DISK_H
@@ -16,13 +21,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 struct disk {
         int fd;
         uint64_t size;
         bool ro;
         const char *path;
+        struct io_uring *ring; /* NULL: synchronous (the default) */
 };
+
+/* Most iovecs one vectored transfer takes (IOV_MAX). */
+#define DISK_IOV_MAX 1024u
 
 /*
  * Opens path. On failure returns a negative errno-style code and writes one
@@ -37,6 +47,39 @@ ssize_t disk_read(struct disk *d, uint64_t off, void *buf, size_t len);
 ssize_t disk_write(struct disk *d, uint64_t off, const void *buf, size_t len);
 /* Makes written data durable (fdatasync); 0 or -errno. */
 int disk_flush(struct disk *d);
+/*
+ * preadv/pwritev of iovcnt (<= DISK_IOV_MAX, else -EINVAL) buffers, filled in
+ * order; the same clamping, short-count and error rules as disk_read and
+ * disk_write. The iovecs themselves are not modified.
+ */
+ssize_t disk_readv(struct disk *d, uint64_t off, const struct iovec *iov, unsigned iovcnt);
+ssize_t disk_writev(struct disk *d, uint64_t off, const struct iovec *iov, unsigned iovcnt);
+
+enum disk_op_kind { DISK_OP_READ, DISK_OP_WRITE, DISK_OP_FLUSH };
+
+struct disk_op {
+        enum disk_op_kind kind;
+        uint64_t off;      /* READ, WRITE */
+        struct iovec *iov; /* READ, WRITE; may be trimmed to the image (clamping) */
+        unsigned iovcnt;   /* <= DISK_IOV_MAX */
+        ssize_t res;       /* set by disk_run: what disk_readv/_writev/_flush return */
+        size_t want;       /* disk_run's own: bytes inside the image */
+};
+
+/*
+ * Sets up an io_uring of entries slots for d (0, or -errno when the kernel
+ * refuses: the disk then stays synchronous). Called before the sandbox.
+ */
+int disk_use_uring(struct disk *d, unsigned entries);
+/*
+ * Executes ops[0, n) and sets each res. With io_uring: submitted together,
+ * as few io_uring_enter calls as the ring allows, and waited for; a FLUSH
+ * (IORING_OP_FSYNC, DATASYNC) is drained: it starts only after every op
+ * before it completed, so it covers them. Without: in order, one by one.
+ * Short transfers inside the image are completed synchronously.
+ */
+void disk_run(struct disk *d, struct disk_op *ops, unsigned n);
+/* Closes the image (and its io_uring). */
 void disk_close(struct disk *d);
 
 #define DISK_SERIAL_LEN 20

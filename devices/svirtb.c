@@ -103,6 +103,7 @@ static void svirtb_fail(struct svirtb *s, const char *reason, const char *fmt, .
         TRACE("svirtb: RESET: %s", details);
 }
 
+/* LAB(svirtb) BEGIN reset */
 void svirtb_reset(struct svirtb *s)
 {
         s->status = SVIRTB_MAGIC;
@@ -113,6 +114,7 @@ void svirtb_reset(struct svirtb *s)
         s->tail = 0;
         svirtb_mirror(s);
 }
+/* LAB(svirtb) END reset */
 
 void svirtb_init(struct svirtb *s, void *page, const struct gmem *gm, struct disk *disk)
 {
@@ -143,7 +145,7 @@ static const char *svirtb_cmd_name(uint32_t cmd)
         return "invalid";
 }
 
-/* Reads ring slot idx once into e; 0 or -EFAULT (device in RESET). */
+/* Reads ring slot idx once into e and traces it; 0 or -EFAULT (device in RESET). */
 static int svirtb_fetch(struct svirtb *s, uint32_t idx, struct svirtb_entry *e)
 {
         uint8_t raw[SVIRTB_ENTRY_SIZE];
@@ -157,9 +159,13 @@ static int svirtb_fetch(struct svirtb *s, uint32_t idx, struct svirtb_entry *e)
                 return -EFAULT;
         }
         svirtb_decode(raw, e);
+        TRACE("svirtb: entry %" PRIu32 ": cmd=%" PRIu32 " (%s) sector=%" PRIu64 " size=%" PRIu64
+              " addr=0x%" PRIx64,
+              idx, e->cmd, svirtb_cmd_name(e->cmd), e->sector, e->size, e->addr);
         return 0;
 }
 
+/* LAB(svirtb) BEGIN entries */
 static int svirtb_do_read(struct svirtb *s, uint32_t idx, uint64_t off, void *buf, uint64_t size)
 {
         /* size fits size_t: gmem accepted it as one host buffer. */
@@ -211,9 +217,6 @@ static int svirtb_do_entry(struct svirtb *s, uint32_t idx)
 
         if (svirtb_fetch(s, idx, &e) < 0)
                 return -EFAULT;
-        TRACE("svirtb: entry %" PRIu32 ": cmd=%" PRIu32 " (%s) sector=%" PRIu64 " size=%" PRIu64
-              " addr=0x%" PRIx64,
-              idx, e.cmd, svirtb_cmd_name(e.cmd), e.sector, e.size, e.addr);
         if (e.cmd != SVIRTB_CMD_READ && e.cmd != SVIRTB_CMD_WRITE) {
                 svirtb_fail(s, "bad command",
                             "entry %" PRIu32 ": cmd %" PRIu32 " is neither read (0) nor write (1)",
@@ -266,7 +269,9 @@ static void svirtb_doorbell(struct svirtb *s, uint32_t head)
                 s->tail = (s->tail + 1) % s->queue_size;
         }
 }
+/* LAB(svirtb) END entries */
 
+/* LAB(svirtb) BEGIN ready */
 /* READY written in DRIVER_OK: validate the ring (svirtb.md, Initialization). */
 static void svirtb_make_ready(struct svirtb *s)
 {
@@ -288,7 +293,9 @@ static void svirtb_make_ready(struct svirtb *s)
         s->tail = 0;
         TRACE("svirtb: READY: ring at 0x%" PRIx64 ", %" PRIu32 " entries", ring, s->queue_size);
 }
+/* LAB(svirtb) END ready */
 
+/* LAB(svirtb) BEGIN accepts */
 /* Whether a status write means anything in the current state. */
 static bool svirtb_status_accepts(const struct svirtb *s, uint32_t v)
 {
@@ -317,6 +324,7 @@ static bool svirtb_accepts(const struct svirtb *s, uint64_t off, uint32_t v)
                 return false; /* queue_tail is device-owned */
         }
 }
+/* LAB(svirtb) END accepts */
 
 static void svirtb_trace_write(const struct svirtb *s, uint64_t off, uint32_t v, bool accepted)
 {
@@ -338,6 +346,7 @@ static void svirtb_trace_write(const struct svirtb *s, uint64_t off, uint32_t v,
                 TRACE("svirtb: %s %s <- %" PRIu32 "%s", verb, svirtb_reg_name(off), v, why);
 }
 
+/* LAB(svirtb) BEGIN apply */
 static void svirtb_apply(struct svirtb *s, uint64_t off, uint32_t v)
 {
         switch (off) {
@@ -365,6 +374,7 @@ static void svirtb_apply(struct svirtb *s, uint64_t off, uint32_t v)
                 break;
         }
 }
+/* LAB(svirtb) END apply */
 
 void svirtb_mmio_write(struct svirtb *s, uint64_t offset, const uint8_t *data, uint32_t len)
 {

@@ -39,7 +39,7 @@
  * transport offers only those of them listed in VIRTIO_FEAT_TRANSPORT_OK,
  * whatever a device claims: RING_PACKED, NOTIFICATION_DATA, RING_RESET,
  * ACCESS_PLATFORM... are never offered (M13). EVENT_IDX is implemented by
- * virtq.c but no device offers it yet.
+ * virtq.c (used_event, avail_event) and offered by virtio-blk.
  */
 #define VIRTIO_FEAT_TRANSPORT_RANGE (((1ULL << 42) - 1) & ~((1ULL << 24) - 1))
 #define VIRTIO_FEAT_TRANSPORT_OK                                                                   \
@@ -66,7 +66,8 @@ struct virtio_dev_ops {
         unsigned (*num_queues)(void *dev);
         uint16_t (*queue_max)(void *dev, unsigned q); /* QueueNumMax, a power of 2 */
         /* The driver kicked a live queue: process what is available, push the
-         * used elements, then vq_signal_used(). Must return in bounded time. */
+         * used elements, then vq_signal_used(). Must return in bounded time.
+         * The transport calls it again while chains wait (vq_enable_notify). */
         void (*notify)(void *dev, struct virtq *vq);
         /* Status 0 was written: forget everything negotiated. */
         void (*reset)(void *dev);

@@ -416,17 +416,40 @@ static const char *vmmio_write_queue(struct vmmio *t, uint64_t off, uint32_t v)
         return vmmio_write_queue_reg(t, q, off, v);
 }
 
-static const char *vmmio_notify(struct vmmio *t, uint32_t v)
+/*
+ * Batching: the device processes the queue, then vq_enable_notify() re-arms
+ * the driver's kicks and looks again; a driver adding chains meanwhile (from
+ * another CPU) gets them served without a kick, within a bounded number of
+ * rounds. *pending: chains still wait after the last round.
+ */
+static const char *vmmio_notify(struct vmmio *t, uint32_t v, bool *pending)
 {
         struct vmmio_queue *q;
+        unsigned round;
 
+        *pending = false;
         if (v >= t->nq)
                 return "no such queue"; /* M9 */
         q = &t->q[v];
         if (!vmmio_queue_live(t, q))
                 return "queue not live"; /* M4 */
-        t->ops->notify(t->dev, &q->vq);
+        for (round = 0; round < VMMIO_NOTIFY_ROUNDS; round++) {
+                t->ops->notify(t->dev, &q->vq);
+                if (!vmmio_queue_live(t, q) || !vq_enable_notify(&q->vq))
+                        return NULL;
+        }
+        *pending = true;
         return NULL;
+}
+
+bool vmmio_notify_queue(struct vmmio *t, uint32_t q)
+{
+        bool pending;
+        const char *why = vmmio_notify(t, q, &pending);
+
+        if (why != NULL)
+                TRACE("virtio-mmio@%u: notify of queue %" PRIu32 " ignored (%s)", t->id, q, why);
+        return pending;
 }
 
 /* --- register access ----------------------------------------------------- */
@@ -450,8 +473,11 @@ static const char *vmmio_write_reg(struct vmmio *t, uint64_t off, uint32_t v)
         case VIRTIO_MMIO_QUEUE_SEL:
                 t->queue_sel = v;
                 return NULL;
-        case VIRTIO_MMIO_QUEUE_NOTIFY:
-                return vmmio_notify(t, v);
+        case VIRTIO_MMIO_QUEUE_NOTIFY: {
+                /* With the vCPU stopped no chain appears between rounds: pending stays false. */
+                bool pending;
+                return vmmio_notify(t, v, &pending);
+        }
         case VIRTIO_MMIO_INTERRUPT_ACK:
                 t->interrupt_status &= ~v; /* M2 */
                 vmmio_update_irq(t);

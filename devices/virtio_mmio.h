@@ -8,8 +8,9 @@
  * region: registers answer aligned 32-bit accesses only, config space 1, 2, 4
  * or 8 bytes inside its size; anything else reads 0 and writes nothing
  * (M10, M11). A QueueNotify is processed synchronously, inside that call, by
- * the device's notify op (M4); nothing here knows KVM or threads, so the
- * same call can later run from an I/O thread (callers serialize).
+ * the device's notify op (M4); an ioeventfd delivers the same notification
+ * through vmmio_notify_queue(). Nothing here knows KVM or threads: callers
+ * serialize every call on one transport (vslot holds a mutex).
  *
  * Interrupts: the transport owns InterruptStatus and one level-triggered
  * line. set_irq(irq_opaque, level) is called each time the level changes,
@@ -40,6 +41,8 @@
 #define VMMIO_VENDOR_ID  0x4d564d4du
 #define VMMIO_MAX_QUEUES 8u
 #define VMMIO_PAGE_SIZE  4096u /* GuestPageSize and QueueAlign until written (v1) */
+/* Rounds of the device's notify op per notification (batching, see vmmio_notify_queue). */
+#define VMMIO_NOTIFY_ROUNDS 4u
 
 /* Per-queue registers as the driver wrote them, and the queue itself. */
 struct vmmio_queue {
@@ -85,6 +88,14 @@ void vmmio_init(struct vmmio *t, const struct gmem *gm, const struct virtio_dev_
                 bool legacy, void (*set_irq)(void *opaque, bool level), void *irq_opaque);
 /* A guest access of len bytes at offset into the region (data: len bytes). */
 void vmmio_access(struct vmmio *t, uint64_t offset, uint8_t *data, uint32_t len, bool is_write);
+/*
+ * QueueNotify of queue q, as an ioeventfd delivers it (the register write
+ * never reaches the VMM): ignored unless q is live (M4, M9). The device's
+ * notify op then runs until vq_enable_notify() finds nothing waiting, at most
+ * VMMIO_NOTIFY_ROUNDS times. True when chains still wait after that: the
+ * caller must call again, since the driver will not kick for them.
+ */
+bool vmmio_notify_queue(struct vmmio *t, uint32_t q);
 /* What Status = 0 does; also for a VMM-initiated reset. */
 void vmmio_reset(struct vmmio *t);
 /* M7: DEVICE_NEEDS_RESET; why is a static string (traced, kept in reset_reason). */

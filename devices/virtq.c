@@ -464,6 +464,21 @@ int vq_push(struct virtq *vq, uint16_t head, uint32_t len)
         return 0;
 }
 
+bool vq_enable_notify(struct virtq *vq)
+{
+        if (!vq_live(vq))
+                return false;
+        if (vq->last_avail != vq->shadow_avail)
+                return true;
+        if (vq->features & VIRTIO_FEAT_EVENT_IDX) {
+                if (!vq_publish_avail_event(vq)) /* publishes, then reads idx again */
+                        return false;
+        } else if (!vq_refresh_avail(vq)) {
+                return false;
+        }
+        return vq->last_avail != vq->shadow_avail;
+}
+
 bool vq_need_event(uint16_t event, uint16_t new_idx, uint16_t old)
 {
         return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);

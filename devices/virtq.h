@@ -102,6 +102,15 @@ bool vq_live(const struct virtq *vq);
 enum vq_pop_result vq_pop(struct virtq *vq, struct vq_chain *c);
 /* Publishes {head, len} (Q9); 0, or -EINVAL when head is not in flight. */
 int vq_push(struct virtq *vq, uint16_t head, uint32_t len);
+/*
+ * After a batch, before the device goes idle: with EVENT_IDX, publishes
+ * avail_event = the next entry to consume, so the driver kicks again only
+ * for a chain past everything consumed (none while the device is busy);
+ * then reads avail->idx once more. True when chains are waiting: the caller
+ * must pop again, since the driver may not kick for them. False when
+ * nothing waits or the queue is stopped.
+ */
+bool vq_enable_notify(struct virtq *vq);
 /* Interrupts the driver if something was pushed and the driver wants it (Q10). */
 void vq_signal_used(struct virtq *vq);
 /* Stops the queue and reports why (a device's unrecoverable error). */

@@ -26,7 +26,8 @@ struct boot_virtio {
         uint64_t size;
         bool has_irq;   /* the interrupt description below is usable */
         uint32_t gsi;   /* first cell of interrupts */
-        uint32_t sense; /* second cell, as Linux reads it: 0 edge falling, 1 level high, 2 level low, 3 edge rising */
+        uint32_t sense; /* second cell, as Linux reads it: 0 edge falling, 1 level high, 2 level
+                           low, 3 edge rising */
         uint64_t ioapic_base; /* reg of the interrupt parent */
         char irq_problem[80]; /* why !has_irq */
 };
@@ -45,6 +46,10 @@ struct boot_info {
         bool svirtb_ro;
         struct boot_virtio virtio[BOOT_MAX_VIRTIO]; /* in FDT order */
         unsigned nvirtio;
+        /* Booted through the PVH entry (guest/pvh.c: QEMU), not by minivmm:
+         * no FDT; fdt_addr is then the end of usable low RAM, fdt_size 0. */
+        bool pvh;
+        uint64_t pvh_info; /* guest-physical address of hvm_start_info */
 };
 
 /* Fills bi from the FDT at fdt. 0, or -1 with a one-line reason in err. */

@@ -15,8 +15,14 @@ GUEST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-pic 
 	-fno-stack-protector -fcf-protection=none -fno-tree-loop-distribute-patterns \
 	-nostdlib -I. -Iguest -MMD -MP
 
-GUEST_SRCS := $(sort $(wildcard guest/*.c guest/*.S guest/tests/*.c))
+# Both binaries share the entry, runner, console, FDT reading and drivers;
+# guest.bin adds the tests of guest/tests/, hostile.bin (docs/security.md)
+# the hostile cases of guest/hostile/ instead.
+GUEST_COMMON_SRCS := $(sort $(wildcard guest/*.c guest/*.S))
+GUEST_SRCS := $(GUEST_COMMON_SRCS) $(sort $(wildcard guest/tests/*.c))
 GUEST_OBJS := $(patsubst %,$(B)/%.o,$(basename $(GUEST_SRCS)))
+HOSTILE_SRCS := $(GUEST_COMMON_SRCS) $(sort $(wildcard guest/hostile/*.c))
+HOSTILE_OBJS := $(patsubst %,$(B)/%.o,$(basename $(HOSTILE_SRCS)))
 
 guest/guest.bin: guest/guest.elf
 	$(GUEST_OBJCOPY) -O binary $< $@
@@ -24,6 +30,18 @@ guest/guest.bin: guest/guest.elf
 guest/guest.elf: $(GUEST_OBJS) guest/guest.ld
 	$(GUEST_LD) -nostdlib -static -no-pie --build-id=none -z noexecstack \
 		-T guest/guest.ld -o $@ $(GUEST_OBJS) $(GUEST_LIBFDT)
+
+guest/hostile.bin: guest/hostile.elf
+	$(GUEST_OBJCOPY) -O binary $< $@
+
+guest/hostile.elf: $(HOSTILE_OBJS) guest/guest.ld
+	$(GUEST_LD) -nostdlib -static -no-pie --build-id=none -z noexecstack \
+		-T guest/guest.ld -o $@ $(HOSTILE_OBJS) $(GUEST_LIBFDT)
+
+.PHONY: clean-hostile
+clean: clean-hostile
+clean-hostile:
+	rm -f guest/hostile.bin guest/hostile.elf
 
 $(B)/guest/%.o: guest/%.c
 	@mkdir -p $(dir $@)

@@ -7,8 +7,10 @@
  * (crash=ud|pf|gp|de raises that exception, to test the exception path;
  * complete=poll|irq selects how the virtio tests wait for completions,
  * polling by default, and a bad value counts as a failure; hold=1 keeps the
- * VM running after the summary line, for tests that kill the VMM; others are
- * ignored). Any other word selects tests by exact name, or by prefix when it
+ * VM running after the summary line, for tests that kill the VMM;
+ * event_idx=on|off allows or forbids negotiating VIRTIO_RING_F_EVENT_IDX;
+ * bench=SPEC runs the benchmark of guest/bench.h instead of the tests;
+ * others are ignored). Any other word selects tests by exact name, or by prefix when it
  * ends in '*'. No selecting word runs every test; a word that matches no
  * test is reported and counts as a failure.
  */
@@ -17,10 +19,12 @@
 
 #include "tools/testdisk.h"
 
+#include "bench.h"
 #include "bootinfo.h"
 #include "console.h"
 #include "guest.h"
 #include "irq.h"
+#include "pvh.h"
 #include "svirtb_drv.h"
 #include "test.h"
 #include "tests/tests.h"
@@ -227,6 +231,18 @@ static bool apply_option(const char *w)
                         return false;
                 }
         }
+        if (memcmp(w, "event_idx=", 10) == 0) {
+                if (streq(w + 10, "on"))
+                        genv.no_event_idx = false;
+                else if (streq(w + 10, "off"))
+                        genv.no_event_idx = true;
+                else {
+                        printf("minivmm guest: bad option '%s' (event_idx=on|off)\n", w);
+                        return false;
+                }
+        }
+        if (memcmp(w, "bench=", 6) == 0)
+                genv.bench = w + 6;
         return true;
 }
 
@@ -236,8 +252,16 @@ int main(uint64_t fdt)
         bool selecting = false, word_used[MAX_WORDS] = {false};
         unsigned nwords, num = 0, passed = 0, failed = 0, skipped = 0;
         char err[160];
+        int boot_err;
 
-        if (boot_info_read(&genv.boot, (const void *)(uintptr_t)fdt, err, sizeof(err))) {
+        /* minivmm passes the FDT in RDI and RSI = 0; the PVH entry (QEMU)
+         * RDI = 0 and RSI = hvm_start_info (pvh_entry.S). */
+        if (fdt == 0 && entry_state.rsi != 0)
+                boot_err = boot_info_from_pvh(&genv.boot, entry_state.rsi, err, sizeof(err));
+        else
+                boot_err =
+                    boot_info_read(&genv.boot, (const void *)(uintptr_t)fdt, err, sizeof(err));
+        if (boot_err) {
                 printf("minivmm guest: %s\n", err);
                 return GUEST_EXIT_SETUP;
         }
@@ -265,6 +289,8 @@ int main(uint64_t fdt)
                         selecting = true;
                 }
         }
+        if (genv.bench) /* the benchmark instead of the tests */
+                return failed ? GUEST_EXIT_FAIL : bench_main(genv.bench);
         for (unsigned i = 0; i < ntests; i++) {
                 const struct test *t = &tests[i];
                 bool selected = !selecting;

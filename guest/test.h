@@ -59,6 +59,8 @@ struct guest_env {
         struct vdisk vdisk[BOOT_MAX_VIRTIO]; /* boot.nvirtio of them */
         bool virtio_irq;                     /* complete=irq: virtio tests wait for interrupts */
         bool hold;                           /* hold=1: spin after the summary, never exit */
+        bool no_event_idx;                   /* event_idx=off: never negotiate EVENT_IDX */
+        const char *bench;                   /* bench=...: run the benchmark, not the tests */
 };
 
 extern struct guest_env genv;

@@ -48,7 +48,7 @@
 /* What this driver accepts when the device offers it. */
 #define VBLK_SUPPORTED                                                                             \
         (VIO_BIT(VBLK_F_SEG_MAX) | VIO_BIT(VBLK_F_RO) | VIO_BIT(VBLK_F_BLK_SIZE) |                 \
-         VIO_BIT(VBLK_F_FLUSH) | VIO_BIT(VIO_F_INDIRECT_DESC))
+         VIO_BIT(VBLK_F_FLUSH) | VIO_BIT(VIO_F_INDIRECT_DESC) | VIO_BIT(VIO_F_EVENT_IDX))
 
 struct vblk_hdr {
         uint32_t type;

@@ -238,6 +238,7 @@ static int setup_queue(struct vio_dev *d, struct vqd *q)
         want = q->want ? q->want : VQD_MAX;
         if (want > max)
                 want = max;
+        q->event_idx = (d->negotiated & VIO_BIT(VIO_F_EVENT_IDX)) != 0;
         e = vqd_layout(q, pow2_floor(want), d->negotiated & VIO_BIT(VIO_F_INDIRECT_DESC),
                        q->no_interrupt);
         if (e)

@@ -53,10 +53,14 @@ int vqd_layout(struct vqd *q, uint16_t num, bool indirect, bool no_interrupt)
         q->no_interrupt = no_interrupt;
         /* Descriptors and ring entries are written before they are published;
          * only the indices and flags must start out known. */
-        q->avail->flags = no_interrupt ? VQD_AVAIL_F_NO_INTERRUPT : 0;
+        /* With EVENT_IDX the flags must stay 0: used_event does the job (§2.7.10). */
+        q->avail->flags = no_interrupt && !q->event_idx ? VQD_AVAIL_F_NO_INTERRUPT : 0;
         q->avail->idx = 0;
         q->used->flags = 0;
         q->used->idx = 0;
+        *vqd_used_event(q) = no_interrupt ? 0xffffu : 0;
+        *vqd_avail_event(q) = 0;
+        q->kicked_idx = 0;
         for (uint16_t i = 0; i < num; i++) {
                 q->next[i] = (uint16_t)(i + 1);
                 q->chain_n[i] = 0;
@@ -125,9 +129,33 @@ int vqd_add(struct vqd *q, const struct vqd_buf *bufs, unsigned n, struct vqd_de
 
 bool vqd_needs_notify(struct vqd *q)
 {
-        /* avail->idx must be visible before used->flags is read (§2.7.10). */
+        uint16_t old = q->kicked_idx;
+        bool need;
+
+        /* avail->idx must be visible before used->flags or avail_event is
+         * read (§2.7.10). */
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        return !(*(volatile uint16_t *)&q->used->flags & VQD_USED_F_NO_NOTIFY);
+        if (q->event_idx) {
+                q->kicked_idx = q->avail_idx;
+                need = vqd_need_event(*vqd_avail_event(q), q->avail_idx, old);
+        } else {
+                need = !(*(volatile uint16_t *)&q->used->flags & VQD_USED_F_NO_NOTIFY);
+        }
+        if (need)
+                q->notifies++;
+        return need;
+}
+
+void vqd_arm_used_event(struct vqd *q)
+{
+        if (!q->event_idx)
+                return;
+        if (q->no_interrupt) {
+                *vqd_used_event(q) = (uint16_t)(q->last_used - 1);
+                return;
+        }
+        *vqd_used_event(q) = q->last_used;
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 bool vqd_has_used(const struct vqd *q)
@@ -170,5 +198,6 @@ int vqd_get_used(struct vqd *q, void **cookie, uint32_t *len, uint16_t *head)
         q->last_used++;
         q->in_flight--;
         q->completed++;
+        vqd_arm_used_event(q);
         return VIO_OK;
 }

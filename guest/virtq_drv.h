@@ -18,6 +18,14 @@
  * read before an acquire fence, then the used element. On x86 stores are
  * not reordered with stores nor loads with loads, so release and acquire
  * cost only a compiler barrier; the full fence is a locked instruction.
+ *
+ * VIRTIO_RING_F_EVENT_IDX (§2.7.7.2, §2.7.10), when the caller sets
+ * q->event_idx before vqd_layout: avail->flags stays 0; the driver keeps
+ * used_event (after the avail ring) at the next used index it wants an
+ * interrupt for (the index it will consume next), or one behind it (never)
+ * for a polling driver, and notifies only when vqd_need_event() says the
+ * device's avail_event (after the used ring) lies among the entries added
+ * since the last notification.
  */
 #ifndef GUEST_VIRTQ_DRV_H
 #define GUEST_VIRTQ_DRV_H
@@ -78,8 +86,10 @@ struct vqd {
         struct vqd_desc *desc;
         struct vqd_avail *avail;
         struct vqd_used *used;
-        bool indirect;     /* VIRTIO_F_INDIRECT_DESC negotiated */
-        bool no_interrupt; /* avail->flags NO_INTERRUPT (polling driver) */
+        bool indirect;       /* VIRTIO_F_INDIRECT_DESC negotiated */
+        bool no_interrupt;   /* avail->flags NO_INTERRUPT (polling driver) */
+        bool event_idx;      /* VIRTIO_RING_F_EVENT_IDX negotiated (set before vqd_layout) */
+        uint16_t kicked_idx; /* avail_idx at the last notification decision (EVENT_IDX) */
         uint16_t free_head;
         uint16_t num_free;
         uint16_t avail_idx;        /* the next avail->idx to publish */
@@ -89,7 +99,30 @@ struct vqd {
         uint16_t chain_n[VQD_MAX]; /* descriptors of the chain headed here, 0 when free */
         void *cookie[VQD_MAX];     /* the caller's token for the chain headed here */
         uint32_t added, completed; /* statistics for tests */
+        uint32_t notifies;         /* notifications vqd_needs_notify() asked for */
 };
+
+/*
+ * vring_need_event (§2.7.10): true when event, the index the other side
+ * asked to be told about, lies in [old, new_idx): the entries published
+ * since the last notification. All arithmetic is mod 2^16.
+ */
+static inline bool vqd_need_event(uint16_t event, uint16_t new_idx, uint16_t old)
+{
+        return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);
+}
+
+/* The EVENT_IDX words: used_event after the avail ring (driver-written),
+ * avail_event after the used ring (device-written). */
+static inline volatile uint16_t *vqd_used_event(const struct vqd *q)
+{
+        return (volatile uint16_t *)&q->avail->ring[q->num];
+}
+
+static inline volatile uint16_t *vqd_avail_event(const struct vqd *q)
+{
+        return (volatile uint16_t *)&q->used->ring[q->num];
+}
 
 /* Bytes of ring memory a queue of num entries needs. */
 size_t vqd_mem_size(uint16_t num);
@@ -106,8 +139,14 @@ int vqd_layout(struct vqd *q, uint16_t num, bool indirect, bool no_interrupt);
  */
 int vqd_add(struct vqd *q, const struct vqd_buf *bufs, unsigned n, struct vqd_desc *indirect,
             void *cookie, uint16_t *head);
-/* After vqd_add: whether the device wants a notification (§2.7.10). */
+/* After vqd_add: whether the device wants a notification (§2.7.10); with
+ * EVENT_IDX it also records the entries added so far as notified. */
 bool vqd_needs_notify(struct vqd *q);
+/* With EVENT_IDX: sets used_event to the next used index the driver will
+ * consume (or one behind it when no_interrupt), then a full fence, so a
+ * later check of used->idx and the device's check of used_event cannot both
+ * miss each other (§2.7.7.2). No-op without EVENT_IDX. */
+void vqd_arm_used_event(struct vqd *q);
 /* A used element is waiting. */
 bool vqd_has_used(const struct vqd *q);
 /*

@@ -13,13 +13,19 @@ static const char usage[] =
     "usage: minivmm [options] GUEST\n"
     "Runs the flat 64-bit binary GUEST (loaded at 0x100000, see docs/boot.md) under KVM.\n"
     "\n"
-    "  --disk FILE[,ro][,legacy]\n"
+    "  --disk FILE[,ro][,legacy][,aio=sync|io_uring]\n"
     "                       adds a virtio-blk disk (virtio-mmio version 2, or 1 with\n"
-    "                       legacy); ro opens the image read-only (repeatable, up to 8)\n"
+    "                       legacy); ro opens the image read-only; aio=io_uring submits\n"
+    "                       each batch of requests at once (repeatable, up to 8)\n"
     "  --svirtb FILE[,ro]|none\n"
     "                       the svirtb device's image (default: the first --disk)\n"
     "  --mem SIZE           guest RAM, e.g. 64M, 1G (default 64M; suffixes K M G T)\n"
     "  --append STRING      the guest's command line (/chosen/bootargs)\n"
+    "  --io thread|vcpu     where virtio requests run: an I/O thread woken by ioeventfds\n"
+    "                       with irqfd interrupts (default), or the vCPU thread on each\n"
+    "                       QueueNotify exit\n"
+    "  --stats              print counters (exits, notifications, interrupts, requests,\n"
+    "                       bytes, CPU time, peak RSS) to stderr at exit, one per line\n"
     "  --trace              print every device register access and ring entry to stderr\n"
     "  -h, --help           this text\n"
     "  --version            the version\n"
@@ -75,6 +81,7 @@ int cli_parse_disk(const char *arg, struct disk_spec *spec, char *err, size_t er
 
         spec->ro = false;
         spec->legacy = false;
+        spec->aio = DISK_AIO_SYNC;
         if (len == 0) {
                 snprintf(err, errlen, "--disk '%s': empty file name", arg);
                 return -1;
@@ -93,10 +100,20 @@ int cli_parse_disk(const char *arg, struct disk_spec *spec, char *err, size_t er
                         spec->ro = true;
                 } else if (n == 6 && !strncmp(opt, "legacy", 6)) {
                         spec->legacy = true;
+                } else if (n == 8 && !strncmp(opt, "aio=sync", 8)) {
+                        spec->aio = DISK_AIO_SYNC;
+                } else if (n == 12 && !strncmp(opt, "aio=io_uring", 12)) {
+                        spec->aio = DISK_AIO_IO_URING;
+                } else if (n >= 4 && !strncmp(opt, "aio=", 4)) {
+                        snprintf(err, errlen,
+                                 "--disk '%s': unknown aio '%.*s' (known: sync, io_uring)", arg,
+                                 (int)(n - 4), opt + 4);
+                        return -1;
                 } else {
                         snprintf(err, errlen,
-                                 "--disk '%s': unknown option '%.*s' (known: ro, legacy)", arg,
-                                 (int)n, opt);
+                                 "--disk '%s': unknown option '%.*s' (known: ro, legacy, "
+                                 "aio=sync|io_uring)",
+                                 arg, (int)n, opt);
                         return -1;
                 }
                 opt += n;
@@ -104,7 +121,17 @@ int cli_parse_disk(const char *arg, struct disk_spec *spec, char *err, size_t er
         return 0;
 }
 
-enum { OPT_DISK = 256, OPT_SVIRTB, OPT_MEM, OPT_APPEND, OPT_TRACE, OPT_NO_SANDBOX, OPT_VERSION };
+enum {
+        OPT_DISK = 256,
+        OPT_SVIRTB,
+        OPT_MEM,
+        OPT_APPEND,
+        OPT_TRACE,
+        OPT_NO_SANDBOX,
+        OPT_VERSION,
+        OPT_IO,
+        OPT_STATS
+};
 
 /* clang-format off */
 static const struct option options[] = {
@@ -114,6 +141,8 @@ static const struct option options[] = {
         {"append",     required_argument, NULL, OPT_APPEND},
         {"trace",      no_argument,       NULL, OPT_TRACE},
         {"no-sandbox", no_argument,       NULL, OPT_NO_SANDBOX},
+        {"io",         required_argument, NULL, OPT_IO},
+        {"stats",      no_argument,       NULL, OPT_STATS},
         {"help",       no_argument,       NULL, 'h'},
         {"version",    no_argument,       NULL, OPT_VERSION},
         {NULL,         0,                 NULL, 0},
@@ -140,6 +169,10 @@ static enum cli_result cli_option(int c, const char *arg, struct vmm_config *cfg
                 }
                 if (cli_parse_disk(arg, &cfg->svirtb, err, errlen))
                         return CLI_ERROR;
+                if (cfg->svirtb.aio != DISK_AIO_SYNC) {
+                        snprintf(err, errlen, "--svirtb '%s': aio= is a --disk option", arg);
+                        return CLI_ERROR;
+                }
                 cfg->svirtb_mode = SVIRTB_OWN_FILE;
                 return CLI_RUN;
         case OPT_MEM:
@@ -162,6 +195,19 @@ static enum cli_result cli_option(int c, const char *arg, struct vmm_config *cfg
                 return CLI_RUN;
         case OPT_NO_SANDBOX:
                 cfg->no_sandbox = true;
+                return CLI_RUN;
+        case OPT_IO:
+                if (!strcmp(arg, "thread")) {
+                        cfg->io = IO_THREAD;
+                } else if (!strcmp(arg, "vcpu")) {
+                        cfg->io = IO_VCPU;
+                } else {
+                        snprintf(err, errlen, "--io '%s': expected thread or vcpu", arg);
+                        return CLI_ERROR;
+                }
+                return CLI_RUN;
+        case OPT_STATS:
+                cfg->stats = true;
                 return CLI_RUN;
         case 'h':
                 fputs(usage, stdout);

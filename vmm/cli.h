@@ -17,11 +17,17 @@
 
 #define CLI_PATH_MAX 4096
 
+enum disk_aio { DISK_AIO_SYNC, DISK_AIO_IO_URING };
+
 struct disk_spec {
         char path[CLI_PATH_MAX];
         bool ro;
-        bool legacy; /* virtio-mmio version 1 instead of 2 */
+        bool legacy;       /* virtio-mmio version 1 instead of 2 */
+        enum disk_aio aio; /* aio=sync (default) or aio=io_uring */
 };
+
+/* Where virtio requests run: an I/O thread fed by ioeventfds (default), or the vCPU thread. */
+enum io_mode { IO_THREAD, IO_VCPU };
 
 enum svirtb_mode { SVIRTB_FIRST_DISK, SVIRTB_NONE, SVIRTB_OWN_FILE };
 
@@ -35,6 +41,8 @@ struct vmm_config {
         const char *append;
         bool trace;
         bool no_sandbox;
+        enum io_mode io;
+        bool stats; /* print counters on stderr at exit */
 };
 
 enum cli_result { CLI_RUN, CLI_EXIT_OK, CLI_ERROR };
@@ -43,7 +51,10 @@ enum cli_result { CLI_RUN, CLI_EXIT_OK, CLI_ERROR };
 enum cli_result cli_parse(int argc, char **argv, struct vmm_config *cfg, char *err, size_t errlen);
 /* "64M", "1G", "4096", "2MiB": bytes in *out; -1 when malformed or overflowing. */
 int cli_parse_size(const char *s, uint64_t *out);
-/* "FILE[,ro][,legacy]": -1 with err set when an option after the comma is unknown. */
+/*
+ * "FILE[,ro][,legacy][,aio=sync|io_uring]": -1 with err set when an option
+ * after the comma is unknown.
+ */
 int cli_parse_disk(const char *arg, struct disk_spec *spec, char *err, size_t errlen);
 
 #endif

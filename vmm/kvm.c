@@ -120,3 +120,36 @@ void kvm_irq_line(struct kvm *k, uint32_t gsi, bool level)
                 fail(FAIL_INTERNAL, "KVM_IRQ_LINE gsi %u level %d: %s", gsi, irq.level,
                      strerror(errno));
 }
+
+bool kvm_has_cap(struct kvm *k, int cap)
+{
+        return ioctl(k->vm_fd, KVM_CHECK_EXTENSION, cap) > 0;
+}
+
+void kvm_ioeventfd(struct kvm *k, uint64_t gpa, uint32_t len, uint64_t datamatch, int fd)
+{
+        struct kvm_ioeventfd io = {
+            .datamatch = datamatch,
+            .addr = gpa,
+            .len = len,
+            .fd = fd,
+            .flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+        };
+
+        if (ioctl(k->vm_fd, KVM_IOEVENTFD, &io) < 0)
+                fail(FAIL_INTERNAL, "KVM_IOEVENTFD at 0x%llx: %s", (unsigned long long)gpa,
+                     strerror(errno));
+}
+
+void kvm_irqfd_resample(struct kvm *k, uint32_t gsi, int fd, int resample_fd)
+{
+        struct kvm_irqfd irqfd = {
+            .fd = (uint32_t)fd,
+            .gsi = gsi,
+            .flags = KVM_IRQFD_FLAG_RESAMPLE,
+            .resamplefd = (uint32_t)resample_fd,
+        };
+
+        if (ioctl(k->vm_fd, KVM_IRQFD, &irqfd) < 0)
+                fail(FAIL_INTERNAL, "KVM_IRQFD gsi %u: %s", gsi, strerror(errno));
+}

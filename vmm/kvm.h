@@ -29,5 +29,15 @@ void kvm_map(struct kvm *k, uint64_t gpa, uint64_t size, void *host, bool readon
 void kvm_create_vcpu(struct kvm *k);
 /* Drives a GSI of the in-kernel irqchip to level (1 = asserted). */
 void kvm_irq_line(struct kvm *k, uint32_t gsi, bool level);
+/* Whether the VM has capability cap (KVM_CAP_*). */
+bool kvm_has_cap(struct kvm *k, int cap);
+/* Guest writes of len bytes equal to datamatch at gpa signal fd instead of exiting. */
+void kvm_ioeventfd(struct kvm *k, uint64_t gpa, uint32_t len, uint64_t datamatch, int fd);
+/*
+ * A signal on fd asserts gsi (level); KVM lowers it at the guest's EOI for
+ * that GSI and then signals resample_fd, so the VMM can assert it again if
+ * the device still wants an interrupt.
+ */
+void kvm_irqfd_resample(struct kvm *k, uint32_t gsi, int fd, int resample_fd);
 
 #endif

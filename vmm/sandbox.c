@@ -20,13 +20,20 @@ static const unsigned long sandbox_ioctls[] = {
     KVM_IRQ_LINE,     /* virtio-mmio interrupt line */
 };
 
-/* Plain system calls, each with its reason in docs/security.md. */
+/*
+ * Plain system calls, each with its reason in docs/security.md. The I/O
+ * thread adds epoll_wait/epoll_pwait and read (its eventfds; write signals
+ * irqfds), io_uring_enter (aio=io_uring) and sigaltstack (its exit, under
+ * sanitizers); --stats adds getrusage.
+ */
 static const int sandbox_syscalls[] = {
-    SCMP_SYS(pread64),   SCMP_SYS(pwrite64), SCMP_SYS(preadv),  SCMP_SYS(pwritev),
-    SCMP_SYS(fdatasync), SCMP_SYS(write),    SCMP_SYS(writev),  SCMP_SYS(rt_sigreturn),
-    SCMP_SYS(setitimer), SCMP_SYS(close),    SCMP_SYS(exit),    SCMP_SYS(exit_group),
-    SCMP_SYS(brk),       SCMP_SYS(munmap),   SCMP_SYS(madvise), SCMP_SYS(futex),
-    SCMP_SYS(getpid),    SCMP_SYS(gettid),   SCMP_SYS(tgkill),  SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(pread64),     SCMP_SYS(pwrite64),    SCMP_SYS(preadv),  SCMP_SYS(pwritev),
+    SCMP_SYS(fdatasync),   SCMP_SYS(write),       SCMP_SYS(writev),  SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(setitimer),   SCMP_SYS(close),       SCMP_SYS(exit),    SCMP_SYS(exit_group),
+    SCMP_SYS(brk),         SCMP_SYS(munmap),      SCMP_SYS(madvise), SCMP_SYS(futex),
+    SCMP_SYS(getpid),      SCMP_SYS(gettid),      SCMP_SYS(tgkill),  SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(epoll_wait),  SCMP_SYS(epoll_pwait), SCMP_SYS(read),    SCMP_SYS(io_uring_enter),
+    SCMP_SYS(sigaltstack), SCMP_SYS(getrusage),
 };
 
 static void sandbox_put_dec(char *buf, size_t *n, long v)

@@ -2,7 +2,9 @@
  * sandbox: once the machine is built, minivmm needs only a handful of system
  * calls: KVM_RUN and a few vCPU/VM ioctls, pread/pwrite/fdatasync on the
  * images it already opened, write to stdout and stderr, its halt-detection
- * timer, and exit. sandbox_enter() installs a seccomp filter (libseccomp)
+ * timer, and exit; the I/O thread adds epoll_wait, read and write on its
+ * eventfds, futex (the device mutexes) and io_uring_enter; --stats adds
+ * getrusage. sandbox_enter() installs a seccomp filter (libseccomp)
  * that allows exactly those, for every thread. Any other call is trapped:
  * minivmm prints the system call number and exits with status 1 (nothing
  * the guest can do reaches a forbidden call; a bug in minivmm could).

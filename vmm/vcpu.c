@@ -164,8 +164,10 @@ int vcpu_run(struct vm *vm)
         struct kvm_run *run = vm->kvm.run;
 
         while (!vm->stopped) {
+                vm->exits.total++;
                 if (ioctl(vm->kvm.vcpu_fd, KVM_RUN, 0) < 0) {
                         if (errno == EINTR || errno == EAGAIN) {
+                                vm->exits.intr++;
                                 vcpu_check_halted(vm);
                                 continue;
                         }
@@ -173,15 +175,19 @@ int vcpu_run(struct vm *vm)
                 }
                 switch (run->exit_reason) {
                 case KVM_EXIT_IO:
+                        vm->exits.io++;
                         vcpu_io(vm);
                         break;
                 case KVM_EXIT_MMIO:
+                        vm->exits.mmio++;
                         vcpu_mmio(vm);
                         break;
                 case KVM_EXIT_INTR:
+                        vm->exits.intr++;
                         vcpu_check_halted(vm);
                         break;
                 case KVM_EXIT_HLT: {
+                        vm->exits.hlt++;
                         uint64_t rflags, rip = vcpu_rip(vm, &rflags);
                         vcpu_stop_if_dead(vm, rip, rflags);
                         break;

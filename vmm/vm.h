@@ -12,6 +12,14 @@
 #include "kvm.h"
 #include "ram.h"
 
+/* Returns of KVM_RUN to the vCPU thread, by exit reason (--stats). */
+struct vm_exits {
+        uint64_t total;
+        uint64_t io, mmio, hlt;
+        uint64_t intr; /* KVM_RUN interrupted (EINTR, KVM_EXIT_INTR): the halt-detection timer */
+        /* Any other exit reason stops the VMM (vcpu.h). */
+};
+
 struct vm {
         struct kvm kvm;
         struct ram ram;
@@ -20,6 +28,7 @@ struct vm {
         struct bus pio;
         bool stopped;    /* set by the exit device or a halt with interrupts off */
         int exit_status; /* minivmm's exit status once stopped */
+        struct vm_exits exits;
 };
 
 #endif

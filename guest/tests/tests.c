@@ -47,6 +47,8 @@ const struct test tests[] = {
     {"virtio_probe_errors", test_virtio_probe_errors, REQ_NONE},
     {"virtio_many_in_flight", test_virtio_many_in_flight, REQ_VIRTIO},
     {"virtio_read_past_end", test_virtio_read_past_end, REQ_VIRTIO},
+    {"virtio_event_idx", test_virtio_event_idx, REQ_VIRTIO},
+    {"virtio_event_idx_driver", test_virtio_event_idx_driver, REQ_NONE},
 };
 
 const unsigned ntests = sizeof(tests) / sizeof(tests[0]);

@@ -52,5 +52,7 @@ int test_virtio_queue_not_available(void);
 int test_virtio_probe_errors(void);
 int test_virtio_many_in_flight(void);
 int test_virtio_read_past_end(void);
+int test_virtio_event_idx(void);
+int test_virtio_event_idx_driver(void);
 
 #endif

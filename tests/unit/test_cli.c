@@ -81,7 +81,8 @@ static void disk_spec_with_unknown_option_is_refused(void **state)
 
         (void)state;
         assert_int_equal(cli_parse_disk("a.img,rw", &d, err, sizeof(err)), -1);
-        assert_string_equal(err, "--disk 'a.img,rw': unknown option 'rw' (known: ro, legacy)");
+        assert_string_equal(err, "--disk 'a.img,rw': unknown option 'rw' (known: ro, legacy, "
+                                 "aio=sync|io_uring)");
         assert_int_equal(cli_parse_disk(",ro", &d, err, sizeof(err)), -1);
         assert_string_equal(err, "--disk ',ro': empty file name");
 }
@@ -179,6 +180,73 @@ static void too_many_disks_are_refused(void **state)
         assert_string_equal(err, "--disk: at most 8 disks");
 }
 
+static void disk_spec_aio_selects_the_backend(void **state)
+{
+        struct disk_spec d;
+        char err[256];
+
+        (void)state;
+        assert_int_equal(cli_parse_disk("a.img", &d, err, sizeof(err)), 0);
+        assert_int_equal(d.aio, DISK_AIO_SYNC);
+        assert_int_equal(cli_parse_disk("a.img,aio=io_uring", &d, err, sizeof(err)), 0);
+        assert_string_equal(d.path, "a.img");
+        assert_int_equal(d.aio, DISK_AIO_IO_URING);
+        assert_false(d.ro);
+        assert_int_equal(cli_parse_disk("b.img,ro,aio=io_uring,legacy", &d, err, sizeof(err)), 0);
+        assert_true(d.ro && d.legacy);
+        assert_int_equal(d.aio, DISK_AIO_IO_URING);
+        assert_int_equal(cli_parse_disk("c.img,aio=io_uring,aio=sync", &d, err, sizeof(err)), 0);
+        assert_int_equal(d.aio, DISK_AIO_SYNC); /* the last one wins */
+}
+
+static void disk_spec_with_unknown_aio_is_refused(void **state)
+{
+        struct disk_spec d;
+        char err[256];
+
+        (void)state;
+        assert_int_equal(cli_parse_disk("a.img,aio=posix", &d, err, sizeof(err)), -1);
+        assert_string_equal(err, "--disk 'a.img,aio=posix': unknown aio 'posix' (known: sync, "
+                                 "io_uring)");
+        assert_int_equal(cli_parse_disk("a.img,aio=", &d, err, sizeof(err)), -1);
+        assert_string_equal(err, "--disk 'a.img,aio=': unknown aio '' (known: sync, io_uring)");
+        assert_int_equal(cli_parse_disk("a.img,aio=io_uringx", &d, err, sizeof(err)), -1);
+        assert_int_equal(cli_parse_disk("a.img,aio", &d, err, sizeof(err)), -1);
+        assert_string_equal(err, "--disk 'a.img,aio': unknown option 'aio' (known: ro, legacy, "
+                                 "aio=sync|io_uring)");
+}
+
+static void io_mode_and_stats_are_parsed(void **state)
+{
+        struct vmm_config cfg;
+        char err[256];
+
+        (void)state;
+        assert_int_equal(parse(&cfg, err, 2, "minivmm", "g.bin"), CLI_RUN);
+        assert_int_equal(cfg.io, IO_THREAD); /* the default */
+        assert_false(cfg.stats);
+        assert_int_equal(parse(&cfg, err, 4, "minivmm", "--io=vcpu", "--stats", "g.bin"), CLI_RUN);
+        assert_int_equal(cfg.io, IO_VCPU);
+        assert_true(cfg.stats);
+        assert_int_equal(parse(&cfg, err, 4, "minivmm", "--io", "thread", "g.bin"), CLI_RUN);
+        assert_int_equal(cfg.io, IO_THREAD);
+        assert_int_equal(parse(&cfg, err, 3, "minivmm", "--io=fast", "g.bin"), CLI_ERROR);
+        assert_string_equal(err, "--io 'fast': expected thread or vcpu");
+}
+
+static void svirtb_refuses_aio(void **state)
+{
+        struct vmm_config cfg;
+        char err[256];
+
+        (void)state;
+        assert_int_equal(parse(&cfg, err, 4, "minivmm", "--svirtb", "s.img,aio=io_uring", "g.bin"),
+                         CLI_ERROR);
+        assert_string_equal(err, "--svirtb 's.img,aio=io_uring': aio= is a --disk option");
+        assert_int_equal(parse(&cfg, err, 4, "minivmm", "--svirtb", "s.img,aio=sync", "g.bin"),
+                         CLI_RUN);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -192,6 +260,10 @@ int main(void)
             cmocka_unit_test(missing_or_extra_guest_is_refused),
             cmocka_unit_test(unknown_option_is_named),
             cmocka_unit_test(too_many_disks_are_refused),
+            cmocka_unit_test(disk_spec_aio_selects_the_backend),
+            cmocka_unit_test(disk_spec_with_unknown_aio_is_refused),
+            cmocka_unit_test(io_mode_and_stats_are_parsed),
+            cmocka_unit_test(svirtb_refuses_aio),
         };
         return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

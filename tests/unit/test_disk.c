@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -452,6 +453,196 @@ static void flush_succeeds_on_open_disk(void **state)
         disk_close(&d);
 }
 
+/* --- vectored transfers and batches --------------------------------------- */
+
+static void readv_fills_the_buffers_in_order(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t a[100], b[1], c[411];
+        struct iovec iov[4] = {{a, sizeof(a)}, {b, 0}, {b, sizeof(b)}, {c, sizeof(c)}};
+        struct disk d;
+        size_t i;
+
+        assert_int_equal(disk_open(&d, f->path, true, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_readv(&d, 700, iov, 4), 512);
+        for (i = 0; i < sizeof(a); i++)
+                assert_int_equal(a[i], pattern(700 + i));
+        assert_int_equal(b[0], pattern(800));
+        for (i = 0; i < sizeof(c); i++)
+                assert_int_equal(c[i], pattern(801 + i));
+        /* The caller's iovecs are left as they were. */
+        assert_ptr_equal(iov[3].iov_base, c);
+        assert_int_equal(iov[3].iov_len, sizeof(c));
+        disk_close(&d);
+}
+
+static void readv_past_end_is_clamped_across_buffers(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t a[60], b[60];
+        struct iovec iov[2] = {{a, sizeof(a)}, {b, sizeof(b)}};
+        struct disk d;
+        size_t i;
+
+        memset(a, 0xee, sizeof(a));
+        memset(b, 0xee, sizeof(b));
+        assert_int_equal(disk_open(&d, f->path, true, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_readv(&d, IMG_SIZE - 70, iov, 2), 70);
+        for (i = 0; i < sizeof(a); i++)
+                assert_int_equal(a[i], pattern(IMG_SIZE - 70 + i));
+        for (i = 0; i < 10; i++)
+                assert_int_equal(b[i], pattern(IMG_SIZE - 10 + i));
+        for (; i < sizeof(b); i++)
+                assert_int_equal(b[i], 0xee);
+        assert_int_equal(disk_readv(&d, IMG_SIZE, iov, 2), 0);
+        assert_int_equal(disk_readv(&d, UINT64_MAX, iov, 2), 0);
+        disk_close(&d);
+}
+
+static void writev_past_end_is_clamped_and_image_never_grows(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t a[8], b[64], want[18];
+        struct iovec iov[2] = {{a, sizeof(a)}, {b, sizeof(b)}};
+        struct disk d;
+
+        memset(a, 0x11, sizeof(a));
+        memset(b, 0x22, sizeof(b));
+        memcpy(want, a, 8);
+        memcpy(want + 8, b, 10);
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_writev(&d, IMG_SIZE - 18, iov, 2), 18);
+        assert_int_equal(disk_writev(&d, IMG_SIZE, iov, 2), 0);
+        disk_close(&d);
+        assert_file_is_pattern_except(f->path, IMG_SIZE - 18, want, sizeof(want));
+}
+
+static void writev_to_readonly_disk_and_too_many_iovecs_are_refused(void **state)
+{
+        struct fixture *f = *state;
+        static struct iovec many[DISK_IOV_MAX + 1];
+        uint8_t x = 0x55;
+        struct iovec one = {&x, 1};
+        struct disk d;
+
+        for (unsigned i = 0; i <= DISK_IOV_MAX; i++)
+                many[i] = one;
+        assert_int_equal(disk_open(&d, f->path, true, f->err, sizeof(f->err)), 0);
+        assert_int_equal(disk_writev(&d, 0, &one, 1), -EROFS);
+        assert_int_equal(disk_readv(&d, 0, many, DISK_IOV_MAX + 1), -EINVAL);
+        assert_int_equal(disk_readv(&d, 0, many, DISK_IOV_MAX), DISK_IOV_MAX);
+        assert_int_equal(x, pattern(DISK_IOV_MAX - 1)); /* every iovec was the same byte */
+        disk_close(&d);
+        assert_file_is_pattern_except(f->path, 0, NULL, 0);
+}
+
+/* A batch as virtio-blk submits one: write, read of the same bytes, flush, clamped read. */
+static void run_batch(struct disk *d, bool expect_ro)
+{
+        uint8_t w[512], r[512], tail[64];
+        struct iovec wi = {w, sizeof(w)}, ri = {r, sizeof(r)},
+                     ti[2] = {{tail, 32}, {tail + 32, 32}};
+        struct disk_op ops[4] = {
+            {.kind = DISK_OP_WRITE, .off = 1024, .iov = &wi, .iovcnt = 1},
+            {.kind = DISK_OP_FLUSH},
+            {.kind = DISK_OP_READ, .off = 2048, .iov = &ri, .iovcnt = 1},
+            {.kind = DISK_OP_READ, .off = IMG_SIZE - 40, .iov = ti, .iovcnt = 2},
+        };
+
+        memset(w, 0x77, sizeof(w));
+        memset(tail, 0xee, sizeof(tail));
+        disk_run(d, ops, 4);
+        assert_int_equal(ops[0].res, expect_ro ? -EROFS : 512);
+        assert_int_equal(ops[1].res, 0);
+        assert_int_equal(ops[2].res, 512);
+        for (size_t i = 0; i < sizeof(r); i++)
+                assert_int_equal(r[i], pattern(2048 + i));
+        assert_int_equal(ops[3].res, 40);
+        for (size_t i = 0; i < 40; i++)
+                assert_int_equal(tail[i], pattern(IMG_SIZE - 40 + i));
+        assert_int_equal(tail[40], 0xee);
+}
+
+static void run_executes_a_batch_synchronously(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t w[512];
+        struct disk d;
+
+        memset(w, 0x77, sizeof(w));
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        assert_null(d.ring);
+        run_batch(&d, false);
+        disk_close(&d);
+        assert_file_is_pattern_except(f->path, 1024, w, sizeof(w));
+}
+
+/* 0, or skips the test when this kernel refuses io_uring. */
+static void use_uring_or_skip(struct disk *d, unsigned entries)
+{
+        int r = disk_use_uring(d, entries);
+
+        if (r == -ENOSYS || r == -EPERM) {
+                disk_close(d);
+                skip();
+        }
+        assert_int_equal(r, 0);
+        assert_non_null(d->ring);
+}
+
+static void uring_batch_has_the_same_outcome(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t w[512];
+        struct disk d;
+
+        memset(w, 0x77, sizeof(w));
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        use_uring_or_skip(&d, 8);
+        run_batch(&d, false);
+        assert_non_null(d.ring); /* still in use: nothing failed */
+        disk_close(&d);
+        assert_null(d.ring);
+        assert_file_is_pattern_except(f->path, 1024, w, sizeof(w));
+}
+
+static void uring_batch_on_readonly_disk_refuses_the_write(void **state)
+{
+        struct fixture *f = *state;
+        struct disk d;
+
+        assert_int_equal(disk_open(&d, f->path, true, f->err, sizeof(f->err)), 0);
+        use_uring_or_skip(&d, 8);
+        run_batch(&d, true);
+        disk_close(&d);
+        assert_file_is_pattern_except(f->path, 0, NULL, 0);
+}
+
+static void uring_batch_larger_than_the_ring_runs_in_chunks(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t buf[16][256];
+        struct iovec iov[16];
+        struct disk_op ops[16];
+        struct disk d;
+
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        use_uring_or_skip(&d, 4);
+        for (unsigned i = 0; i < 16; i++) {
+                memset(buf[i], 0xee, sizeof(buf[i]));
+                iov[i] = (struct iovec){buf[i], sizeof(buf[i])};
+                ops[i] = (struct disk_op){
+                    .kind = DISK_OP_READ, .off = 256 * i, .iov = &iov[i], .iovcnt = 1};
+        }
+        disk_run(&d, ops, 16);
+        for (unsigned i = 0; i < 16; i++) {
+                assert_int_equal(ops[i].res, 256);
+                for (unsigned k = 0; k < 256; k++)
+                        assert_int_equal(buf[i][k], pattern(256 * i + k));
+        }
+        disk_close(&d);
+}
+
 static void serial_is_stable_per_image_and_differs_between_images(void **state)
 {
         struct fixture *f = *state;
@@ -510,6 +701,14 @@ int main(void)
             T(host_io_error_is_returned_as_negative_errno),
             T(flush_succeeds_on_open_disk),
             T(serial_is_stable_per_image_and_differs_between_images),
+            T(readv_fills_the_buffers_in_order),
+            T(readv_past_end_is_clamped_across_buffers),
+            T(writev_past_end_is_clamped_and_image_never_grows),
+            T(writev_to_readonly_disk_and_too_many_iovecs_are_refused),
+            T(run_executes_a_batch_synchronously),
+            T(uring_batch_has_the_same_outcome),
+            T(uring_batch_on_readonly_disk_refuses_the_write),
+            T(uring_batch_larger_than_the_ring_runs_in_chunks),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

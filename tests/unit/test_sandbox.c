@@ -14,14 +14,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "devices/disk.h"
+#include "vmm/iothread.h"
 #include "vmm/sandbox.h"
 
 struct child {
@@ -29,8 +33,8 @@ struct child {
         char err[512]; /* what it wrote to stderr */
 };
 
-/* Runs fn in a sandboxed child; fn returns the child's exit status. */
-static void run_sandboxed(int (*fn)(void *), void *arg, struct child *c)
+/* Runs prep (if any), then fn in a sandboxed child; fn returns the child's exit status. */
+static void run_sandboxed_after(void (*prep)(void *), int (*fn)(void *), void *arg, struct child *c)
 {
         int pipefd[2];
         pid_t pid;
@@ -43,6 +47,8 @@ static void run_sandboxed(int (*fn)(void *), void *arg, struct child *c)
         if (pid == 0) {
                 dup2(pipefd[1], STDERR_FILENO);
                 close(pipefd[0]);
+                if (prep != NULL)
+                        prep(arg);
                 if (sandbox_enter() != 0)
                         syscall(SYS_exit_group, 99);
                 syscall(SYS_exit_group, fn(arg));
@@ -53,6 +59,11 @@ static void run_sandboxed(int (*fn)(void *), void *arg, struct child *c)
         c->err[len] = '\0';
         close(pipefd[0]);
         assert_int_equal(waitpid(pid, &c->status, 0), pid);
+}
+
+static void run_sandboxed(int (*fn)(void *), void *arg, struct child *c)
+{
+        run_sandboxed_after(NULL, fn, arg, c);
 }
 
 static int open_a_file(void *arg)
@@ -85,6 +96,85 @@ static int kvm_create_vm_ioctl(void *arg)
         /* An ioctl request outside the allow-list, on any descriptor. */
         (void)ioctl(fd, KVM_CREATE_VM, 0);
         return 0;
+}
+
+/* What the VMM sets up before its sandbox: an I/O thread on an eventfd, an io_uring disk. */
+struct io_world {
+        struct iothread t;
+        int kick_fd, done_fd;
+        struct disk *d;
+        int uring; /* disk_use_uring's result */
+};
+
+static bool io_world_handler(void *opaque, uint64_t count)
+{
+        struct io_world *w = opaque;
+
+        (void)!write(w->done_fd, &count, sizeof(count));
+        return false;
+}
+
+static void io_world_prep(void *arg)
+{
+        struct io_world *w = arg;
+
+        w->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        w->done_fd = eventfd(0, EFD_CLOEXEC);
+        w->uring = disk_use_uring(w->d, 8);
+        if (w->kick_fd < 0 || w->done_fd < 0 || iothread_init(&w->t) ||
+            iothread_add(&w->t, w->kick_fd, io_world_handler, w) || iothread_start(&w->t))
+                syscall(SYS_exit_group, 98);
+}
+
+/* Inside the sandbox: the thread serves a kick and is joined; a batch goes through io_uring. */
+static int io_world_run(void *arg)
+{
+        struct io_world *w = arg;
+        uint64_t one = 1, got = 0;
+        char buf[512];
+        struct iovec iov = {buf, sizeof(buf)};
+        struct disk_op ops[2] = {{.kind = DISK_OP_READ, .off = 0, .iov = &iov, .iovcnt = 1},
+                                 {.kind = DISK_OP_FLUSH}};
+        struct rusage ru;
+
+        if (write(w->kick_fd, &one, sizeof(one)) != sizeof(one))
+                return 3;
+        if (read(w->done_fd, &got, sizeof(got)) != sizeof(got) || got != 1)
+                return 4;
+        iothread_stop(&w->t);
+        if (getrusage(RUSAGE_SELF, &ru) != 0)
+                return 5;
+        disk_run(w->d, ops, 2);
+        if (ops[0].res != (ssize_t)sizeof(buf) || ops[1].res != 0)
+                return 6;
+        if ((w->uring == 0) != (w->d->ring != NULL))
+                return 7; /* the ring was dropped: an io_uring call was refused */
+        if (write(STDERR_FILENO, "thread ok\n", 10) != 10)
+                return 8;
+        return 0;
+}
+
+static void io_thread_and_io_uring_work_in_sandbox(void **state)
+{
+        char path[] = "/tmp/minivmm-sandbox-XXXXXX";
+        char err[256], zero[2048] = {0};
+        struct io_world w = {0};
+        struct disk d;
+        struct child c;
+        int fd = mkstemp(path);
+
+        (void)state;
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, zero, sizeof(zero)), (ssize_t)sizeof(zero));
+        close(fd);
+        assert_int_equal(disk_open(&d, path, false, err, sizeof(err)), 0);
+        w.d = &d;
+        run_sandboxed_after(io_world_prep, io_world_run, &w, &c);
+        disk_close(&d);
+        unlink(path);
+        assert_true(WIFEXITED(c.status));
+        assert_int_equal(WEXITSTATUS(c.status), 0);
+        assert_string_equal(c.err, "thread ok\n");
 }
 
 static void forbidden_open_in_device_path_is_refused(void **state)
@@ -142,6 +232,7 @@ int main(void)
             cmocka_unit_test(forbidden_open_in_device_path_is_refused),
             cmocka_unit_test(disk_io_is_allowed_in_sandbox),
             cmocka_unit_test(ioctl_outside_allow_list_is_refused),
+            cmocka_unit_test(io_thread_and_io_uring_work_in_sandbox),
         };
         return cmocka_run_group_tests_name("sandbox", tests, NULL, NULL);
 }

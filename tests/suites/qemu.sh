@@ -1,0 +1,175 @@
+#!/bin/bash
+# qemu: the test guest under QEMU's microvm (Debian's qemu-system-x86), booted
+# through its PVH ELF note (guest/pvh_entry.S): virtio-blk found from the
+# "virtio_mmio.device=" words QEMU appends, the virtio tests in both
+# transport versions and completion modes, with and without EVENT_IDX, the
+# benchmark mode, and the image bytes checked on the host afterwards.
+# QEMU's isa-debug-exit makes it exit with (guest status << 1) | 1.
+# Without qemu-system-x86_64 the suite prints why and counts one skip.
+# Ends with "qemu: N passed, M failed[, K skipped]".
+set -u
+cd "$(dirname "$0")/../.."
+
+QEMU=${QEMU:-qemu-system-x86_64}
+ELF=guest/guest.elf
+MKDISK=build/tools/mkdisk
+
+if ! command -v "$QEMU" >/dev/null; then
+        echo "qemu: $QEMU is not installed (Debian: apt-get install -y qemu-system-x86); QEMU cases skipped"
+        echo "qemu: 0 passed, 0 failed, 1 skipped"
+        exit 0
+fi
+if [ ! -w /dev/kvm ]; then
+        if [ "${MINIVMM_SKIP_KVM:-0}" = 1 ]; then
+                echo "qemu: /dev/kvm is not usable here; QEMU cases skipped (MINIVMM_SKIP_KVM=1)"
+                echo "qemu: 0 passed, 0 failed, 1 skipped"
+                exit 0
+        fi
+        echo "qemu: /dev/kvm is not usable here; the QEMU cases need KVM"
+        echo "qemu: 0 passed, 1 failed"
+        exit 1
+fi
+for f in "$ELF" "$MKDISK"; do
+        if [ ! -e "$f" ]; then
+                echo "qemu: $f missing (run make)"
+                echo "qemu: 0 passed, 1 failed"
+                exit 1
+        fi
+done
+
+W=$(mktemp -d /tmp/minivmm-qemu.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+npass=0
+nfail=0
+ok() { echo "ok - $1"; npass=$((npass + 1)); }
+not_ok() { echo "not ok - $1: $2"; nfail=$((nfail + 1)); }
+
+# qemu_run APPEND LEGACY DISK[,ro] [DISK[,ro]]: boots the guest; status in
+# $rc (QEMU's), guest status in $grc, output in $W/out and $W/err.
+qemu_run() {
+        local append=$1 legacy=$2 args=() i=0 d ro
+        shift 2
+        for d in "$@"; do
+                ro=
+                case $d in *,ro) ro=,readonly=on d=${d%,ro} ;; esac
+                args+=(-drive "id=d$i,file=$d,format=raw,if=none$ro" -device "virtio-blk-device,drive=d$i")
+                i=$((i + 1))
+        done
+        "$QEMU" -M microvm,acpi=off -accel kvm -cpu host -m 64M -nodefaults -no-user-config \
+                -nographic -serial stdio -global "virtio-mmio.force-legacy=$legacy" \
+                -kernel "$ELF" "${args[@]}" -device isa-debug-exit,iobase=0x501,iosize=4 \
+                -no-reboot -append "$append" >"$W/out" 2>"$W/err" </dev/null
+        rc=$?
+        grc=-1
+        [ $((rc & 1)) -eq 1 ] && grc=$((rc >> 1))
+}
+
+summary() { grep -E '^[0-9]+ passed, [0-9]+ failed' "$W/out" | tail -n 1; }
+
+# untouched_blocks FILE N: the 64 KiB blocks among the first N still all 0xff.
+untouched_blocks() {
+        local i
+        for ((i = 0; i < $2; i++)); do
+                if [ "$(dd if="$1" bs=64k skip="$i" count=1 status=none | tr -d '\377' | wc -c)" -eq 0 ]; then
+                        printf ' %d' "$i"
+                fi
+        done
+}
+
+# must_pass NAME TEST...: every named test ran and passed (no SKIP).
+must_pass() {
+        local name=$1 t
+        shift
+        for t in "$@"; do
+                if ! grep -qE "^ok [0-9]+ - $t\$" "$W/out"; then
+                        not_ok "$name" "$t did not run and pass: $(grep -E " - $t" "$W/out" | head -1)"
+                        return 1
+                fi
+        done
+}
+
+# suite NAME LEGACY APPEND: the virtio and boot tests on a writable and a
+# read-only disk; both images checked afterwards.
+suite() {
+        local name=$1 legacy=$2 append=$3 version=2 before sum
+        [ "$legacy" = true ] && version=1
+        rm -f "$W/a.img" "$W/b.img"
+        "$MKDISK" make "$W/a.img" 2048 && "$MKDISK" make "$W/b.img" 512 || return
+        before=$(sha256sum <"$W/b.img")
+        qemu_run "boot_* virtio_* $append" "$legacy" "$W/a.img" "$W/b.img,ro"
+        sum=$(summary)
+        if [ "$grc" -ne 0 ] || ! [[ "$sum" =~ ^[0-9]+\ passed,\ 0\ failed ]]; then
+                not_ok "$name" "QEMU status $rc (guest $grc), summary '$sum'; $(grep -E '^not ok|unknown|minivmm guest: [^ur]' "$W/out" | head -3) $(head -c 300 "$W/err")"
+                return
+        fi
+        must_pass "$name" boot_entry_state virtio_identify virtio_write_read_single \
+                virtio_ring_wrap virtio_interrupt_completion virtio_two_disks \
+                virtio_readonly_refuses_write virtio_many_in_flight virtio_event_idx \
+                virtio_event_idx_driver || return
+        if ! grep -q "^virtio-blk0: version $version, capacity 2048 sectors" "$W/out" ||
+                ! grep -q "^virtio-blk1: version $version, capacity 512 sectors, ro 1" "$W/out"; then
+                not_ok "$name" "devices not found as version $version: $(grep '^virtio-blk' "$W/out" | head -2)"
+        elif ! "$MKDISK" check "$W/a.img" virtio,two-disks 2>"$W/mk"; then
+                not_ok "$name" "image a: $(cat "$W/mk")"
+        elif [ "$before" != "$(sha256sum <"$W/b.img")" ]; then
+                not_ok "$name" "the read-only image changed"
+        else
+                ok "$name"
+        fi
+}
+
+suite qemu_virtio_modern_poll false ""
+suite qemu_virtio_modern_irq false complete=irq
+suite qemu_virtio_legacy_poll true ""
+suite qemu_virtio_legacy_irq true complete=irq
+suite qemu_virtio_modern_irq_no_event_idx false "complete=irq event_idx=off"
+
+# The command line reaches the guest: one test selected by name.
+"$MKDISK" make "$W/sel.img" 256 >/dev/null
+qemu_run "virtio_read_single" false "$W/sel.img"
+if [ "$grc" -eq 0 ] && [ "$(grep -c '^ok ' "$W/out")" -eq 1 ] &&
+        grep -q '^ok 1 - virtio_read_single$' "$W/out"; then
+        ok qemu_cmdline_selects_tests
+else
+        not_ok qemu_cmdline_selects_tests "QEMU status $rc, $(summary)"
+fi
+
+# A failing guest: status 1 reaches QEMU as 3.
+qemu_run "no_such_test" false "$W/sel.img"
+if [ "$rc" -eq 3 ] && grep -q "unknown test 'no_such_test'" "$W/out"; then
+        ok qemu_guest_failure_exit_status
+else
+        not_ok qemu_guest_failure_exit_status "QEMU status $rc, want 3"
+fi
+
+# The benchmark mode under QEMU: reads, then writes on a scratch image.
+head -c $((1024 * 1024)) /dev/zero | tr '\0' '\377' >"$W/scratch.img"
+qemu_run "bench=randread,bs=4k,qd=8,n=400" false "$W/scratch.img"
+line=$(grep '^bench: workload=' "$W/out")
+if [ "$grc" -eq 0 ] && [[ "$line" == *" bs=4096 qd=8 n=400 "* ]] && [[ "$line" == *" boot=pvh errors=0 bytes=1638400 "* ]]; then
+        ok qemu_bench_randread
+else
+        not_ok qemu_bench_randread "QEMU status $rc, line '$line' $(grep 'bench: error' "$W/out")"
+fi
+qemu_run "bench=seqwrite,bs=64k,qd=4,n=16" false "$W/scratch.img"
+if [ "$grc" -eq 1 ] && grep -q "bench: error: refusing to write virtio-blk0" "$W/out" &&
+        [ "$(tr -d '\377' <"$W/scratch.img" | wc -c)" -eq 0 ]; then
+        ok qemu_bench_write_needs_scratch
+else
+        not_ok qemu_bench_write_needs_scratch "QEMU status $rc: $(grep '^bench' "$W/out")"
+fi
+qemu_run "bench=seqwrite,bs=64k,qd=4,n=16,scratch=1,complete=irq" false "$W/scratch.img"
+line=$(grep '^bench: workload=' "$W/out")
+# Sixteen 64 KiB writes cover the 1 MiB image once, from buffers the guest
+# never filled (mostly zeroed RAM): no block is still all 0xff.
+untouched=$(untouched_blocks "$W/scratch.img" 16)
+if [ "$grc" -eq 0 ] && [[ "$line" == *" complete=irq "* ]] && [[ "$line" == *" errors=0 "* ]] &&
+        [ "$untouched" = "" ]; then
+        ok qemu_bench_seqwrite_scratch
+else
+        not_ok qemu_bench_seqwrite_scratch "QEMU status $rc, line '$line', blocks never written:$untouched"
+fi
+
+echo "qemu: $npass passed, $nfail failed"
+[ "$nfail" -eq 0 ]
