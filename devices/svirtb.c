@@ -18,25 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "le.h"
 #include "trace.h"
-
-static uint32_t svirtb_le32(const uint8_t *p)
-{
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t svirtb_le64(const uint8_t *p)
-{
-        return (uint64_t)svirtb_le32(p) | (uint64_t)svirtb_le32(p + 4) << 32;
-}
-
-static void svirtb_put_le32(uint8_t *p, uint32_t v)
-{
-        p[0] = (uint8_t)v;
-        p[1] = (uint8_t)(v >> 8);
-        p[2] = (uint8_t)(v >> 16);
-        p[3] = (uint8_t)(v >> 24);
-}
 
 static const char *svirtb_status_name(uint32_t v)
 {
@@ -77,7 +60,7 @@ static void svirtb_mirror(struct svirtb *s)
         unsigned i;
 
         for (i = 0; i < SVIRTB_NREGS; i++)
-                svirtb_put_le32(s->page + 4 * i, regs[i]);
+                le32_put(s->page + 4 * i, regs[i]);
 }
 
 /*
@@ -129,11 +112,11 @@ void svirtb_init(struct svirtb *s, void *page, const struct gmem *gm, struct dis
 /* Decodes the 32 little-endian bytes of one ring entry (svirtb.md, Ring). */
 static void svirtb_decode(const uint8_t raw[SVIRTB_ENTRY_SIZE], struct svirtb_entry *e)
 {
-        e->addr = svirtb_le64(raw);
-        e->size = svirtb_le64(raw + 8);
-        e->sector = svirtb_le64(raw + 16);
-        e->cmd = svirtb_le32(raw + 24);
-        e->pad = svirtb_le32(raw + 28);
+        e->addr = le64_get(raw);
+        e->size = le64_get(raw + 8);
+        e->sector = le64_get(raw + 16);
+        e->cmd = le32_get(raw + 24);
+        e->pad = le32_get(raw + 28);
 }
 
 static const char *svirtb_cmd_name(uint32_t cmd)
@@ -386,7 +369,7 @@ void svirtb_mmio_write(struct svirtb *s, uint64_t offset, const uint8_t *data, u
                 TRACE("svirtb: ignored %" PRIu32 "-byte write at 0x%" PRIx64, len, offset);
                 return;
         }
-        v = svirtb_le32(data);
+        v = le32_get(data);
         accepted = svirtb_accepts(s, offset, v);
         svirtb_trace_write(s, offset, v, accepted);
         if (!accepted)

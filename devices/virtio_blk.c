@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "le.h"
 #include "trace.h"
 #include "virtq.h"
 
@@ -60,19 +61,6 @@ struct vblk_io {
         struct iovec *iov; /* iovecs gathered by vblk_piece_iov, at most VQ_CHAIN_MAX */
         unsigned niov;
 };
-
-static void vblk_put_le32(uint8_t *p, uint32_t v)
-{
-        p[0] = (uint8_t)v;
-        p[1] = (uint8_t)(v >> 8);
-        p[2] = (uint8_t)(v >> 16);
-        p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t vblk_get_le32(const uint8_t *p)
-{
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 /* --- areas of a chain ---------------------------------------------------- */
 
@@ -200,8 +188,8 @@ static bool vblk_read_header(const struct gmem *gm, struct vblk_req *r)
                 r->why = "header shorter than 16 readable bytes";
                 return false;
         }
-        r->type = vblk_get_le32(hdr);
-        r->sector = (uint64_t)vblk_get_le32(hdr + 8) | (uint64_t)vblk_get_le32(hdr + 12) << 32;
+        r->type = le32_get(hdr);
+        r->sector = (uint64_t)le32_get(hdr + 8) | (uint64_t)le32_get(hdr + 12) << 32;
         return true;
 }
 
@@ -549,10 +537,10 @@ const struct virtio_dev_ops vblk_ops = {
 static void vblk_build_config(struct vblk *b)
 {
         memset(b->config, 0, sizeof(b->config));
-        vblk_put_le32(b->config + VBLK_CFG_CAPACITY, (uint32_t)b->capacity);
-        vblk_put_le32(b->config + VBLK_CFG_CAPACITY + 4, (uint32_t)(b->capacity >> 32));
-        vblk_put_le32(b->config + VBLK_CFG_SEG_MAX, VBLK_QUEUE_MAX - 2); /* B11 */
-        vblk_put_le32(b->config + VBLK_CFG_BLK_SIZE, VBLK_SECTOR);
+        le32_put(b->config + VBLK_CFG_CAPACITY, (uint32_t)b->capacity);
+        le32_put(b->config + VBLK_CFG_CAPACITY + 4, (uint32_t)(b->capacity >> 32));
+        le32_put(b->config + VBLK_CFG_SEG_MAX, VBLK_QUEUE_MAX - 2); /* B11 */
+        le32_put(b->config + VBLK_CFG_BLK_SIZE, VBLK_SECTOR);
 }
 
 int vblk_init(struct vblk *b, struct disk *disk, const char *serial)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "le.h"
 #include "trace.h"
 
 #define VMMIO_R  1u /* readable */
@@ -74,19 +75,6 @@ static const struct vmmio_reg *vmmio_find_reg(uint64_t off)
                 if (vmmio_regs[i].off == off)
                         return &vmmio_regs[i];
         return NULL;
-}
-
-static uint32_t vmmio_get_le32(const uint8_t *p)
-{
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void vmmio_put_le32(uint8_t *p, uint32_t v)
-{
-        p[0] = (uint8_t)v;
-        p[1] = (uint8_t)(v >> 8);
-        p[2] = (uint8_t)(v >> 16);
-        p[3] = (uint8_t)(v >> 24);
 }
 
 static bool vmmio_is_pow2(uint32_t v)
@@ -600,7 +588,7 @@ static void vmmio_reg_access(struct vmmio *t, uint64_t off, uint8_t *data, bool 
         uint32_t v = 0;
 
         if (is_write) {
-                v = vmmio_get_le32(data);
+                v = le32_get(data);
                 if (r == NULL || !(r->mode & ver) || !(r->mode & VMMIO_W)) {
                         TRACE("virtio-mmio@%u: ignored write %s <- 0x%08" PRIx32 " (%s)", t->id,
                               r ? r->name : "reserved", v,
@@ -612,7 +600,7 @@ static void vmmio_reg_access(struct vmmio *t, uint64_t off, uint8_t *data, bool 
         }
         if (r != NULL && (r->mode & ver) && (r->mode & VMMIO_R))
                 v = vmmio_read_reg(t, off);
-        vmmio_put_le32(data, v);
+        le32_put(data, v);
         TRACE("virtio-mmio@%u: read %s -> 0x%08" PRIx32, t->id, r ? r->name : "reserved", v);
 }
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "le.h"
 #include "trace.h"
 #include "virtio.h"
 
@@ -27,29 +28,6 @@ struct vq_desc {
         uint16_t flags;
         uint16_t next;
 };
-
-static uint16_t vq_get_le16(const uint8_t *p)
-{
-        return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t vq_get_le32(const uint8_t *p)
-{
-        return (uint32_t)vq_get_le16(p) | (uint32_t)vq_get_le16(p + 2) << 16;
-}
-
-static uint64_t vq_get_le64(const uint8_t *p)
-{
-        return (uint64_t)vq_get_le32(p) | (uint64_t)vq_get_le32(p + 4) << 32;
-}
-
-static void vq_put_le32(uint8_t *p, uint32_t v)
-{
-        p[0] = (uint8_t)v;
-        p[1] = (uint8_t)(v >> 8);
-        p[2] = (uint8_t)(v >> 16);
-        p[3] = (uint8_t)(v >> 24);
-}
 
 /* Area sizes (virtio 1.2 §2.7): the event fields are always part of the rings. */
 static uint64_t vq_desc_size(uint32_t num)
@@ -259,7 +237,7 @@ static enum vq_pop_result vq_next_head(struct virtq *vq, uint16_t *head)
                 return VQ_POP_STOPPED;
         }
         vq->last_avail++;
-        *head = vq_get_le16(raw);
+        *head = le16_get(raw);
         if (*head >= vq->num) {
                 TRACE("virtq %u: head %u >= queue size %u", vq->index, *head, vq->num);
                 vq_fail(vq, "head index >= queue size");
@@ -283,10 +261,10 @@ static bool vq_read_desc(const struct virtq *vq, uint64_t table, uint32_t i, str
         /* table + 16 * i lies inside a table already checked to be in RAM. */
         if (gmem_read(vq->gm, table + (uint64_t)i * VQ_DESC_SIZE, raw, sizeof(raw)) < 0)
                 return false;
-        d->addr = vq_get_le64(raw);
-        d->len = vq_get_le32(raw + 8);
-        d->flags = vq_get_le16(raw + 12);
-        d->next = vq_get_le16(raw + 14);
+        d->addr = le64_get(raw);
+        d->len = le32_get(raw + 8);
+        d->flags = le16_get(raw + 12);
+        d->next = le16_get(raw + 14);
         return true;
 }
 
@@ -411,8 +389,8 @@ static void vq_publish_used(struct virtq *vq, uint16_t head, uint32_t len)
         uint8_t elem[8];
         uint64_t gpa = vq->used + 4 + 8 * (uint64_t)(vq->used_idx & (vq->num - 1));
 
-        vq_put_le32(elem, head);
-        vq_put_le32(elem + 4, len);
+        le32_put(elem, head);
+        le32_put(elem + 4, len);
         if (gmem_write(vq->gm, gpa, elem, sizeof(elem)) < 0) {
                 vq_fail(vq, "used ring unwritable");
                 return;

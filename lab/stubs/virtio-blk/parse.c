@@ -8,7 +8,7 @@
  * Helpers above: vblk_readable() describes a byte range of the readable
  * segments, vblk_walk() calls a function on each piece of it, and
  * vblk_piece_copy_in() copies pieces out of guest memory (gmem_read);
- * vblk_get_le32() decodes a little-endian field.
+ * le32_get() and le64_get() (devices/le.h) decode little-endian fields.
  * The data lengths of a request are r->c->read_len - 16 readable bytes and
  * r->c->write_len - 1 writable bytes (the last writable byte is the status).
  *
@@ -22,7 +22,6 @@ static bool vblk_read_header(const struct gmem *gm, struct vblk_req *r)
         (void)vblk_readable;
         (void)vblk_walk;
         (void)vblk_piece_copy_in;
-        (void)vblk_get_le32;
         r->why = "vblk_read_header: not implemented (TODO(lab))";
         return true;
 }
