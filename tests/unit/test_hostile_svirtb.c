@@ -28,6 +28,7 @@
 
 #include "devices/svirtb.h"
 #include "devices/trace.h"
+#include "testimage.h"
 #include "tools/testdisk.h"
 
 #define A_GPA  0x0ULL
@@ -63,44 +64,9 @@ struct fx {
 
 /* --- the image ----------------------------------------------------------- */
 
-static uint8_t image_byte(uint64_t off)
-{
-        return td_orig_byte(off / TD_SECTOR, SECTORS, (uint32_t)(off % TD_SECTOR));
-}
-
-static int make_image(char *path, size_t len)
-{
-        uint8_t sec[TD_SECTOR];
-        int fd;
-
-        snprintf(path, len, "/tmp/minivmm-hsvirtb-XXXXXX");
-        fd = mkstemp(path);
-        if (fd < 0)
-                return -1;
-        for (uint64_t s = 0; s < SECTORS; s++) {
-                for (uint32_t i = 0; i < TD_SECTOR; i++)
-                        sec[i] = image_byte(s * TD_SECTOR + i);
-                if (write(fd, sec, sizeof(sec)) != (ssize_t)sizeof(sec)) {
-                        close(fd);
-                        return -1;
-                }
-        }
-        close(fd);
-        return 0;
-}
-
 static void assert_image_pristine(struct fx *x)
 {
-        uint8_t sec[TD_SECTOR];
-        int fd = x->disk.fd; /* the file itself was unlinked at setup */
-
-        for (uint64_t s = 0; s < SECTORS; s++) {
-                assert_int_equal(pread(fd, sec, sizeof(sec), (off_t)(s * TD_SECTOR)), TD_SECTOR);
-                for (uint32_t i = 0; i < TD_SECTOR; i++)
-                        if (sec[i] != image_byte(s * TD_SECTOR + i))
-                                fail_msg("image sector %llu byte %u changed", (unsigned long long)s,
-                                         i);
-        }
+        ti_assert_pristine(x->disk.fd, SECTORS); /* the file itself was unlinked at setup */
 }
 
 static uint8_t *ram(struct fx *x, uint64_t gpa, uint64_t len)
@@ -113,13 +79,7 @@ static uint8_t *ram(struct fx *x, uint64_t gpa, uint64_t len)
 
 static void assert_ram_is_sector(struct fx *x, uint64_t gpa, uint64_t s, uint64_t n)
 {
-        const uint8_t *p = ram(x, gpa, n);
-
-        for (uint64_t i = 0; i < n; i++)
-                if (p[i] != image_byte(s * TD_SECTOR + i))
-                        fail_msg("RAM 0x%llx: 0x%02x, want image byte 0x%02x",
-                                 (unsigned long long)(gpa + i), p[i],
-                                 image_byte(s * TD_SECTOR + i));
+        ti_assert_sectors(ram(x, gpa, n), gpa, SECTORS, s, n);
 }
 
 /* --- canary ---------------------------------------------------------------- */
@@ -301,7 +261,7 @@ static int setup(void **state)
         if (gmem_add(&x->gm, A_GPA, A_SIZE, x->a) || gmem_add(&x->gm, B_GPA, B_SIZE, x->b) ||
             gmem_add(&x->gm, C_GPA, C_SIZE, x->c))
                 return -1;
-        if (make_image(x->path, sizeof(x->path)) < 0 ||
+        if (ti_make(x->path, sizeof(x->path), "hsvirtb", SECTORS) < 0 ||
             disk_open(&x->disk, x->path, false, err, sizeof(err)) < 0)
                 return -1;
         unlink(x->path); /* nothing left behind, even if the test is killed */

@@ -32,6 +32,7 @@
 #include "devices/trace.h"
 #include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
+#include "testimage.h"
 #include "tools/testdisk.h"
 #include "vfake.h"
 
@@ -88,57 +89,16 @@ struct allow {
 
 /* --- the image ----------------------------------------------------------- */
 
-static uint8_t image_byte(uint64_t off)
-{
-        return td_orig_byte(off / TD_SECTOR, SECTORS, (uint32_t)(off % TD_SECTOR));
-}
-
-static int make_image(char *path, size_t len)
-{
-        uint8_t sec[TD_SECTOR];
-        int fd;
-
-        snprintf(path, len, "/tmp/minivmm-hostile-XXXXXX");
-        fd = mkstemp(path);
-        if (fd < 0)
-                return -1;
-        for (uint64_t s = 0; s < SECTORS; s++) {
-                for (uint32_t i = 0; i < TD_SECTOR; i++)
-                        sec[i] = image_byte(s * TD_SECTOR + i);
-                if (write(fd, sec, sizeof(sec)) != (ssize_t)sizeof(sec)) {
-                        close(fd);
-                        return -1;
-                }
-        }
-        close(fd);
-        return 0;
-}
-
 /* The image still holds its original bytes. */
 static void assert_image_pristine(struct fx *x)
 {
-        uint8_t sec[TD_SECTOR];
-        int fd = x->disk.fd; /* the file itself was unlinked at setup */
-
-        for (uint64_t s = 0; s < SECTORS; s++) {
-                assert_int_equal(pread(fd, sec, sizeof(sec), (off_t)(s * TD_SECTOR)), TD_SECTOR);
-                for (uint32_t i = 0; i < TD_SECTOR; i++)
-                        if (sec[i] != image_byte(s * TD_SECTOR + i))
-                                fail_msg("image sector %llu byte %u changed", (unsigned long long)s,
-                                         i);
-        }
+        ti_assert_pristine(x->disk.fd, SECTORS); /* the file itself was unlinked at setup */
 }
 
 /* Guest RAM at gpa holds sectors from s on (n bytes). */
 static void assert_ram_is_sector(struct fx *x, uint64_t gpa, uint64_t s, uint64_t n)
 {
-        const uint8_t *p = vf_ptr(&x->f, gpa, n);
-
-        for (uint64_t i = 0; i < n; i++)
-                if (p[i] != image_byte(s * TD_SECTOR + i))
-                        fail_msg("RAM 0x%llx: 0x%02x, want image byte 0x%02x",
-                                 (unsigned long long)(gpa + i), p[i],
-                                 image_byte(s * TD_SECTOR + i));
+        ti_assert_sectors(vf_ptr(&x->f, gpa, n), gpa, SECTORS, s, n);
 }
 
 /* --- canary: nothing outside the allowed spans changes -------------------- */
@@ -428,7 +388,8 @@ static int setup(void **state)
         struct fx *x = calloc(1, sizeof(*x));
         char err[256];
 
-        if (x == NULL || vf_setup(&x->f) < 0 || make_image(x->path, sizeof(x->path)) < 0)
+        if (x == NULL || vf_setup(&x->f) < 0 ||
+            ti_make(x->path, sizeof(x->path), "hostile", SECTORS) < 0)
                 return -1;
         x->snap_ram = malloc(VF_RAM_SIZE);
         x->snap_b = malloc(VF_B_SIZE);
