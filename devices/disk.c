@@ -49,15 +49,30 @@ static int disk_get_size(int fd, const struct stat *st, uint64_t *size)
 }
 
 /*
- * O_NONBLOCK keeps open() from hanging on a FIFO (rejected just after);
- * it is cleared again once the file is known to be a regular file or disk.
+ * The type is checked before open() (a FIFO, socket or character device is
+ * never opened: opening one can block or have side effects) and again on the
+ * open file. O_NONBLOCK keeps open() from hanging should the path change in
+ * between; it is cleared once the file is known to be a regular file or disk.
  */
 static int disk_open_fd(const char *path, bool ro, char *err, size_t errlen)
 {
         int flags = (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-        int fd = open(path, flags);
-        int e;
+        struct stat st;
+        int fd, e;
 
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+                if (S_ISDIR(st.st_mode)) {
+                        disk_set_err(err, errlen, path, "is a directory");
+                        return -EISDIR;
+                }
+                disk_set_err(err, errlen, path, "not a regular file or block device (%s)",
+                             S_ISFIFO(st.st_mode)   ? "a FIFO"
+                             : S_ISSOCK(st.st_mode) ? "a socket"
+                             : S_ISCHR(st.st_mode)  ? "a character device"
+                                                    : "another kind of file");
+                return -EINVAL;
+        }
+        fd = open(path, flags);
         if (fd >= 0)
                 return fd;
         e = errno;
@@ -136,6 +151,9 @@ int disk_open(struct disk *d, const char *path, bool ro, char *err, size_t errle
         d->ro = ro;
         d->path = path;
         d->ring = NULL;
+        d->ring_failed = false;
+        d->werr = 0;
+        d->on_werr = NULL;
         fd = disk_open_fd(path, ro, err, errlen);
         if (fd < 0)
                 return fd;
@@ -151,6 +169,25 @@ int disk_open(struct disk *d, const char *path, bool ro, char *err, size_t errle
         d->fd = fd;
         d->size = size;
         return 0;
+}
+
+/* --- sticky write-back errors (disk.h) ------------------------------------ */
+
+/* Records the first failed write or sync; e is a positive errno. */
+static void disk_set_werr(struct disk *d, int e)
+{
+        if (d->werr != 0)
+                return;
+        d->werr = e > 0 ? e : EIO;
+        if (d->on_werr != NULL) {
+                d->on_werr(d);
+                return;
+        }
+        /* stderr is unbuffered: one write, no allocation (safe on the I/O thread). */
+        fprintf(stderr,
+                "minivmm: disk image '%s': write-back error: %s (errno %d); every later write "
+                "and FLUSH of this image fails\n",
+                d->path, strerror(d->werr), d->werr);
 }
 
 /* How many of len bytes at off lie inside the disk (0 when off >= size). */
@@ -196,15 +233,17 @@ ssize_t disk_write(struct disk *d, uint64_t off, const void *buf, size_t len)
 
         if (d->ro)
                 return -EROFS;
+        if (d->werr)
+                return -d->werr;
         n = disk_clamp(d, off, len);
         while (done < n) {
                 r = pwrite(d->fd, (const uint8_t *)buf + done, n - done, (off_t)(off + done));
                 if (r < 0 && errno == EINTR)
                         continue;
-                if (r < 0)
-                        return -errno;
-                if (r == 0)
-                        return -EIO; /* no progress: never spin */
+                if (r <= 0) {
+                        disk_set_werr(d, r < 0 ? errno : EIO); /* r == 0: no progress, never spin */
+                        return -d->werr;
+                }
                 done += (size_t)r;
         }
         return (ssize_t)done;
@@ -212,7 +251,13 @@ ssize_t disk_write(struct disk *d, uint64_t off, const void *buf, size_t len)
 
 int disk_flush(struct disk *d)
 {
-        return fdatasync(d->fd) < 0 ? -errno : 0;
+        if (d->werr)
+                return -d->werr;
+        if (fdatasync(d->fd) < 0) {
+                disk_set_werr(d, errno);
+                return -d->werr;
+        }
+        return 0;
 }
 
 /* --- vectored transfers ------------------------------------------------- */
@@ -269,6 +314,8 @@ static ssize_t disk_rw_v(struct disk *d, uint64_t off, const struct iovec *iov, 
 
         if (write && d->ro)
                 return -EROFS;
+        if (write && d->werr)
+                return -d->werr;
         if (iovcnt > DISK_IOV_MAX)
                 return -EINVAL;
         cnt = disk_trim(d, off, iov, iovcnt, v, &n);
@@ -280,13 +327,14 @@ static ssize_t disk_rw_v(struct disk *d, uint64_t off, const struct iovec *iov, 
                         r = preadv(d->fd, v + i, (int)(cnt - i), (off_t)(off + done));
                 if (r < 0 && errno == EINTR)
                         continue;
+                if (r <= 0 && write) {
+                        disk_set_werr(d, r < 0 ? errno : EIO); /* r == 0: no progress, never spin */
+                        return -d->werr;
+                }
                 if (r < 0)
                         return -errno;
-                if (r == 0) {
-                        if (write)
-                                return -EIO; /* no progress: never spin */
-                        break;               /* the file shrank under us */
-                }
+                if (r == 0)
+                        break; /* the file shrank under us */
                 done += (size_t)r;
                 disk_advance(v, &i, cnt, (size_t)r);
         }
@@ -317,44 +365,118 @@ static ssize_t disk_op_sync(struct disk *d, const struct disk_op *op)
         }
 }
 
+/* The index of the image in the ring's fixed-file table: its only entry. */
+#define DISK_RING_FILE 0
+
+/*
+ * What the ring may do once enabled (docs/security.md, "The restricted
+ * io_uring"): the three operations disk_uring_sqe prepares, only on a fixed
+ * file (the table holds the image alone), no other SQE flag than DRAIN, and
+ * no register operation at all.
+ */
+static int disk_uring_restrict(struct io_uring *ring, int fd)
+{
+        struct io_uring_restriction res[] = {
+            {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_READV},
+            {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_WRITEV},
+            {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_FSYNC},
+            {.opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED,
+             .sqe_flags = IOSQE_FIXED_FILE | IOSQE_IO_DRAIN},
+            {.opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED, .sqe_flags = IOSQE_FIXED_FILE},
+        };
+        int r = io_uring_register_files(ring, &fd, 1);
+
+        /* Raw register calls: Debian 12's liburing.so (2.3) does not export
+         * io_uring_register_restrictions or io_uring_enable_rings. */
+        if (r == 0)
+                r = io_uring_register((unsigned)ring->ring_fd, IORING_REGISTER_RESTRICTIONS, res,
+                                      sizeof(res) / sizeof(res[0]));
+        if (r == 0)
+                r = io_uring_register((unsigned)ring->ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL,
+                                      0);
+        return r;
+}
+
+/*
+ * A second open file description of d's image, for the ring's file table.
+ * Not d->fd itself: the ring drops its reference asynchronously after the
+ * process ends, and d->fd carries the image's lock, which must go at once.
+ * The same file (device and inode) or -errno; O_NONBLOCK only while opening.
+ */
+static int disk_reopen(const struct disk *d)
+{
+        struct stat a, b;
+        int fd = open(d->path, (d->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        int fl, e;
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &a) < 0 || fstat(d->fd, &b) < 0 || a.st_dev != b.st_dev ||
+            a.st_ino != b.st_ino) {
+                close(fd);
+                return -ESTALE;
+        }
+        fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+                e = -errno;
+                close(fd);
+                return e;
+        }
+        return fd;
+}
+
 int disk_use_uring(struct disk *d, unsigned entries)
 {
-        struct io_uring *ring = calloc(1, sizeof(*ring));
-        int r;
+        struct io_uring *ring;
+        int r, fd = disk_reopen(d);
+
+        if (fd < 0)
+                return fd;
+        ring = calloc(1, sizeof(*ring));
+        if (ring == NULL) {
+                close(fd);
+                return -ENOMEM;
+        }
 
         if (ring == NULL)
                 return -ENOMEM;
-        /* SUBMIT_ALL (5.18): a bad SQE does not hold back the ones after it. */
-        r = io_uring_queue_init(entries, ring, IORING_SETUP_SUBMIT_ALL);
+        /* R_DISABLED (5.10): no SQE runs before the restrictions are in place.
+         * SUBMIT_ALL (5.18): a bad SQE does not hold back the ones after it. */
+        r = io_uring_queue_init(entries, ring, IORING_SETUP_R_DISABLED | IORING_SETUP_SUBMIT_ALL);
         if (r == -EINVAL)
-                r = io_uring_queue_init(entries, ring, 0);
+                r = io_uring_queue_init(entries, ring, IORING_SETUP_R_DISABLED);
         if (r < 0) {
+                free(ring);
+                close(fd);
+                return r;
+        }
+        r = disk_uring_restrict(ring, fd);
+        close(fd); /* the ring holds its own reference */
+        if (r < 0) {
+                io_uring_queue_exit(ring);
                 free(ring);
                 return r;
         }
         d->ring = ring;
+        d->ring_failed = false;
         return 0;
-}
-
-static void disk_drop_uring(struct disk *d)
-{
-        if (d->ring == NULL)
-                return;
-        io_uring_queue_exit(d->ring);
-        free(d->ring);
-        d->ring = NULL;
 }
 
 /*
  * Trims op to the image and decides whether it needs the kernel at all:
  * false when op->res is already final (nothing inside the image, a write to
- * a read-only disk, too many iovecs).
+ * a read-only disk, too many iovecs, a sticky write-back error).
  */
 static bool disk_uring_prepare(struct disk *d, struct disk_op *op)
 {
         struct iovec v[DISK_IOV_MAX];
         unsigned cnt;
 
+        op->late = false;
+        if (op->kind != DISK_OP_READ && d->werr) {
+                op->res = -d->werr;
+                return false;
+        }
         if (op->kind == DISK_OP_FLUSH)
                 return true;
         if (op->kind == DISK_OP_WRITE && d->ro) {
@@ -375,16 +497,18 @@ static bool disk_uring_prepare(struct disk *d, struct disk_op *op)
         return true;
 }
 
-static void disk_uring_sqe(struct disk *d, struct io_uring_sqe *sqe, struct disk_op *op)
+/* Every SQE names the image by its fixed-file index (the ring allows nothing else). */
+static void disk_uring_sqe(struct io_uring_sqe *sqe, struct disk_op *op)
 {
         if (op->kind == DISK_OP_READ) {
-                io_uring_prep_readv(sqe, d->fd, op->iov, op->iovcnt, op->off);
+                io_uring_prep_readv(sqe, DISK_RING_FILE, op->iov, op->iovcnt, op->off);
         } else if (op->kind == DISK_OP_WRITE) {
-                io_uring_prep_writev(sqe, d->fd, op->iov, op->iovcnt, op->off);
+                io_uring_prep_writev(sqe, DISK_RING_FILE, op->iov, op->iovcnt, op->off);
         } else {
-                io_uring_prep_fsync(sqe, d->fd, IORING_FSYNC_DATASYNC);
+                io_uring_prep_fsync(sqe, DISK_RING_FILE, IORING_FSYNC_DATASYNC);
                 sqe->flags |= IOSQE_IO_DRAIN; /* after everything submitted before it */
         }
+        sqe->flags |= IOSQE_FIXED_FILE;
         io_uring_sqe_set_data(sqe, op);
 }
 
@@ -396,17 +520,31 @@ static void disk_uring_done(struct disk *d, struct disk_op *op, int res)
         ssize_t more;
 
         if (op->kind == DISK_OP_FLUSH) {
-                op->res = res == -EINVAL ? disk_flush(d) : res;
+                if (res == -EINVAL) {
+                        op->res = disk_flush(d);
+                        return;
+                }
+                if (res < 0)
+                        disk_set_werr(d, -res);
+                op->res = res < 0 ? -d->werr : res;
                 return;
         }
         if (res == -EAGAIN || res == -EINTR) {
+                op->late = true;
                 op->res = disk_op_sync(d, op);
+                return;
+        }
+        if (res < 0 && op->kind == DISK_OP_WRITE) {
+                disk_set_werr(d, -res);
+                op->res = -d->werr;
                 return;
         }
         if (res <= 0 || (size_t)res >= op->want) {
                 op->res = res;
                 return;
         }
+        /* Short: the rest now, synchronously (a FLUSH behind it is redone, disk_uring_order). */
+        op->late = true;
         memcpy(v, op->iov, op->iovcnt * sizeof(v[0]));
         disk_advance(v, &i, op->iovcnt, (size_t)res);
         if (op->kind == DISK_OP_READ)
@@ -414,6 +552,34 @@ static void disk_uring_done(struct disk *d, struct disk_op *op, int res)
         else
                 more = disk_writev(d, op->off + (uint64_t)res, v + i, op->iovcnt - i);
         op->res = more < 0 ? more : res + more;
+}
+
+/*
+ * The order the guest was promised, restored after a chunk's completions:
+ * a FLUSH covers every write before it, so one behind a write that finished
+ * synchronously (after the ring's fsync may already have run) is repeated
+ * now; and once a write or FLUSH failed, the ones after it fail too (sticky
+ * errors), even if the kernel ran them.
+ */
+static void disk_uring_order(struct disk *d, struct disk_op *ops, unsigned from, unsigned to)
+{
+        bool late = false, failed = false;
+
+        for (unsigned k = from; k < to; k++) {
+                struct disk_op *op = &ops[k];
+
+                if (op->kind == DISK_OP_READ)
+                        continue;
+                if (failed) {
+                        op->res = -d->werr;
+                        continue;
+                }
+                if (op->kind == DISK_OP_FLUSH && late && op->res == 0)
+                        op->res = disk_flush(d);
+                if (op->kind == DISK_OP_WRITE && op->late)
+                        late = true;
+                failed = op->res < 0 && d->werr != 0;
+        }
 }
 
 /* Submits every queued SQE (one io_uring_enter that also waits, normally); how many went. */
@@ -460,6 +626,18 @@ static bool disk_uring_reap(struct disk *d, unsigned n)
         return true;
 }
 
+/*
+ * A ring that failed is left alone (closed by disk_close): no free() or
+ * munmap here, on the I/O thread under the sandbox. One line says so.
+ */
+static void disk_uring_fail(struct disk *d)
+{
+        d->ring_failed = true;
+        fprintf(stderr,
+                "minivmm: disk image '%s': aio=io_uring failed; continuing with synchronous I/O\n",
+                d->path);
+}
+
 /* Submits ops[from, n) as far as the ring has room, and waits; returns where it stopped. */
 static unsigned disk_uring_chunk(struct disk *d, struct disk_op *ops, unsigned from, unsigned n)
 {
@@ -473,7 +651,7 @@ static unsigned disk_uring_chunk(struct disk *d, struct disk_op *ops, unsigned f
                 sqe = io_uring_get_sqe(d->ring);
                 if (sqe == NULL)
                         break; /* ring full: the rest goes in the next chunk */
-                disk_uring_sqe(d, sqe, &ops[i]);
+                disk_uring_sqe(sqe, &ops[i]);
                 queued++;
         }
         if (queued == 0 && i == from && i < n) {
@@ -481,10 +659,12 @@ static unsigned disk_uring_chunk(struct disk *d, struct disk_op *ops, unsigned f
                 return i + 1;
         }
         submitted = disk_uring_submit(d, queued);
-        if (disk_uring_reap(d, submitted) && submitted == queued)
+        if (disk_uring_reap(d, submitted) && submitted == queued) {
+                disk_uring_order(d, ops, from, i);
                 return i;
-        /* The ring is unusable: drop it and redo this chunk synchronously (idempotent). */
-        disk_drop_uring(d);
+        }
+        /* The ring is unusable: redo this chunk synchronously (idempotent), in order. */
+        disk_uring_fail(d);
         for (unsigned k = from; k < i; k++)
                 ops[k].res = disk_op_sync(d, &ops[k]);
         return i;
@@ -494,7 +674,7 @@ void disk_run(struct disk *d, struct disk_op *ops, unsigned n)
 {
         unsigned i = 0;
 
-        while (i < n && d->ring != NULL)
+        while (i < n && d->ring != NULL && !d->ring_failed)
                 i = disk_uring_chunk(d, ops, i, n);
         for (; i < n; i++)
                 ops[i].res = disk_op_sync(d, &ops[i]);
@@ -502,7 +682,11 @@ void disk_run(struct disk *d, struct disk_op *ops, unsigned n)
 
 void disk_close(struct disk *d)
 {
-        disk_drop_uring(d);
+        if (d->ring != NULL) {
+                io_uring_queue_exit(d->ring);
+                free(d->ring);
+                d->ring = NULL;
+        }
         if (d->fd >= 0)
                 close(d->fd);
         d->fd = -1;

@@ -13,6 +13,12 @@
  * memory (guest RAM: no bounce buffer) with the same clamping. disk_run()
  * executes a batch of them; on a disk switched to io_uring (disk_use_uring)
  * the whole batch is submitted at once, otherwise the ops run one by one.
+ *
+ * Write-back errors are sticky (docs/security.md, "Faults"): once a write or
+ * a sync of the image fails in the kernel, every later write and flush of it
+ * fails with that error, without touching the file, until the disk is
+ * closed; reads keep working. The first such error is reported once: through
+ * on_werr when set (the VMM's werror= policy), else as one line on stderr.
  */
 #ifndef MINIVMM_DISK_H
 #define MINIVMM_DISK_H
@@ -29,6 +35,10 @@ struct disk {
         bool ro;
         const char *path;
         struct io_uring *ring; /* NULL: synchronous (the default) */
+        bool ring_failed;      /* the ring failed once: synchronous from then on */
+        int werr;              /* the first write-back error (errno), 0 while none */
+        /* Called once, on the I/O path, when werr is first set; NULL: one line on stderr. */
+        void (*on_werr)(const struct disk *d);
 };
 
 /* Most iovecs one vectored transfer takes (IOV_MAX). */
@@ -64,11 +74,16 @@ struct disk_op {
         unsigned iovcnt;   /* <= DISK_IOV_MAX */
         ssize_t res;       /* set by disk_run: what disk_readv/_writev/_flush return */
         size_t want;       /* disk_run's own: bytes inside the image */
+        bool late;         /* disk_run's own: finished synchronously after its completion */
 };
 
 /*
  * Sets up an io_uring of entries slots for d (0, or -errno when the kernel
  * refuses: the disk then stays synchronous). Called before the sandbox.
+ * The ring is restricted (docs/security.md, "The restricted io_uring"): it
+ * is created disabled, d's file is its only (fixed) file, and only READV,
+ * WRITEV and FSYNC on that fixed file are allowed before it is enabled;
+ * anything else submitted to it completes with -EACCES.
  */
 int disk_use_uring(struct disk *d, unsigned entries);
 /*
@@ -76,7 +91,12 @@ int disk_use_uring(struct disk *d, unsigned entries);
  * as few io_uring_enter calls as the ring allows, and waited for; a FLUSH
  * (IORING_OP_FSYNC, DATASYNC) is drained: it starts only after every op
  * before it completed, so it covers them. Without: in order, one by one.
- * Short transfers inside the image are completed synchronously.
+ * Short transfers inside the image are completed synchronously; a FLUSH
+ * behind such a write in the same batch is then repeated (fdatasync) so that
+ * it covers the rest too. A ring that fails is not used again (the batch is
+ * redone synchronously); nothing here allocates or frees memory, so this
+ * runs under the sandbox. Write-back errors are sticky (above): a write or
+ * FLUSH after a failed one in the batch fails too.
  */
 void disk_run(struct disk *d, struct disk_op *ops, unsigned n);
 /* Closes the image (and its io_uring). */

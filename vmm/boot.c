@@ -43,9 +43,14 @@
 void boot_read_image(struct boot_image *img, const char *path)
 {
         struct stat st;
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        int fd;
 
         img->path = path;
+        /* The type first: a FIFO, socket or device is never opened (it could
+         * block or have side effects); O_NONBLOCK in case the path changes. */
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+                fail(FAIL_INPUT, "guest '%s': not a regular file", path);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 fail(FAIL_INPUT, "guest '%s': %s", path, strerror(errno));
         if (fstat(fd, &st) < 0)

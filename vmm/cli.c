@@ -13,10 +13,13 @@ static const char usage[] =
     "usage: minivmm [options] GUEST\n"
     "Runs the flat 64-bit binary GUEST (loaded at 0x100000, see docs/boot.md) under KVM.\n"
     "\n"
-    "  --disk FILE[,ro][,legacy][,aio=sync|io_uring]\n"
+    "  --disk FILE[,ro][,legacy][,aio=sync|io_uring][,werror=report|stop]\n"
     "                       adds a virtio-blk disk (virtio-mmio version 2, or 1 with\n"
     "                       legacy); ro opens the image read-only; aio=io_uring submits\n"
-    "                       each batch of requests at once (repeatable, up to 8)\n"
+    "                       each batch of requests at once; after a failed write or\n"
+    "                       flush of the image, werror=report (default) fails every\n"
+    "                       later write and FLUSH with IOERR, werror=stop stops the\n"
+    "                       guest with exit status 1 (repeatable, up to 8)\n"
     "  --svirtb FILE[,ro]|none\n"
     "                       the svirtb device's image (default: the first --disk)\n"
     "  --mem SIZE           guest RAM, e.g. 64M, 1G (default 64M; suffixes K M G T)\n"
@@ -82,6 +85,7 @@ int cli_parse_disk(const char *arg, struct disk_spec *spec, char *err, size_t er
         spec->ro = false;
         spec->legacy = false;
         spec->aio = DISK_AIO_SYNC;
+        spec->werror = DISK_WERROR_REPORT;
         if (len == 0) {
                 snprintf(err, errlen, "--disk '%s': empty file name", arg);
                 return -1;
@@ -104,6 +108,15 @@ int cli_parse_disk(const char *arg, struct disk_spec *spec, char *err, size_t er
                         spec->aio = DISK_AIO_SYNC;
                 } else if (n == 12 && !strncmp(opt, "aio=io_uring", 12)) {
                         spec->aio = DISK_AIO_IO_URING;
+                } else if (n == 13 && !strncmp(opt, "werror=report", 13)) {
+                        spec->werror = DISK_WERROR_REPORT;
+                } else if (n == 11 && !strncmp(opt, "werror=stop", 11)) {
+                        spec->werror = DISK_WERROR_STOP;
+                } else if (n >= 7 && !strncmp(opt, "werror=", 7)) {
+                        snprintf(err, errlen,
+                                 "--disk '%s': unknown werror '%.*s' (known: report, stop)", arg,
+                                 (int)(n - 7), opt + 7);
+                        return -1;
                 } else if (n >= 4 && !strncmp(opt, "aio=", 4)) {
                         snprintf(err, errlen,
                                  "--disk '%s': unknown aio '%.*s' (known: sync, io_uring)", arg,
@@ -112,7 +125,7 @@ int cli_parse_disk(const char *arg, struct disk_spec *spec, char *err, size_t er
                 } else {
                         snprintf(err, errlen,
                                  "--disk '%s': unknown option '%.*s' (known: ro, legacy, "
-                                 "aio=sync|io_uring)",
+                                 "aio=sync|io_uring, werror=report|stop)",
                                  arg, (int)n, opt);
                         return -1;
                 }
@@ -171,6 +184,14 @@ static enum cli_result cli_option(int c, const char *arg, struct vmm_config *cfg
                         return CLI_ERROR;
                 if (cfg->svirtb.aio != DISK_AIO_SYNC) {
                         snprintf(err, errlen, "--svirtb '%s': aio= is a --disk option", arg);
+                        return CLI_ERROR;
+                }
+                if (cfg->svirtb.legacy) {
+                        snprintf(err, errlen, "--svirtb '%s': legacy is a --disk option", arg);
+                        return CLI_ERROR;
+                }
+                if (cfg->svirtb.werror != DISK_WERROR_REPORT) {
+                        snprintf(err, errlen, "--svirtb '%s': werror= is a --disk option", arg);
                         return CLI_ERROR;
                 }
                 cfg->svirtb_mode = SVIRTB_OWN_FILE;

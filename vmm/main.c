@@ -42,6 +42,17 @@ struct machine {
         struct iothread io;
 };
 
+/*
+ * werror=stop: the first failed write or sync of the image ends the VMM with
+ * status 1 and this line, before any later request (or FLUSH) runs.
+ */
+static void machine_werror_stop(const struct disk *d)
+{
+        fail(FAIL_INTERNAL,
+             "disk image '%s': write-back error: %s (errno %d); werror=stop: guest stopped",
+             d->path, strerror(d->werr), d->werr);
+}
+
 static void machine_open_disk(struct disk *d, const struct disk_spec *spec)
 {
         char err[512];
@@ -49,6 +60,8 @@ static void machine_open_disk(struct disk *d, const struct disk_spec *spec)
 
         if (disk_open(d, spec->path, spec->ro, err, sizeof(err)))
                 fail(FAIL_INPUT, "%s", err);
+        if (spec->werror == DISK_WERROR_STOP)
+                d->on_werr = machine_werror_stop;
         if (spec->aio != DISK_AIO_IO_URING)
                 return;
         r = disk_use_uring(d, VBLK_BATCH_MAX);

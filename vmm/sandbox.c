@@ -27,13 +27,13 @@ static const unsigned long sandbox_ioctls[] = {
  * sanitizers); --stats adds getrusage.
  */
 static const int sandbox_syscalls[] = {
-    SCMP_SYS(pread64),     SCMP_SYS(pwrite64),    SCMP_SYS(preadv),  SCMP_SYS(pwritev),
-    SCMP_SYS(fdatasync),   SCMP_SYS(write),       SCMP_SYS(writev),  SCMP_SYS(rt_sigreturn),
-    SCMP_SYS(setitimer),   SCMP_SYS(close),       SCMP_SYS(exit),    SCMP_SYS(exit_group),
-    SCMP_SYS(brk),         SCMP_SYS(munmap),      SCMP_SYS(madvise), SCMP_SYS(futex),
-    SCMP_SYS(getpid),      SCMP_SYS(gettid),      SCMP_SYS(tgkill),  SCMP_SYS(rt_sigprocmask),
-    SCMP_SYS(epoll_wait),  SCMP_SYS(epoll_pwait), SCMP_SYS(read),    SCMP_SYS(io_uring_enter),
-    SCMP_SYS(sigaltstack), SCMP_SYS(getrusage),
+    SCMP_SYS(pread64),     SCMP_SYS(pwrite64), SCMP_SYS(preadv),         SCMP_SYS(pwritev),
+    SCMP_SYS(fdatasync),   SCMP_SYS(write),    SCMP_SYS(writev),         SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(setitimer),   SCMP_SYS(close),    SCMP_SYS(exit),           SCMP_SYS(exit_group),
+    SCMP_SYS(brk),         SCMP_SYS(munmap),   SCMP_SYS(madvise),        SCMP_SYS(futex),
+    SCMP_SYS(getpid),      SCMP_SYS(gettid),   SCMP_SYS(rt_sigprocmask), SCMP_SYS(epoll_wait),
+    SCMP_SYS(epoll_pwait), SCMP_SYS(read),     SCMP_SYS(io_uring_enter), SCMP_SYS(sigaltstack),
+    SCMP_SYS(getrusage),
 };
 
 static void sandbox_put_dec(char *buf, size_t *n, long v)
@@ -82,6 +82,10 @@ static int sandbox_rules(scmp_filter_ctx ctx)
                                             SCMP_A1(SCMP_CMP_EQ, sandbox_ioctls[i]))))
                         return err;
         }
+        /* Signals (abort's raise) only to the VMM's own threads: tgid = this process. */
+        if ((err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+                                    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()))))
+                return err;
         /* Memory for stdio and malloc, never executable. */
         return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
                                 SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));

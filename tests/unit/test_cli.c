@@ -82,7 +82,7 @@ static void disk_spec_with_unknown_option_is_refused(void **state)
         (void)state;
         assert_int_equal(cli_parse_disk("a.img,rw", &d, err, sizeof(err)), -1);
         assert_string_equal(err, "--disk 'a.img,rw': unknown option 'rw' (known: ro, legacy, "
-                                 "aio=sync|io_uring)");
+                                 "aio=sync|io_uring, werror=report|stop)");
         assert_int_equal(cli_parse_disk(",ro", &d, err, sizeof(err)), -1);
         assert_string_equal(err, "--disk ',ro': empty file name");
 }
@@ -213,7 +213,28 @@ static void disk_spec_with_unknown_aio_is_refused(void **state)
         assert_int_equal(cli_parse_disk("a.img,aio=io_uringx", &d, err, sizeof(err)), -1);
         assert_int_equal(cli_parse_disk("a.img,aio", &d, err, sizeof(err)), -1);
         assert_string_equal(err, "--disk 'a.img,aio': unknown option 'aio' (known: ro, legacy, "
-                                 "aio=sync|io_uring)");
+                                 "aio=sync|io_uring, werror=report|stop)");
+}
+
+static void disk_spec_werror_selects_the_policy(void **state)
+{
+        struct disk_spec d;
+        char err[256];
+
+        (void)state;
+        assert_int_equal(cli_parse_disk("a.img", &d, err, sizeof(err)), 0);
+        assert_int_equal(d.werror, DISK_WERROR_REPORT); /* the default */
+        assert_int_equal(cli_parse_disk("a.img,werror=stop,aio=io_uring", &d, err, sizeof(err)), 0);
+        assert_int_equal(d.werror, DISK_WERROR_STOP);
+        assert_int_equal(d.aio, DISK_AIO_IO_URING);
+        assert_int_equal(cli_parse_disk("a.img,werror=stop,werror=report", &d, err, sizeof(err)),
+                         0);
+        assert_int_equal(d.werror, DISK_WERROR_REPORT);
+        assert_int_equal(cli_parse_disk("a.img,werror=ignore", &d, err, sizeof(err)), -1);
+        assert_string_equal(err,
+                            "--disk 'a.img,werror=ignore': unknown werror 'ignore' (known: report, "
+                            "stop)");
+        assert_int_equal(cli_parse_disk("a.img,werror", &d, err, sizeof(err)), -1);
 }
 
 static void io_mode_and_stats_are_parsed(void **state)
@@ -247,6 +268,21 @@ static void svirtb_refuses_aio(void **state)
                          CLI_RUN);
 }
 
+/* svirtb has no legacy mode and no werror= policy: refused, not silently ignored. */
+static void svirtb_refuses_legacy_and_werror(void **state)
+{
+        struct vmm_config cfg;
+        char err[256];
+
+        (void)state;
+        assert_int_equal(parse(&cfg, err, 4, "minivmm", "--svirtb", "s.img,legacy", "g.bin"),
+                         CLI_ERROR);
+        assert_string_equal(err, "--svirtb 's.img,legacy': legacy is a --disk option");
+        assert_int_equal(
+            parse(&cfg, err, 4, "minivmm", "--svirtb", "s.img,ro,werror=stop", "g.bin"), CLI_ERROR);
+        assert_string_equal(err, "--svirtb 's.img,ro,werror=stop': werror= is a --disk option");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -264,6 +300,8 @@ int main(void)
             cmocka_unit_test(disk_spec_with_unknown_aio_is_refused),
             cmocka_unit_test(io_mode_and_stats_are_parsed),
             cmocka_unit_test(svirtb_refuses_aio),
+            cmocka_unit_test(svirtb_refuses_legacy_and_werror),
+            cmocka_unit_test(disk_spec_werror_selects_the_policy),
         };
         return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

@@ -19,6 +19,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <liburing.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "devices/disk.h"
 
@@ -175,7 +180,9 @@ static void open_character_device_is_refused(void **state)
         struct disk d;
 
         assert_int_equal(disk_open(&d, "/dev/null", true, f->err, sizeof(f->err)), -EINVAL);
-        assert_string_equal(f->err, "disk image '/dev/null': not a regular file or block device");
+        assert_string_equal(
+            f->err,
+            "disk image '/dev/null': not a regular file or block device (a character device)");
         assert_int_equal(d.fd, -1);
 }
 
@@ -189,11 +196,31 @@ static void open_fifo_is_refused_without_blocking(void **state)
         assert_int_equal(mkfifo(f->path, 0600), 0);
         /* With no writer a blocking open would hang here forever. */
         assert_int_equal(disk_open(&d, f->path, true, f->err, sizeof(f->err)), -EINVAL);
-        snprintf(want, sizeof(want), "disk image '%s': not a regular file or block device",
+        snprintf(want, sizeof(want), "disk image '%s': not a regular file or block device (a FIFO)",
                  f->path);
         assert_string_equal(f->err, want);
         assert_true(disk_open(&d, f->path, false, f->err, sizeof(f->err)) < 0);
         assert_int_equal(d.fd, -1);
+}
+
+static void open_socket_is_refused(void **state)
+{
+        struct fixture *f = *state;
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        char want[300];
+        struct disk d;
+        int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+        assert_true(s >= 0);
+        unlink(f->path);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->path);
+        assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), -EINVAL);
+        snprintf(want, sizeof(want),
+                 "disk image '%s': not a regular file or block device (a socket)", f->path);
+        assert_string_equal(f->err, want);
+        assert_int_equal(d.fd, -1);
+        close(s);
 }
 
 static void open_empty_image_fails(void **state)
@@ -643,6 +670,218 @@ static void uring_batch_larger_than_the_ring_runs_in_chunks(void **state)
         disk_close(&d);
 }
 
+/* --- faults: sticky write-back errors, the restricted ring ----------------- */
+
+/*
+ * Writes at or beyond limit fail with EFBIG (RLIMIT_FSIZE, SIGXFSZ ignored),
+ * for this process and its io_uring workers alike; 0 restores no limit.
+ */
+static void limit_file_size(rlim_t limit)
+{
+        struct rlimit rl = {limit ? limit : RLIM_INFINITY, RLIM_INFINITY};
+
+        signal(SIGXFSZ, limit ? SIG_IGN : SIG_DFL);
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+static int werr_calls;
+static void count_werr(const struct disk *d)
+{
+        (void)d;
+        werr_calls++;
+}
+
+/* Once a write failed, later writes and flushes fail without touching the file; reads work. */
+static void failed_write_makes_writes_and_flushes_fail_until_close(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t w[512], r[512];
+        struct iovec wi = {w, sizeof(w)};
+        struct disk d;
+
+        memset(w, 0x55, sizeof(w));
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        d.on_werr = count_werr;
+        werr_calls = 0;
+        assert_int_equal(disk_flush(&d), 0);
+        limit_file_size(2048);
+        assert_int_equal(disk_write(&d, 3072, w, sizeof(w)), -EFBIG);
+        limit_file_size(0);
+        assert_int_equal(d.werr, EFBIG);
+        assert_int_equal(werr_calls, 1);
+        /* The kernel would take these now: the disk refuses them. */
+        assert_int_equal(disk_write(&d, 0, w, sizeof(w)), -EFBIG);
+        assert_int_equal(disk_writev(&d, 512, &wi, 1), -EFBIG);
+        assert_int_equal(disk_flush(&d), -EFBIG);
+        assert_int_equal(disk_read(&d, 1024, r, sizeof(r)), (ssize_t)sizeof(r));
+        for (size_t i = 0; i < sizeof(r); i++)
+                assert_int_equal(r[i], pattern(1024 + i));
+        assert_int_equal(werr_calls, 1); /* reported once */
+        disk_close(&d);
+        assert_file_is_pattern_except(f->path, 0, NULL, 0);
+        /* A new open (a restarted VMM) starts clean. */
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        assert_int_equal(d.werr, 0);
+        assert_int_equal(disk_write(&d, 0, w, sizeof(w)), (ssize_t)sizeof(w));
+        disk_close(&d);
+}
+
+/*
+ * In one batch: a write that succeeds, one that fails, then a FLUSH and a
+ * write the kernel would both accept: both fail, in both backends.
+ */
+static void batch_after_failed_write(struct disk *d)
+{
+        uint8_t a[512], b[512], c[512], r[512];
+        struct iovec ai = {a, sizeof(a)}, bi = {b, sizeof(b)}, ci = {c, sizeof(c)},
+                     ri = {r, sizeof(r)};
+        struct disk_op ops[5] = {
+            {.kind = DISK_OP_WRITE, .off = 0, .iov = &ai, .iovcnt = 1},
+            {.kind = DISK_OP_WRITE, .off = 3072, .iov = &bi, .iovcnt = 1},
+            {.kind = DISK_OP_FLUSH},
+            {.kind = DISK_OP_WRITE, .off = 512, .iov = &ci, .iovcnt = 1},
+            {.kind = DISK_OP_READ, .off = 1024, .iov = &ri, .iovcnt = 1},
+        };
+        struct disk_op again[2] = {
+            {.kind = DISK_OP_FLUSH},
+            {.kind = DISK_OP_WRITE, .off = 512, .iov = &ci, .iovcnt = 1},
+        };
+
+        memset(a, 0x11, sizeof(a));
+        memset(b, 0x22, sizeof(b));
+        memset(c, 0x33, sizeof(c));
+        limit_file_size(2048);
+        disk_run(d, ops, 5);
+        limit_file_size(0);
+        assert_int_equal(ops[0].res, 512);
+        assert_int_equal(ops[1].res, -EFBIG);
+        assert_int_equal(ops[2].res, -EFBIG);
+        assert_int_equal(ops[3].res, -EFBIG);
+        assert_int_equal(ops[4].res, 512);
+        assert_int_equal(d->werr, EFBIG);
+        disk_run(d, again, 2); /* a later batch: refused before the kernel */
+        assert_int_equal(again[0].res, -EFBIG);
+        assert_int_equal(again[1].res, -EFBIG);
+}
+
+static void failed_write_in_a_batch_fails_later_writes_and_flushes(void **state)
+{
+        struct fixture *f = *state;
+        struct disk d;
+
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        d.on_werr = count_werr;
+        batch_after_failed_write(&d);
+        disk_close(&d);
+}
+
+static void failed_write_in_a_uring_batch_fails_later_writes_and_flushes(void **state)
+{
+        struct fixture *f = *state;
+        struct disk d;
+
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        d.on_werr = count_werr;
+        use_uring_or_skip(&d, 8);
+        batch_after_failed_write(&d);
+        assert_false(d.ring_failed); /* an I/O error is not a ring failure */
+        disk_close(&d);
+}
+
+/* One SQE through the disk's own ring; its completion's res. */
+static int ring_submit_one(struct disk *d, void (*prep)(struct io_uring_sqe *, void *), void *arg)
+{
+        struct io_uring_sqe *sqe = io_uring_get_sqe(d->ring);
+        struct io_uring_cqe *cqe;
+        int res;
+
+        assert_non_null(sqe);
+        prep(sqe, arg);
+        assert_int_equal(io_uring_submit(d->ring), 1);
+        assert_int_equal(io_uring_wait_cqe(d->ring, &cqe), 0);
+        res = cqe->res;
+        io_uring_cqe_seen(d->ring, cqe);
+        return res;
+}
+
+static void prep_openat(struct io_uring_sqe *sqe, void *arg)
+{
+        io_uring_prep_openat(sqe, AT_FDCWD, arg, O_RDONLY, 0);
+}
+
+static void prep_read_other_fd(struct io_uring_sqe *sqe, void *arg)
+{
+        static char buf[16];
+
+        io_uring_prep_read(sqe, *(int *)arg, buf, sizeof(buf), 0);
+}
+
+static void prep_read_fixed_other_index(struct io_uring_sqe *sqe, void *arg)
+{
+        static char buf[16];
+
+        (void)arg;
+        io_uring_prep_read(sqe, 1, buf, sizeof(buf), 0);
+        sqe->flags |= IOSQE_FIXED_FILE;
+}
+
+static void prep_readv_other_fd(struct io_uring_sqe *sqe, void *arg)
+{
+        static char buf[16];
+        static struct iovec iov = {buf, sizeof(buf)};
+
+        io_uring_prep_readv(sqe, *(int *)arg, &iov, 1, 0);
+}
+
+static void prep_readv_image(struct io_uring_sqe *sqe, void *arg)
+{
+        static struct iovec iov;
+
+        iov = (struct iovec){arg, 16};
+        io_uring_prep_readv(sqe, 0, &iov, 1, 0); /* fixed file 0: the image */
+        sqe->flags |= IOSQE_FIXED_FILE;
+}
+
+/*
+ * The ring serves READV/WRITEV/FSYNC on the image and nothing else:
+ * OPENAT, a READ or READV of another descriptor, another fixed-file index,
+ * and new registrations are refused with EACCES (docs/security.md).
+ */
+static void uring_refuses_other_ops_and_other_files(void **state)
+{
+        struct fixture *f = *state;
+        char got[16];
+        struct disk d;
+        int other = open("/etc/hostname", O_RDONLY);
+
+        assert_true(other >= 0);
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        use_uring_or_skip(&d, 8);
+        assert_int_equal(ring_submit_one(&d, prep_openat, "/etc/hostname"), -EACCES);
+        assert_int_equal(ring_submit_one(&d, prep_read_other_fd, &other), -EACCES);
+        assert_int_equal(ring_submit_one(&d, prep_readv_other_fd, &other), -EACCES);
+        assert_true(ring_submit_one(&d, prep_read_fixed_other_index, NULL) < 0);
+        assert_int_equal(io_uring_register_files(d.ring, &other, 1), -EACCES);
+        assert_int_equal(ring_submit_one(&d, prep_readv_image, got), 16);
+        for (size_t i = 0; i < sizeof(got); i++)
+                assert_int_equal((uint8_t)got[i], pattern(i));
+        close(other);
+        disk_close(&d);
+}
+
+/* The ring holds its own file: closing the disk releases the image's lock at once. */
+static void uring_disk_close_releases_the_lock_at_once(void **state)
+{
+        struct fixture *f = *state;
+        struct disk d, e;
+
+        assert_int_equal(disk_open(&d, f->path, false, f->err, sizeof(f->err)), 0);
+        use_uring_or_skip(&d, 8);
+        disk_close(&d);
+        assert_int_equal(disk_open(&e, f->path, false, f->err, sizeof(f->err)), 0);
+        disk_close(&e);
+}
+
 static void serial_is_stable_per_image_and_differs_between_images(void **state)
 {
         struct fixture *f = *state;
@@ -682,6 +921,7 @@ int main(void)
             T(open_directory_fails_as_is_a_directory),
             T(open_character_device_is_refused),
             T(open_fifo_is_refused_without_blocking),
+            T(open_socket_is_refused),
             T(open_empty_image_fails),
             T(open_unreadable_image_fails_with_eacces),
             T(second_writable_open_of_same_image_is_busy),
@@ -709,6 +949,11 @@ int main(void)
             T(uring_batch_has_the_same_outcome),
             T(uring_batch_on_readonly_disk_refuses_the_write),
             T(uring_batch_larger_than_the_ring_runs_in_chunks),
+            T(failed_write_makes_writes_and_flushes_fail_until_close),
+            T(failed_write_in_a_batch_fails_later_writes_and_flushes),
+            T(failed_write_in_a_uring_batch_fails_later_writes_and_flushes),
+            T(uring_refuses_other_ops_and_other_files),
+            T(uring_disk_close_releases_the_lock_at_once),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -147,8 +147,8 @@ static int io_world_run(void *arg)
         disk_run(w->d, ops, 2);
         if (ops[0].res != (ssize_t)sizeof(buf) || ops[1].res != 0)
                 return 6;
-        if ((w->uring == 0) != (w->d->ring != NULL))
-                return 7; /* the ring was dropped: an io_uring call was refused */
+        if ((w->uring == 0) != (w->d->ring != NULL) || w->d->ring_failed)
+                return 7; /* the ring failed: an io_uring call was refused */
         if (write(STDERR_FILENO, "thread ok\n", 10) != 10)
                 return 8;
         return 0;
@@ -212,6 +212,34 @@ static void disk_io_is_allowed_in_sandbox(void **state)
         assert_string_equal(c.err, "io ok\n");
 }
 
+/* tgkill is allowed for the VMM's own threads only. */
+static int tgkill_self_then_parent(void *arg)
+{
+        pid_t parent = *(pid_t *)arg;
+
+        if (syscall(SYS_tgkill, getpid(), gettid(), 0) != 0)
+                return 3;
+        if (write(STDERR_FILENO, "self ok\n", 8) != 8)
+                return 4;
+        (void)syscall(SYS_tgkill, parent, parent, 0);
+        return 0;
+}
+
+static void tgkill_reaches_only_own_threads(void **state)
+{
+        pid_t parent = getpid();
+        struct child c;
+        char want[128];
+
+        (void)state;
+        run_sandboxed(tgkill_self_then_parent, &parent, &c);
+        assert_true(WIFEXITED(c.status));
+        assert_int_equal(WEXITSTATUS(c.status), 1);
+        snprintf(want, sizeof(want), "self ok\nminivmm: sandbox: forbidden system call %d refused",
+                 (int)SYS_tgkill);
+        assert_non_null(strstr(c.err, want));
+}
+
 static void ioctl_outside_allow_list_is_refused(void **state)
 {
         struct child c;
@@ -233,6 +261,7 @@ int main(void)
             cmocka_unit_test(disk_io_is_allowed_in_sandbox),
             cmocka_unit_test(ioctl_outside_allow_list_is_refused),
             cmocka_unit_test(io_thread_and_io_uring_work_in_sandbox),
+            cmocka_unit_test(tgkill_reaches_only_own_threads),
         };
         return cmocka_run_group_tests_name("sandbox", tests, NULL, NULL);
 }
