@@ -251,9 +251,14 @@ ssize_t disk_write(struct disk *d, uint64_t off, const void *buf, size_t len)
 
 int disk_flush(struct disk *d)
 {
+        int r;
+
         if (d->werr)
                 return -d->werr;
-        if (fdatasync(d->fd) < 0) {
+        do {
+                r = fdatasync(d->fd);
+        } while (r < 0 && errno == EINTR); /* a signal is not a write-back error */
+        if (r < 0) {
                 disk_set_werr(d, errno);
                 return -d->werr;
         }
@@ -520,7 +525,8 @@ static void disk_uring_done(struct disk *d, struct disk_op *op, int res)
         ssize_t more;
 
         if (op->kind == DISK_OP_FLUSH) {
-                if (res == -EINVAL) {
+                /* Not supported by the ring, or interrupted: fdatasync instead. */
+                if (res == -EINVAL || res == -EINTR || res == -EAGAIN) {
                         op->res = disk_flush(d);
                         return;
                 }

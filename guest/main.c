@@ -9,7 +9,8 @@
  * polling by default, and a bad value counts as a failure; hold=1 keeps the
  * VM running after the summary line, for tests that kill the VMM;
  * event_idx=on|off allows or forbids negotiating VIRTIO_RING_F_EVENT_IDX;
- * bench=SPEC runs the benchmark of guest/bench.h instead of the tests;
+ * bench=SPEC runs the benchmark of guest/bench.h instead of the tests,
+ * faultio=SPEC the fault workload of guest/faultio.h;
  * others are ignored). Any other word selects tests by exact name, or by prefix when it
  * ends in '*'. No selecting word runs every test; a word that matches no
  * test is reported and counts as a failure.
@@ -20,6 +21,7 @@
 #include "tools/testdisk.h"
 
 #include "bench.h"
+#include "faultio.h"
 #include "bootinfo.h"
 #include "console.h"
 #include "guest.h"
@@ -243,6 +245,8 @@ static bool apply_option(const char *w)
         }
         if (memcmp(w, "bench=", 6) == 0)
                 genv.bench = w + 6;
+        if (memcmp(w, "faultio=", 8) == 0)
+                genv.faultio = w + 8;
         return true;
 }
 
@@ -291,6 +295,8 @@ int main(uint64_t fdt)
         }
         if (genv.bench) /* the benchmark instead of the tests */
                 return failed ? GUEST_EXIT_FAIL : bench_main(genv.bench);
+        if (genv.faultio) /* the fault workload instead of the tests */
+                return failed ? GUEST_EXIT_FAIL : faultio_main(genv.faultio);
         for (unsigned i = 0; i < ntests; i++) {
                 const struct test *t = &tests[i];
                 bool selected = !selecting;

@@ -61,6 +61,7 @@ struct guest_env {
         bool hold;                           /* hold=1: spin after the summary, never exit */
         bool no_event_idx;                   /* event_idx=off: never negotiate EVENT_IDX */
         const char *bench;                   /* bench=...: run the benchmark, not the tests */
+        const char *faultio;                 /* faultio=...: the fault workload (faultio.h) */
 };
 
 extern struct guest_env genv;
