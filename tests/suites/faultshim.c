@@ -5,9 +5,10 @@
  * from 1 per intercepted function:
  *
  *   uring_submit   io_uring_submit_and_wait fails once (-EIO), submitting nothing
- *   uring_short    after io_uring_submit_and_wait, every write completion of
- *                  more than 512 bytes reports half its bytes (the rest is
- *                  then written synchronously by minivmm)
+ *   uring_short    every io_uring write completion of more than 512 bytes
+ *                  reports half its bytes (the rest is then written
+ *                  synchronously by minivmm); applied to the CQ ring after
+ *                  io_uring_submit_and_wait and __io_uring_get_cqe return
  *   short          preadv/pwritev move at most half of what they are asked (>= 1 byte)
  *   eintr          every odd call of preadv/pwritev/fdatasync fails with EINTR
  *   enospc         pwritev call N and later fail with ENOSPC (default N = 1)
@@ -52,6 +53,8 @@ static ssize_t (*real_preadv)(int, const struct iovec *, int, off_t);
 static ssize_t (*real_pwritev)(int, const struct iovec *, int, off_t);
 static int (*real_fdatasync)(int);
 static int (*real_submit_and_wait)(struct io_uring *, unsigned);
+static int (*real_get_cqe)(struct io_uring *, struct io_uring_cqe **, unsigned, unsigned,
+                           sigset_t *);
 
 static void shim_log(const char *what)
 {
@@ -77,6 +80,7 @@ __attribute__((constructor)) static void shim_init(void)
         real_pwritev = dlsym(RTLD_NEXT, "pwritev");
         real_fdatasync = dlsym(RTLD_NEXT, "fdatasync");
         real_submit_and_wait = dlsym(RTLD_NEXT, "io_uring_submit_and_wait");
+        real_get_cqe = dlsym(RTLD_NEXT, "__io_uring_get_cqe");
         if (log != NULL)
                 log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (m == NULL)
@@ -213,7 +217,32 @@ int io_uring_submit_and_wait(struct io_uring *ring, unsigned wait_nr)
                 return -EIO;
         }
         r = real_submit_and_wait(ring, wait_nr);
-        if (mode == SHIM_URING_SHORT && r > 0)
+        if (mode == SHIM_URING_SHORT && r > 0) {
+                /* Every completion waited for is there before minivmm peeks at any
+                 * (a signal may have cut the kernel's wait short). */
+                while (io_uring_cq_ready(ring) < wait_nr) {
+                        struct io_uring_cqe *cqe;
+                        int e = real_get_cqe(ring, &cqe, 0, wait_nr, NULL);
+
+                        if (e < 0 && e != -EINTR && e != -EAGAIN)
+                                break;
+                }
+                shim_shorten_writes(ring);
+        }
+        return r;
+}
+
+/*
+ * The wait for completions that were not there yet (io_uring_wait_cqe calls
+ * it when its inline peek finds nothing, e.g. after a signal cut the
+ * submit-and-wait short): the same shortening before minivmm looks.
+ */
+int __io_uring_get_cqe(struct io_uring *ring, struct io_uring_cqe **cqe_ptr, unsigned submit,
+                       unsigned wait_nr, sigset_t *sigmask)
+{
+        int r = real_get_cqe(ring, cqe_ptr, submit, wait_nr, sigmask);
+
+        if (mode == SHIM_URING_SHORT && r == 0)
                 shim_shorten_writes(ring);
         return r;
 }
