@@ -324,7 +324,74 @@ static void long_bootargs_are_cut_to_the_buffer(void **state)
         assert_int_equal(strlen(bi.bootargs), BOOT_BOOTARGS_MAX - 1);
 }
 
+/* Nodes end children first; "first" and the device order are document order. */
+static void nested_nodes_keep_document_order(void **state)
+{
+        (void)state;
+        tree_begin();
+        memory_node();
+        ioapic_node("ioapic@fec00000", 1);
+        FDT_OK(fdt_begin_node(fdt, "virtio_mmio@d0000000"));
+        FDT_OK(fdt_property_string(fdt, "compatible", "virtio,mmio"));
+        CELLS("reg", 0, 0xd0000000, 0x1000);
+        FDT_OK(fdt_property_u32(fdt, "interrupt-parent", 1));
+        CELLS("interrupts", 5, 1);
+        FDT_OK(fdt_begin_node(fdt, "svirtb@cafe0000"));
+        FDT_OK(fdt_property_string(fdt, "compatible", "minivmm,svirtb"));
+        CELLS("reg", 0, 0xcafe0000, 0x1000);
+        virtio_node(0xd0001000, 6, 0); /* inherits interrupt-parent 1 */
+        FDT_OK(fdt_end_node(fdt));
+        FDT_OK(fdt_end_node(fdt));
+        FDT_OK(fdt_begin_node(fdt, "svirtb@cafe1000"));
+        FDT_OK(fdt_property_string(fdt, "compatible", "minivmm,svirtb"));
+        CELLS("reg", 0, 0xcafe1000, 0x1000);
+        FDT_OK(fdt_end_node(fdt));
+        virtio_node(0xd0002000, 7, 1);
+        tree_end();
+        assert_int_equal(read_tree(), 0);
+        assert_int_equal(bi.svirtb_base, 0xcafe0000);
+        assert_int_equal(bi.nvirtio, 3);
+        for (unsigned i = 0; i < 3; i++) {
+                assert_int_equal(bi.virtio[i].base, 0xd0000000 + 0x1000 * i);
+                assert_int_equal(bi.virtio[i].gsi, 5 + i);
+                assert_true(bi.virtio[i].has_irq);
+        }
+}
+
 /* --- trees the guest refuses, each with its one-line reason ---------------- */
+static void deeper_than_16_levels_is_refused(void **state)
+{
+        (void)state;
+        tree_begin();
+        memory_node();
+        for (int i = 0; i < 16; i++)
+                FDT_OK(fdt_begin_node(fdt, "bus"));
+        for (int i = 0; i < 16; i++)
+                FDT_OK(fdt_end_node(fdt));
+        tree_end();
+        expect_error("FDT nested deeper than 16 levels");
+}
+
+static void broken_structure_is_refused(void **state)
+{
+        char want[64];
+        int node;
+
+        (void)state;
+        tree_begin();
+        memory_node();
+        FDT_OK(fdt_begin_node(fdt, "chosen"));
+        FDT_OK(fdt_end_node(fdt));
+        tree_end();
+        FDT_OK(fdt_pack(fdt));
+        node = fdt_path_offset(fdt, "/chosen");
+        assert_true(node > 0);
+        /* The node's FDT_BEGIN_NODE tag becomes a tag that does not exist. */
+        *(fdt32_t *)((char *)fdt + fdt_off_dt_struct(fdt) + node) = cpu_to_fdt32(0x7);
+        snprintf(want, sizeof(want), "bad FDT structure at offset %d", node);
+        expect_error(want);
+}
+
 static void bad_header_is_refused(void **state)
 {
         char want[96];
@@ -423,6 +490,9 @@ int main(void)
             cmocka_unit_test(interrupt_parent_inherited_and_ioapic_in_a_bus),
             cmocka_unit_test(interrupt_problems_are_kept_per_device),
             cmocka_unit_test(long_bootargs_are_cut_to_the_buffer),
+            cmocka_unit_test(nested_nodes_keep_document_order),
+            cmocka_unit_test(deeper_than_16_levels_is_refused),
+            cmocka_unit_test(broken_structure_is_refused),
             cmocka_unit_test(bad_header_is_refused),
             cmocka_unit_test(missing_memory_is_refused),
             cmocka_unit_test(bad_memory_reg_is_refused),
