@@ -38,7 +38,6 @@ struct vblk_req {
         uint32_t type;
         uint64_t sector;
         uint64_t bytes;  /* data bytes, for the trace */
-        uint32_t used;   /* used.len (B9) */
         const char *why; /* why it failed, for the trace */
 };
 
@@ -320,14 +319,10 @@ static uint8_t vblk_do_out(struct vblk *b, const struct gmem *gm, struct vblk_re
 
 /*
  * B5: every completed write is durable before OK. Data in a FLUSH is
- * ignored, as QEMU does (§5.2.6.1: the driver only SHOULD NOT send it); its
- * writable bytes are zeroed for used.len (vblk_zero).
+ * ignored, as QEMU does (§5.2.6.1: the driver only SHOULD NOT send it).
  */
-static uint8_t vblk_do_flush(struct vblk *b, const struct gmem *gm, struct vblk_req *r)
+static uint8_t vblk_do_flush(struct vblk *b, struct vblk_req *r)
 {
-        struct vblk_area a = vblk_writable(r->c, vblk_in_len(r->c));
-
-        vblk_zero(gm, &a);
         if (b->disk->ro)
                 return VIRTIO_BLK_S_OK; /* nothing was ever written */
         if (vblk_batched(b)) {
@@ -342,26 +337,22 @@ static uint8_t vblk_do_flush(struct vblk *b, const struct gmem *gm, struct vblk_
         return VIRTIO_BLK_S_OK;
 }
 
-/* B6: at most 20 id bytes, whatever the buffer size; zeros after them (§2.7.8.2). */
+/* B6: at most 20 bytes, whatever the buffer size (vblk_handle zeroes the rest). */
 static uint8_t vblk_do_get_id(struct vblk *b, const struct gmem *gm, struct vblk_req *r)
 {
         uint64_t room = vblk_in_len(r->c);
         struct vblk_io io = {.gm = gm, .buf = b->id};
         struct vblk_area a = vblk_writable(r->c, room < VBLK_ID_BYTES ? room : VBLK_ID_BYTES);
-        struct vblk_area rest = vblk_writable(r->c, room);
 
         r->bytes = a.len;
         if (vblk_out_len(r->c) != 0) {
                 r->why = "GET_ID with readable data";
                 return VIRTIO_BLK_S_IOERR;
         }
-        rest.skip = a.len;
-        rest.len = room - a.len;
         if (vblk_walk(&a, vblk_piece_copy_out, &io) < 0) {
                 r->why = "id not writable";
                 return VIRTIO_BLK_S_IOERR;
         }
-        vblk_zero(gm, &rest);
         return VIRTIO_BLK_S_OK;
 }
 /* LAB(virtio-blk) END execute */
@@ -403,7 +394,7 @@ static uint8_t vblk_dispatch(struct vblk *b, const struct gmem *gm, struct vblk_
         case VIRTIO_BLK_T_OUT:
                 return vblk_do_out(b, gm, r);
         case VIRTIO_BLK_T_FLUSH:
-                return vblk_do_flush(b, gm, r);
+                return vblk_do_flush(b, r);
         case VIRTIO_BLK_T_GET_ID:
                 return vblk_do_get_id(b, gm, r);
         default:
@@ -414,11 +405,11 @@ static uint8_t vblk_dispatch(struct vblk *b, const struct gmem *gm, struct vblk_
 
 /*
  * The end of a request: the status byte at status_gpa, the counters, the
- * trace. Returns used.len (B9: every writable byte, §2.7.8.2), 0 when the
- * status byte cannot be written.
+ * trace. Returns used.len: wlen, every writable byte (B9, §2.7.8.2), or 0
+ * when the status byte cannot be written.
  */
 static uint32_t vblk_finish(struct vblk *b, const struct gmem *gm, uint64_t status_gpa,
-                            uint8_t status, struct vblk_req *r)
+                            uint8_t status, const struct vblk_req *r, uint32_t wlen)
 {
         if (gmem_write(gm, status_gpa, &status, 1) < 0)
                 return 0;
@@ -429,7 +420,30 @@ static uint32_t vblk_finish(struct vblk *b, const struct gmem *gm, uint64_t stat
         TRACE("virtio-blk: %s sector %" PRIu64 ", %" PRIu64 " bytes -> %s%s%s",
               vblk_type_name(r->type), r->sector, r->bytes, vblk_status_name(status),
               r->why ? ": " : "", r->why ? r->why : "");
-        return r->used;
+        return wlen;
+}
+
+/*
+ * §2.7.8.2, B9: used.len is every writable byte, so the writable data bytes
+ * a request did not fill are zeroed: all of them when it failed (or, queued,
+ * when it is not an IN, whose failure vblk_batch_run handles), none of a
+ * successful IN, those past the 20 id bytes of a GET_ID, all of a FLUSH's.
+ */
+static void vblk_fill_rest(const struct gmem *gm, const struct vblk_req *r, uint8_t status)
+{
+        uint64_t room = r->c->write_len - 1, filled = 0; /* vblk_handle: write_len >= 1 */
+        struct vblk_area a;
+
+        if (status == VBLK_S_QUEUED && r->type == VIRTIO_BLK_T_IN)
+                return;
+        if (status == VIRTIO_BLK_S_OK && r->type == VIRTIO_BLK_T_IN)
+                filled = room;
+        else if (status == VIRTIO_BLK_S_OK && r->type == VIRTIO_BLK_T_GET_ID)
+                filled = room < VBLK_ID_BYTES ? room : VBLK_ID_BYTES;
+        a = vblk_writable(r->c, room);
+        a.skip = filled;
+        a.len = room - filled;
+        vblk_zero(gm, &a);
 }
 
 /*
@@ -455,19 +469,16 @@ static bool vblk_handle(struct vblk *b, const struct gmem *gm, const struct vq_c
         last = &c->segs[c->nsegs - 1];
         /* B2: the last byte of the last (writable, len >= 1) segment; in RAM. */
         status_gpa = last->gpa + last->len - 1;
-        r.used = (uint32_t)c->write_len; /* B9; the chain is < 4 GiB */
         status = vblk_dispatch(b, gm, &r);
-        if (status != VBLK_S_QUEUED && status != VIRTIO_BLK_S_OK) {
-                struct vblk_area a = vblk_writable(c, vblk_in_len(c));
-
-                vblk_zero(gm, &a); /* §2.7.8.2: nothing stale under used.len */
-        }
+        vblk_fill_rest(gm, &r, status);
         if (status != VBLK_S_QUEUED) {
-                *used = vblk_finish(b, gm, status_gpa, status, &r);
+                /* B9: the chain is < 4 GiB */
+                *used = vblk_finish(b, gm, status_gpa, status, &r, (uint32_t)c->write_len);
                 return true;
         }
         f = &b->batch.req[b->batch.n++];
-        *f = (struct vblk_inflight){c->head, status_gpa, r.type, r.used, r.sector, r.bytes};
+        *f = (struct vblk_inflight){c->head,  status_gpa, r.type, (uint32_t)c->write_len,
+                                    r.sector, r.bytes};
         return false;
 }
 
@@ -518,8 +529,7 @@ static void vblk_batch_run(struct vblk *b, struct virtq *vq)
         for (i = 0; i < q->n; i++) {
                 const struct vblk_inflight *f = &q->req[i];
                 const struct disk_op *op = &q->ops[i];
-                struct vblk_req r = {
-                    .type = f->type, .sector = f->sector, .bytes = f->bytes, .used = f->used};
+                struct vblk_req r = {.type = f->type, .sector = f->sector, .bytes = f->bytes};
                 uint8_t status = VIRTIO_BLK_S_OK;
 
                 if (op->kind == DISK_OP_FLUSH ? op->res < 0 : op->res != (ssize_t)f->bytes) {
@@ -533,7 +543,7 @@ static void vblk_batch_run(struct vblk *b, struct virtq *vq)
                 }
                 if (status != VIRTIO_BLK_S_OK && op->kind == DISK_OP_READ)
                         vblk_op_zero(op);
-                vq_push(vq, f->head, vblk_finish(b, vq->gm, f->status_gpa, status, &r));
+                vq_push(vq, f->head, vblk_finish(b, vq->gm, f->status_gpa, status, &r, f->used));
         }
         q->n = q->niov = 0;
 }
