@@ -38,7 +38,6 @@ struct vblk_req {
         uint32_t type;
         uint64_t sector;
         uint64_t bytes;  /* data bytes, for the trace */
-        uint32_t used;   /* used.len (B9) */
         const char *why; /* why it failed, for the trace */
 };
 
@@ -114,6 +113,31 @@ static int vblk_piece_copy_out(void *ctx, uint64_t gpa, uint64_t len, uint64_t p
         return gmem_write(io->gm, gpa, io->buf + pos, len);
 }
 
+static int vblk_piece_zero(void *ctx, uint64_t gpa, uint64_t len, uint64_t pos)
+{
+        struct vblk_io *io = ctx;
+        uint8_t *p = gmem_ptr(io->gm, gpa, len);
+
+        (void)pos;
+        if (p == NULL)
+                return -EFAULT;
+        memset(p, 0, (size_t)len);
+        return 0;
+}
+
+/*
+ * §2.7.8.2: the device must have written at least used.len bytes from the
+ * start of the writable area. used.len is always every writable byte, as
+ * QEMU reports it, so the bytes a request did not fill are written with
+ * zeros: the data of a failed IN, GET_ID's room past the 20 id bytes.
+ */
+static void vblk_zero(const struct gmem *gm, const struct vblk_area *a)
+{
+        struct vblk_io io = {.gm = gm};
+
+        (void)vblk_walk(a, vblk_piece_zero, &io); /* the chain is in RAM: cannot fail */
+}
+
 /*
  * Zero-copy: a piece of guest memory becomes an iovec for preadv/pwritev,
  * merged with the previous one when the two are contiguous in the host.
@@ -137,6 +161,27 @@ static int vblk_piece_iov(void *ctx, uint64_t gpa, uint64_t len, uint64_t pos)
 }
 
 /* --- the batch (io_uring disks) ------------------------------------------ */
+
+/*
+ * Whether transfers go through the batch: always on an io_uring disk, and on
+ * a synchronous one while writes must be stable before they complete, so
+ * that one fdatasync covers the whole batch (vblk_batch_run).
+ */
+static bool vblk_batched(const struct vblk *b)
+{
+        return b->disk->ring != NULL || b->write_through;
+}
+
+/*
+ * §5.2.6.2: FLUSH is offered (and CONFIG_WCE never is), so when the driver
+ * did not negotiate FLUSH every write must be stable before it completes.
+ * U-Boot never negotiates it; a legacy driver may not have written its
+ * features yet (§3.1.2): both get write-through.
+ */
+static bool vblk_write_through(const struct vblk *b, const struct virtq *vq)
+{
+        return !b->disk->ro && !(vq->features & VIRTIO_BIT(VIRTIO_BLK_F_FLUSH));
+}
 
 /* Room for one more request of up to VQ_CHAIN_MAX pieces. */
 static bool vblk_batch_has_room(const struct vblk *b)
@@ -217,14 +262,14 @@ static uint8_t vblk_transfer(struct vblk *b, const struct gmem *gm, struct vblk_
         struct vblk_io io = {.gm = gm, .disk = b->disk, .iov = local};
         ssize_t n;
 
-        if (b->disk->ring != NULL)
+        if (vblk_batched(b))
                 io.iov = b->batch.iov + b->batch.niov; /* room: vblk_batch_has_room */
         if (vblk_walk(a, vblk_piece_iov, &io) < 0) {
                 r->why = "buffer not in guest RAM";
                 return VIRTIO_BLK_S_IOERR;
         }
         io.off = r->sector * VBLK_SECTOR; /* checked: sector <= capacity < 2^55 */
-        if (b->disk->ring != NULL) {
+        if (vblk_batched(b)) {
                 vblk_batch_add(b, kind, io.off, io.niov);
                 return VBLK_S_QUEUED;
         }
@@ -251,7 +296,6 @@ static uint8_t vblk_do_in(struct vblk *b, const struct gmem *gm, struct vblk_req
         }
         if (!vblk_range_ok(b, r, a.len))
                 return VIRTIO_BLK_S_IOERR;
-        r->used = (uint32_t)a.len + 1; /* B9 once OK; the chain is < 4 GiB */
         return vblk_transfer(b, gm, r, &a, DISK_OP_READ);
 }
 
@@ -273,16 +317,15 @@ static uint8_t vblk_do_out(struct vblk *b, const struct gmem *gm, struct vblk_re
         return vblk_transfer(b, gm, r, &a, DISK_OP_WRITE);
 }
 
-/* B5: every completed write is durable before OK. */
+/*
+ * B5: every completed write is durable before OK. Data in a FLUSH is
+ * ignored, as QEMU does (§5.2.6.1: the driver only SHOULD NOT send it).
+ */
 static uint8_t vblk_do_flush(struct vblk *b, struct vblk_req *r)
 {
-        if (vblk_out_len(r->c) != 0 || vblk_in_len(r->c) != 0) {
-                r->why = "FLUSH with data";
-                return VIRTIO_BLK_S_IOERR;
-        }
         if (b->disk->ro)
                 return VIRTIO_BLK_S_OK; /* nothing was ever written */
-        if (b->disk->ring != NULL) {
+        if (vblk_batched(b)) {
                 /* Drained behind every write queued before it (disk_run). */
                 b->batch.ops[b->batch.n] = (struct disk_op){.kind = DISK_OP_FLUSH};
                 return VBLK_S_QUEUED;
@@ -294,7 +337,7 @@ static uint8_t vblk_do_flush(struct vblk *b, struct vblk_req *r)
         return VIRTIO_BLK_S_OK;
 }
 
-/* B6: at most 20 bytes, whatever the buffer size. */
+/* B6: at most 20 bytes, whatever the buffer size (vblk_handle zeroes the rest). */
 static uint8_t vblk_do_get_id(struct vblk *b, const struct gmem *gm, struct vblk_req *r)
 {
         uint64_t room = vblk_in_len(r->c);
@@ -310,7 +353,6 @@ static uint8_t vblk_do_get_id(struct vblk *b, const struct gmem *gm, struct vblk
                 r->why = "id not writable";
                 return VIRTIO_BLK_S_IOERR;
         }
-        r->used = (uint32_t)a.len + 1; /* B9 */
         return VIRTIO_BLK_S_OK;
 }
 /* LAB(virtio-blk) END execute */
@@ -363,23 +405,45 @@ static uint8_t vblk_dispatch(struct vblk *b, const struct gmem *gm, struct vblk_
 
 /*
  * The end of a request: the status byte at status_gpa, the counters, the
- * trace. Returns used.len (B9), 0 when the status byte cannot be written.
+ * trace. Returns used.len: wlen, every writable byte (B9, §2.7.8.2), or 0
+ * when the status byte cannot be written.
  */
 static uint32_t vblk_finish(struct vblk *b, const struct gmem *gm, uint64_t status_gpa,
-                            uint8_t status, struct vblk_req *r)
+                            uint8_t status, const struct vblk_req *r, uint32_t wlen)
 {
         if (gmem_write(gm, status_gpa, &status, 1) < 0)
                 return 0;
-        if (status != VIRTIO_BLK_S_OK)
-                r->used = 1;
-        else if (r->type == VIRTIO_BLK_T_IN)
+        if (status == VIRTIO_BLK_S_OK && r->type == VIRTIO_BLK_T_IN)
                 b->stats.bytes_read += r->bytes;
-        else if (r->type == VIRTIO_BLK_T_OUT)
+        else if (status == VIRTIO_BLK_S_OK && r->type == VIRTIO_BLK_T_OUT)
                 b->stats.bytes_written += r->bytes;
         TRACE("virtio-blk: %s sector %" PRIu64 ", %" PRIu64 " bytes -> %s%s%s",
               vblk_type_name(r->type), r->sector, r->bytes, vblk_status_name(status),
               r->why ? ": " : "", r->why ? r->why : "");
-        return r->used;
+        return wlen;
+}
+
+/*
+ * §2.7.8.2, B9: used.len is every writable byte, so the writable data bytes
+ * a request did not fill are zeroed: all of them when it failed (or, queued,
+ * when it is not an IN, whose failure vblk_batch_run handles), none of a
+ * successful IN, those past the 20 id bytes of a GET_ID, all of a FLUSH's.
+ */
+static void vblk_fill_rest(const struct gmem *gm, const struct vblk_req *r, uint8_t status)
+{
+        uint64_t room = r->c->write_len - 1, filled = 0; /* vblk_handle: write_len >= 1 */
+        struct vblk_area a;
+
+        if (status == VBLK_S_QUEUED && r->type == VIRTIO_BLK_T_IN)
+                return;
+        if (status == VIRTIO_BLK_S_OK && r->type == VIRTIO_BLK_T_IN)
+                filled = room;
+        else if (status == VIRTIO_BLK_S_OK && r->type == VIRTIO_BLK_T_GET_ID)
+                filled = room < VBLK_ID_BYTES ? room : VBLK_ID_BYTES;
+        a = vblk_writable(r->c, room);
+        a.skip = filled;
+        a.len = room - filled;
+        vblk_zero(gm, &a);
 }
 
 /*
@@ -390,7 +454,7 @@ static uint32_t vblk_finish(struct vblk *b, const struct gmem *gm, uint64_t stat
 static bool vblk_handle(struct vblk *b, const struct gmem *gm, const struct vq_chain *c,
                         uint32_t *used)
 {
-        struct vblk_req r = {.c = c, .type = UINT32_MAX, .used = 1};
+        struct vblk_req r = {.c = c, .type = UINT32_MAX};
         const struct vq_seg *last;
         struct vblk_inflight *f;
         uint64_t status_gpa;
@@ -406,29 +470,66 @@ static bool vblk_handle(struct vblk *b, const struct gmem *gm, const struct vq_c
         /* B2: the last byte of the last (writable, len >= 1) segment; in RAM. */
         status_gpa = last->gpa + last->len - 1;
         status = vblk_dispatch(b, gm, &r);
+        vblk_fill_rest(gm, &r, status);
         if (status != VBLK_S_QUEUED) {
-                *used = vblk_finish(b, gm, status_gpa, status, &r);
+                /* B9: the chain is < 4 GiB */
+                *used = vblk_finish(b, gm, status_gpa, status, &r, (uint32_t)c->write_len);
                 return true;
         }
         f = &b->batch.req[b->batch.n++];
-        *f = (struct vblk_inflight){c->head, status_gpa, r.type, r.used, r.sector, r.bytes};
+        *f = (struct vblk_inflight){c->head,  status_gpa, r.type, (uint32_t)c->write_len,
+                                    r.sector, r.bytes};
         return false;
 }
 
-/* Runs the queued I/O (one io_uring submission) and completes those requests. */
+/*
+ * Write-through (§5.2.6.2): one FLUSH behind the batch's writes, drained
+ * after them (disk_run), so they are stable before any of them is published
+ * in the used ring; false when it failed and the writes must fail too.
+ */
+static bool vblk_batch_sync(struct vblk *b)
+{
+        struct vblk_batch *q = &b->batch;
+        bool writes = false;
+        unsigned i;
+
+        for (i = 0; i < q->n; i++)
+                writes |= q->ops[i].kind == DISK_OP_WRITE;
+        if (!b->write_through || !writes)
+                return true;
+        q->ops[q->n] = (struct disk_op){.kind = DISK_OP_FLUSH}; /* ops has room for it */
+        disk_run(b->disk, &q->ops[q->n], 1);
+        return q->ops[q->n].res >= 0;
+}
+
+/* Zeros the guest buffers of a failed READ (§2.7.8.2, as vblk_handle). */
+static void vblk_op_zero(const struct disk_op *op)
+{
+        unsigned i;
+
+        for (i = 0; i < op->iovcnt; i++)
+                memset(op->iov[i].iov_base, 0, op->iov[i].iov_len);
+}
+
+/*
+ * Runs the queued I/O (one io_uring submission, or one by one on a
+ * synchronous disk), then the write-through FLUSH, and only then completes
+ * those requests.
+ */
 static void vblk_batch_run(struct vblk *b, struct virtq *vq)
 {
         struct vblk_batch *q = &b->batch;
+        bool stable;
         unsigned i;
 
         if (q->n == 0)
                 return;
         disk_run(b->disk, q->ops, q->n);
+        stable = vblk_batch_sync(b);
         for (i = 0; i < q->n; i++) {
                 const struct vblk_inflight *f = &q->req[i];
                 const struct disk_op *op = &q->ops[i];
-                struct vblk_req r = {
-                    .type = f->type, .sector = f->sector, .bytes = f->bytes, .used = f->used};
+                struct vblk_req r = {.type = f->type, .sector = f->sector, .bytes = f->bytes};
                 uint8_t status = VIRTIO_BLK_S_OK;
 
                 if (op->kind == DISK_OP_FLUSH ? op->res < 0 : op->res != (ssize_t)f->bytes) {
@@ -436,8 +537,13 @@ static void vblk_batch_run(struct vblk *b, struct virtq *vq)
                         r.why = op->kind == DISK_OP_READ    ? "image read failed"
                                 : op->kind == DISK_OP_WRITE ? "image write failed"
                                                             : "fdatasync failed";
+                } else if (op->kind == DISK_OP_WRITE && !stable) {
+                        status = VIRTIO_BLK_S_IOERR;
+                        r.why = "fdatasync after the write failed";
                 }
-                vq_push(vq, f->head, vblk_finish(b, vq->gm, f->status_gpa, status, &r));
+                if (status != VIRTIO_BLK_S_OK && op->kind == DISK_OP_READ)
+                        vblk_op_zero(op);
+                vq_push(vq, f->head, vblk_finish(b, vq->gm, f->status_gpa, status, &r, f->used));
         }
         q->n = q->niov = 0;
 }
@@ -457,6 +563,7 @@ static void vblk_notify(void *dev, struct virtq *vq)
         uint32_t used;
         unsigned n;
 
+        b->write_through = vblk_write_through(b, vq);
         for (n = 0; n < vq->num; n++) {
                 if (!vblk_batch_has_room(b))
                         vblk_batch_run(b, vq);

@@ -49,10 +49,14 @@ struct vblk_inflight {
         uint64_t sector, bytes;
 };
 
-/* Transfers queued for one io_uring submission (empty between notify calls). */
+/*
+ * Transfers queued for one io_uring submission, or, while writes go
+ * through (FLUSH not negotiated), for one run and one fdatasync on a
+ * synchronous disk (empty between notify calls).
+ */
 struct vblk_batch {
         unsigned n, niov;
-        struct disk_op ops[VBLK_BATCH_MAX];
+        struct disk_op ops[VBLK_BATCH_MAX + 1]; /* + the write-through FLUSH */
         struct vblk_inflight req[VBLK_BATCH_MAX];
         struct iovec iov[VBLK_BATCH_IOV];
 };
@@ -63,6 +67,7 @@ struct vblk {
         uint8_t id[VBLK_ID_BYTES];
         uint8_t config[VBLK_CONFIG_SIZE]; /* little-endian image of virtio_blk_config */
         uint64_t negotiated;
+        bool write_through; /* this batch: FLUSH not negotiated (§5.2.6.2) */
         struct vblk_stats stats;
         struct vblk_batch batch;
 };

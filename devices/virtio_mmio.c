@@ -206,13 +206,18 @@ uint64_t vmmio_negotiated(const struct vmmio *t)
 
 /* --- feature negotiation and status (M6, §3.1) -------------------------- */
 
+/*
+ * The driver's order rules (§3.1.1) bind the driver, not the device: like
+ * QEMU, the device takes DriverFeatures at any time until the features are
+ * fixed, at FEATURES_OK (v2) or DRIVER_OK (v1). U-Boot before v2026.07
+ * writes them with DRIVER but without ACKNOWLEDGE (docs/virtio-mmio.md).
+ */
 static const char *vmmio_write_driver_features(struct vmmio *t, uint32_t v)
 {
         uint32_t end = t->legacy ? VIRTIO_STATUS_DRIVER_OK : VIRTIO_STATUS_FEATURES_OK;
 
-        /* M6: only between DRIVER and FEATURES_OK (v1: DRIVER_OK). */
-        if (!(t->status & VIRTIO_STATUS_DRIVER) || (t->status & end))
-                return "not between DRIVER and FEATURES_OK";
+        if (t->status & end)
+                return t->legacy ? "after DRIVER_OK" : "after FEATURES_OK";
         if (t->drv_features_sel == 0)
                 t->driver_features = (t->driver_features & ~0xffffffffULL) | v;
         else if (t->drv_features_sel == 1)
@@ -222,49 +227,36 @@ static const char *vmmio_write_driver_features(struct vmmio *t, uint32_t v)
         return NULL;
 }
 
-/* M6: a subset of the offer, and VERSION_1 in version 2. */
+/*
+ * M6, §2.2.1: a subset of the offer. VERSION_1 is not required in version 2:
+ * §6.1 lets a device refuse a driver without it, and QEMU serves one (rcore
+ * virtio-drivers before 0.12 never accepts it); the rings are the same.
+ */
 static bool vmmio_features_acceptable(const struct vmmio *t)
 {
-        if ((t->driver_features & ~t->offered) != 0 || t->driver_features_beyond_64)
-                return false;
-        return t->legacy || (t->driver_features & VIRTIO_FEAT_VERSION_1);
+        return (t->driver_features & ~t->offered) == 0 && !t->driver_features_beyond_64;
 }
 
-/* §3.1: bits are only added, each after the ones it depends on. */
-static const char *vmmio_check_status(const struct vmmio *t, uint32_t v)
-{
-        uint32_t before_ok = t->legacy ? VIRTIO_STATUS_DRIVER : VIRTIO_STATUS_FEATURES_OK;
-
-        if (v & ~VMMIO_DRIVER_BITS)
-                return "unknown status bits";
-        if (t->legacy && (v & VIRTIO_STATUS_FEATURES_OK))
-                return "FEATURES_OK in legacy mode";
-        if ((v & t->status) != t->status)
-                return "status bits cleared without a reset";
-        if ((v & VIRTIO_STATUS_DRIVER) && !(v & VIRTIO_STATUS_ACKNOWLEDGE))
-                return "DRIVER without ACKNOWLEDGE";
-        if ((v & VIRTIO_STATUS_FEATURES_OK) && !(v & VIRTIO_STATUS_DRIVER))
-                return "FEATURES_OK without DRIVER";
-        if ((v & VIRTIO_STATUS_DRIVER_OK) && !(v & before_ok))
-                return "DRIVER_OK too early";
-        return NULL;
-}
-
+/*
+ * §2.1, §3.1: Status keeps what the driver wrote, in any order, as QEMU's
+ * does: the ordering rules are the driver's (§3.1.1), and U-Boot and rcore
+ * break them (docs/virtio-mmio.md). Only what the device owns is its own:
+ * NEEDS_RESET and the reserved bits are dropped, FEATURES_OK is refused for
+ * features outside the offer (§2.2.2) and then takes DRIVER_OK with it.
+ * Legacy devices store FEATURES_OK too (rcore writes it there): it means
+ * nothing in version 1 (§4.2.4).
+ */
 static const char *vmmio_write_status(struct vmmio *t, uint32_t v)
 {
-        const char *why;
         bool start;
 
         if (v == 0) {
                 vmmio_reset(t); /* M3 */
                 return NULL;
         }
-        v &= ~(uint32_t)VIRTIO_STATUS_NEEDS_RESET; /* device-owned */
-        why = vmmio_check_status(t, v);
-        if (why != NULL)
-                return why;
-        if ((v & VIRTIO_STATUS_FEATURES_OK) && !(t->status & VIRTIO_STATUS_FEATURES_OK) &&
-            !vmmio_features_acceptable(t)) {
+        v &= VMMIO_DRIVER_BITS; /* NEEDS_RESET and reserved bits are the device's */
+        if (!t->legacy && (v & VIRTIO_STATUS_FEATURES_OK) &&
+            !(t->status & VIRTIO_STATUS_FEATURES_OK) && !vmmio_features_acceptable(t)) {
                 /* M6: refused: FEATURES_OK reads back clear (and DRIVER_OK cannot follow). */
                 TRACE("virtio-mmio@%u: FEATURES_OK refused: driver features 0x%016" PRIx64
                       ", offered 0x%016" PRIx64,
@@ -288,13 +280,14 @@ static bool vmmio_queue_live(const struct vmmio *t, const struct vmmio_queue *q)
         return t->legacy ? q->pfn != 0 : (t->status & VIRTIO_STATUS_DRIVER_OK) != 0;
 }
 
-/* M8: after FEATURES_OK (v1: DRIVER), before DRIVER_OK, while the queue is off. */
+/*
+ * M8: while the queue is off, before DRIVER_OK, not after FAILED or
+ * DEVICE_NEEDS_RESET. Whether FEATURES_OK came first is the driver's
+ * business (§3.1.1), as in QEMU: U-Boot before v2026.07 sets its queues up
+ * with Status 0x02, rcore before 0.12 without VERSION_1.
+ */
 static const char *vmmio_queue_locked(const struct vmmio *t, const struct vmmio_queue *q)
 {
-        uint32_t need = t->legacy ? VIRTIO_STATUS_DRIVER : VIRTIO_STATUS_FEATURES_OK;
-
-        if (!(t->status & need))
-                return t->legacy ? "before DRIVER" : "before FEATURES_OK";
         if (t->status & (VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FAILED))
                 return "after DRIVER_OK or FAILED";
         if (t->needs_reset)
@@ -421,6 +414,8 @@ static const char *vmmio_notify(struct vmmio *t, uint32_t v, bool *pending)
         q = &t->q[v];
         if (!vmmio_queue_live(t, q))
                 return "queue not live"; /* M4 */
+        /* §3.1.2: a legacy driver may use the queue before it writes its features. */
+        vq_set_features(&q->vq, vmmio_negotiated(t));
         for (round = 0; round < VMMIO_NOTIFY_ROUNDS; round++) {
                 t->ops->notify(t->dev, &q->vq);
                 if (!vmmio_queue_live(t, q) || !vq_enable_notify(&q->vq))
@@ -521,10 +516,9 @@ static uint32_t vmmio_read_reg(const struct vmmio *t, uint64_t off)
                 return t->config_generation;
         case VIRTIO_MMIO_SHM_LEN_LOW:
         case VIRTIO_MMIO_SHM_LEN_HIGH:
-                return 0xffffffffu; /* §4.2.2: a missing region has length -1 */
         case VIRTIO_MMIO_SHM_BASE_LOW:
         case VIRTIO_MMIO_SHM_BASE_HIGH:
-                return 0;
+                return 0xffffffffu; /* §4.2.2: a missing region reads all ones */
         default:
                 return vmmio_read_queue(t, off);
         }

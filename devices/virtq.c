@@ -153,13 +153,18 @@ int vq_enable(struct virtq *vq, const struct vq_layout *l, uint16_t max, uint64_
         vq->desc = l->desc;
         vq->avail = l->avail;
         vq->used = l->used;
-        vq->features = features & (VIRTIO_FEAT_INDIRECT_DESC | VIRTIO_FEAT_EVENT_IDX);
+        vq->features = features;
         vq->ready = true;
         TRACE("virtq %u: enabled: num %u, desc 0x%" PRIx64 ", avail 0x%" PRIx64 ", used 0x%" PRIx64
               "%s",
               vq->index, vq->num, vq->desc, vq->avail, vq->used,
               (vq->features & VIRTIO_FEAT_INDIRECT_DESC) ? ", indirect" : "");
         return 0;
+}
+
+void vq_set_features(struct virtq *vq, uint64_t features)
+{
+        vq->features = features;
 }
 
 /* --- in-flight heads (Q4) ------------------------------------------------ */
@@ -298,9 +303,12 @@ static const char *vq_add_seg(struct vq_chain *c, const struct gmem *gm, const s
         return NULL;
 }
 
-/* Q8: whether an INDIRECT descriptor may be followed; NULL when it may. */
-static const char *vq_check_indirect(const struct virtq *vq, const struct vq_chain *c,
-                                     const struct vq_desc *d, bool in_table)
+/*
+ * Q8: whether an INDIRECT descriptor may be followed; NULL when it may.
+ * §2.7.5.3.2: the device MUST handle zero or more direct descriptors
+ * followed by a single indirect one, so direct buffers may come first.
+ */
+static const char *vq_check_indirect(const struct virtq *vq, const struct vq_desc *d, bool in_table)
 {
         if (!(vq->features & VIRTIO_FEAT_INDIRECT_DESC))
                 return "indirect descriptor not negotiated";
@@ -308,8 +316,6 @@ static const char *vq_check_indirect(const struct virtq *vq, const struct vq_cha
                 return "indirect descriptor inside an indirect table";
         if (d->flags & VRING_DESC_F_NEXT)
                 return "indirect descriptor with NEXT";
-        if (c->nsegs != 0)
-                return "indirect descriptor after direct buffers"; /* policy: head only */
         if (d->len == 0 || d->len % VQ_DESC_SIZE != 0)
                 return "indirect table length not a non-zero multiple of 16";
         if (d->len / VQ_DESC_SIZE > VQ_CHAIN_MAX)
@@ -348,7 +354,7 @@ static const char *vq_walk_chain(const struct virtq *vq, uint16_t head, struct v
                 if (!vq_read_desc(vq, w.table, idx, &d))
                         return "descriptor unreadable";
                 if (d.flags & VRING_DESC_F_INDIRECT) {
-                        why = vq_check_indirect(vq, c, &d, w.indirect);
+                        why = vq_check_indirect(vq, &d, w.indirect);
                         if (why != NULL)
                                 return why;
                         w = (struct vq_walk){d.addr, d.len / VQ_DESC_SIZE, 0, true};

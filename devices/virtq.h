@@ -64,7 +64,7 @@ struct virtq {
         bool broken; /* stopped after a fatal error until vq_reset */
         uint16_t num;
         uint64_t desc, avail, used; /* guest-physical addresses of the three areas */
-        uint64_t features;          /* negotiated: INDIRECT_DESC, EVENT_IDX */
+        uint64_t features;          /* negotiated, as of this notification (vq_set_features) */
         uint16_t last_avail;        /* next avail entry to consume */
         uint16_t shadow_avail;      /* avail->idx as last read */
         uint16_t used_idx;          /* next used entry to fill */
@@ -96,6 +96,12 @@ void vq_reset(struct virtq *vq);
  */
 int vq_enable(struct virtq *vq, const struct vq_layout *l, uint16_t max, uint64_t features,
               const char **why);
+/*
+ * The negotiated features, read again at each notification: a legacy driver
+ * may use a queue before it writes its features (§3.1.2). The ring looks at
+ * INDIRECT_DESC and EVENT_IDX; the device at its own bits.
+ */
+void vq_set_features(struct virtq *vq, uint64_t features);
 /* Ready and not broken. */
 bool vq_live(const struct virtq *vq);
 /* The next valid chain (Q2-Q8, Q11). */

@@ -12,7 +12,8 @@
  * bench=SPEC runs the benchmark of guest/bench.h instead of the tests;
  * faultio=SPEC the fault workload of guest/faultio.h instead;
  * survey=1 runs the read-only disk survey of guest/survey.h instead of the
- * tests; others are ignored). Any other word selects tests by exact name, or
+ * tests; driver=NAME selects the driver personas driver_NAME*, as the word
+ * driver_NAME* would; others are ignored). Any other word selects tests by exact name, or
  * by prefix when it ends in '*'. No selecting word runs every test; a word
  * that matches no test is reported and counts as a failure.
  * Without a selecting word, when some disk could be read but none holds a
@@ -181,10 +182,27 @@ static const char *unmet(const struct test *t)
         return "unknown requirement";
 }
 
+/* driver=NAME: a selecting word for the driver personas driver_NAME* (tests.c). */
+static bool is_driver_word(const char *w)
+{
+        return memcmp(w, "driver=", 7) == 0 && w[7] != '\0';
+}
+
+/* Whether w selects tests (a name, a prefix*, driver=NAME) rather than setting an option. */
+static bool is_selector(const char *w)
+{
+        return !strchr(w, '=') || is_driver_word(w);
+}
+
 static bool word_matches(const char *w, const char *name)
 {
         size_t wl = strlen(w), nl = strlen(name);
 
+        if (is_driver_word(w)) { /* a prefix: driver=uboot runs driver_uboot_old and _new */
+                wl -= w[wl - 1] == '*';
+                return nl >= wl && memcmp(name, "driver_", 7) == 0 &&
+                       memcmp(name + 7, w + 7, wl - 7) == 0;
+        }
         if (wl && w[wl - 1] == '*')
                 return nl >= wl - 1 && memcmp(name, w, wl - 1) == 0;
         return wl == nl && memcmp(name, w, wl) == 0;
@@ -309,7 +327,7 @@ int main(uint64_t fdt)
 
         nwords = split_words(genv.boot.bootargs, words, MAX_WORDS);
         for (unsigned w = 0; w < nwords; w++) {
-                if (strchr(words[w], '=')) {
+                if (!is_selector(words[w])) {
                         if (!apply_option(words[w]))
                                 failed++;
                 } else {
@@ -329,7 +347,7 @@ int main(uint64_t fdt)
                 int r;
 
                 for (unsigned w = 0; w < nwords; w++) {
-                        if (!strchr(words[w], '=') && word_matches(words[w], t->name)) {
+                        if (is_selector(words[w]) && word_matches(words[w], t->name)) {
                                 selected = true;
                                 word_used[w] = true;
                         }
@@ -357,7 +375,7 @@ int main(uint64_t fdt)
                 }
         }
         for (unsigned w = 0; w < nwords; w++) {
-                if (!strchr(words[w], '=') && !word_used[w]) {
+                if (is_selector(words[w]) && !word_used[w]) {
                         printf("unknown test '%s'\n", words[w]);
                         failed++;
                 }

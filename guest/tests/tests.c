@@ -49,6 +49,13 @@ const struct test tests[] = {
     {"virtio_read_past_end", test_virtio_read_past_end, REQ_VIRTIO},
     {"virtio_event_idx", test_virtio_event_idx, REQ_VIRTIO},
     {"virtio_event_idx_driver", test_virtio_event_idx_driver, REQ_NONE},
+    {"driver_uboot_old", test_driver_uboot_old, REQ_VIRTIO_RW},
+    {"driver_uboot_new", test_driver_uboot_new, REQ_VIRTIO_RW},
+    {"driver_rcore_011", test_driver_rcore_011, REQ_VIRTIO_RW},
+    {"driver_rcore_012", test_driver_rcore_012, REQ_VIRTIO_RW},
+    {"driver_linux", test_driver_linux, REQ_VIRTIO_RW},
+    {"driver_tock", test_driver_tock, REQ_VIRTIO_RW},
+    {"driver_veridian", test_driver_veridian, REQ_VIRTIO_RW},
 };
 
 const unsigned ntests = sizeof(tests) / sizeof(tests[0]);

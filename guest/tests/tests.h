@@ -55,4 +55,13 @@ int test_virtio_read_past_end(void);
 int test_virtio_event_idx(void);
 int test_virtio_event_idx_driver(void);
 
+/* Real drivers' sequences (guest/tests/driver_tests.c, docs/virtio-mmio.md). */
+int test_driver_uboot_old(void);
+int test_driver_uboot_new(void);
+int test_driver_rcore_011(void);
+int test_driver_rcore_012(void);
+int test_driver_linux(void);
+int test_driver_tock(void);
+int test_driver_veridian(void);
+
 #endif

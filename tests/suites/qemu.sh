@@ -3,7 +3,8 @@
 # through its PVH ELF note (guest/pvh_entry.S): virtio-blk found from the
 # "virtio_mmio.device=" words QEMU appends, the virtio tests in both
 # transport versions and completion modes, with and without EVENT_IDX, the
-# benchmark mode, and the image bytes checked on the host afterwards.
+# driver personas (real drivers' register sequences), the benchmark mode, and
+# the image bytes checked on the host afterwards.
 # QEMU's isa-debug-exit makes it exit with (guest status << 1) | 1.
 # Without qemu-system-x86_64 the suite prints why and counts one skip.
 # Ends with "qemu: N passed, M failed[, K skipped]".
@@ -124,6 +125,34 @@ suite qemu_virtio_modern_irq false complete=irq
 suite qemu_virtio_legacy_poll true ""
 suite qemu_virtio_legacy_irq true complete=irq
 suite qemu_virtio_modern_irq_no_event_idx false "complete=irq event_idx=off"
+
+# The driver personas (guest/tests/driver_tests.c, docs/virtio-mmio.md "Real
+# drivers") against QEMU's device: the replays are checked against an
+# independent implementation too. Tock drives version 2 only.
+personas() {
+        local name=$1 legacy=$2 p want
+        "$MKDISK" make "$W/p.img" 256 >/dev/null || return
+        qemu_run "driver=uboot driver=rcore driver=linux driver=tock driver=veridian" "$legacy" "$W/p.img"
+        for p in driver_uboot_old driver_uboot_new driver_rcore_011 driver_rcore_012 driver_linux \
+                driver_tock driver_veridian; do
+                want="^ok [0-9]+ - $p\$"
+                [ "$p" = driver_tock ] && [ "$legacy" = true ] && want="^ok [0-9]+ - $p # SKIP"
+                if ! grep -qE "$want" "$W/out"; then
+                        not_ok "$name" "$p: $(grep -m 1 -- "- $p" "$W/out") $(head -c 200 "$W/err")"
+                        return
+                fi
+        done
+        if [ "$grc" -ne 0 ]; then
+                not_ok "$name" "QEMU status $rc (guest $grc), summary '$(summary)'"
+        elif ! "$MKDISK" pristine "$W/p.img" 2>"$W/mk"; then
+                not_ok "$name" "the image is not pristine: $(cat "$W/mk")"
+        else
+                ok "$name"
+        fi
+}
+
+personas qemu_driver_personas_modern false
+personas qemu_driver_personas_legacy true
 
 # The command line reaches the guest: one test selected by name.
 "$MKDISK" make "$W/sel.img" 256 >/dev/null

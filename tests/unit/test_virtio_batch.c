@@ -445,13 +445,12 @@ static void mixed_batch(struct fx *x)
                 switch (head) {
                 case 3: /* the write */
                 case 6: /* the flush */
-                case 8: /* the bad read */
                         want = 1;
                         break;
                 case 11: /* GET_ID: 20 id bytes + status */
                         want = 21;
                         break;
-                default:
+                default: /* reads; the bad one too (§2.7.8.2: zeros, then IOERR) */
                         want = 513;
                 }
                 assert_int_equal(len, want);

@@ -310,10 +310,11 @@ static void m3_reset_forgets_driver_features(void **state)
         wr(x, VIRTIO_MMIO_STATUS, 0);
         wr(x, VIRTIO_MMIO_STATUS, VF_ACK);
         wr(x, VIRTIO_MMIO_STATUS, VF_DRV);
-        /* Without rewriting features, VERSION_1 is no longer accepted. */
-        wr(x, VIRTIO_MMIO_STATUS, VF_FEAT_OK);
-        assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), VF_DRV);
+        /* Without rewriting features, nothing is negotiated. */
         assert_int_equal(x->t.driver_features, 0);
+        wr(x, VIRTIO_MMIO_STATUS, VF_FEAT_OK);
+        assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), VF_FEAT_OK);
+        assert_int_equal(vmmio_negotiated(&x->t), 0);
 }
 
 /* Past bug "stale chains after reset": ready again without addresses, kick. */
@@ -480,11 +481,16 @@ static void m6_features_ok_refused_for_an_unoffered_bit(void **state)
         assert_int_equal(x->d.activates, 0);
 }
 
-static void m6_features_ok_refused_without_version_1(void **state)
+/*
+ * §6.1 lets a device refuse a driver without VERSION_1; QEMU serves it, and
+ * rcore virtio-drivers before 0.12 is such a driver: FEATURES_OK sticks.
+ */
+static void m6_features_ok_accepted_without_version_1_as_qemu(void **state)
 {
         struct fx *x = *state;
 
-        assert_int_equal(vf_v2_negotiate(&x->t, F_DEV_BIT0), VF_DRV);
+        assert_int_equal(vf_v2_negotiate(&x->t, F_DEV_BIT0), VF_FEAT_OK);
+        assert_int_equal(vmmio_negotiated(&x->t), F_DEV_BIT0);
 }
 
 static void m6_features_ok_accepted_for_a_subset(void **state)
@@ -504,15 +510,16 @@ static void m6_features_ok_accepted_for_a_subset(void **state)
         assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), VF_DRIVER_OK);
 }
 
-static void m6_driver_features_count_only_between_driver_and_features_ok(void **state)
+/* §3.1.1 orders the driver only: features count whenever written before FEATURES_OK. */
+static void m6_driver_features_count_until_features_ok(void **state)
 {
         struct fx *x = *state;
 
         vf_write_features(&x->t, FEATS); /* before DRIVER */
-        assert_int_equal(x->t.driver_features, 0);
-        wr(x, VIRTIO_MMIO_STATUS, VF_ACK);
-        vf_write_features(&x->t, FEATS);
-        assert_int_equal(x->t.driver_features, 0);
+        assert_int_equal(x->t.driver_features, FEATS);
+        wr(x, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_DRIVER); /* U-Boot before v2026.07 */
+        vf_write_features(&x->t, VIRTIO_FEAT_VERSION_1);
+        assert_int_equal(x->t.driver_features, VIRTIO_FEAT_VERSION_1);
         assert_int_equal(vf_v2_negotiate(&x->t, FEATS), VF_FEAT_OK);
         vf_write_features(&x->t, FEATS | F_DEV_BIT5 | VIRTIO_FEAT_INDIRECT_DESC); /* after */
         assert_int_equal(x->t.driver_features, FEATS);
@@ -534,7 +541,11 @@ static void m6_driver_features_beyond_bit_63_are_refused(void **state)
         assert_int_equal(rd(x, VIRTIO_MMIO_DEVICE_FEATURES), 0);
 }
 
-static void m6_legacy_takes_features_as_written_without_features_ok(void **state)
+/*
+ * v1 has no FEATURES_OK step (§4.2.4) but rcore writes it there: the bit is
+ * stored, and the DRIVER_OK that follows activates the device.
+ */
+static void m6_legacy_takes_features_as_written_and_stores_features_ok(void **state)
 {
         struct fx *x = *state;
 
@@ -542,10 +553,11 @@ static void m6_legacy_takes_features_as_written_without_features_ok(void **state
         wr(x, VIRTIO_MMIO_STATUS, VF_ACK);
         wr(x, VIRTIO_MMIO_STATUS, VF_DRV);
         vf_write_features(&x->t, F_DEV_BIT0 | VIRTIO_FEAT_INDIRECT_DESC | F_DEV_BIT5);
-        wr(x, VIRTIO_MMIO_STATUS, VF_FEAT_OK); /* no such step in v1 */
-        assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), VF_DRV);
-        wr(x, VIRTIO_MMIO_STATUS, VF_DRV | VIRTIO_STATUS_DRIVER_OK);
-        assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), VF_DRV | VIRTIO_STATUS_DRIVER_OK);
+        wr(x, VIRTIO_MMIO_STATUS, VF_FEAT_OK);
+        assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), VF_FEAT_OK);
+        wr(x, VIRTIO_MMIO_STATUS, VF_DRIVER_OK);
+        assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), VF_DRIVER_OK);
+        assert_int_equal(x->d.activates, 1);
         /* Restricted to what was offered. */
         assert_int_equal(x->d.activated_with, F_DEV_BIT0 | VIRTIO_FEAT_INDIRECT_DESC);
 }
@@ -635,17 +647,23 @@ static void m8_queue_registers_are_locked_after_driver_ok(void **state)
         assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), VF_DRIVER_OK);
 }
 
-static void m8_queue_registers_are_locked_before_features_ok(void **state)
+/*
+ * §3.1.1 orders the driver, not the device: as in QEMU, a queue set up
+ * before FEATURES_OK (U-Boot before v2026.07: Status 0x02) is taken, and
+ * runs once DRIVER_OK is written.
+ */
+static void m8_queue_registers_are_taken_before_features_ok(void **state)
 {
         struct fx *x = *state;
 
-        wr(x, VIRTIO_MMIO_STATUS, VF_ACK);
-        wr(x, VIRTIO_MMIO_STATUS, VF_DRV);
-        wr(x, VIRTIO_MMIO_QUEUE_NUM, 4);
+        wr(x, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_DRIVER);
         vf_v2_queue(&x->t, 0, &x->r);
-        assert_int_equal(rd(x, VIRTIO_MMIO_QUEUE_READY), 0);
-        assert_int_equal(x->t.q[0].desc, 0);
-        assert_int_equal(x->t.q[0].num, QN);
+        assert_int_equal(rd(x, VIRTIO_MMIO_QUEUE_READY), 1);
+        assert_int_equal(x->t.q[0].desc, RING);
+        wr(x, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);
+        add_chain(x, &x->r, 0);
+        kick(x, 0);
+        assert_int_equal(vf_used_idx(&x->f, &x->r), 1);
 }
 
 static void m8_queue_registers_are_locked_while_ready(void **state)
@@ -936,25 +954,29 @@ static void m13_legacy_does_not_offer_version_1(void **state)
 
 /* --- state machine, layouts, trace --------------------------------------- */
 
-static void status_bits_are_only_added_in_order(void **state)
+/*
+ * §2.1, §3.1.1: the order rules bind the driver; the device keeps Status as
+ * written, as QEMU does (U-Boot before v2026.07 writes DRIVER without
+ * ACKNOWLEDGE). Only reserved bits and NEEDS_RESET are the device's own.
+ */
+static void status_keeps_what_the_driver_writes_in_any_order(void **state)
 {
         struct fx *x = *state;
 
         wr(x, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_DRIVER); /* without ACKNOWLEDGE */
-        assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), 0);
-        wr(x, VIRTIO_MMIO_STATUS, VF_ACK | VIRTIO_STATUS_DRIVER_OK);
-        assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), 0);
+        assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), VIRTIO_STATUS_DRIVER);
         wr(x, VIRTIO_MMIO_STATUS, VF_ACK);
         wr(x, VIRTIO_MMIO_STATUS, VF_DRV);
         wr(x, VIRTIO_MMIO_STATUS, VF_ACK); /* clearing DRIVER */
+        assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), VF_ACK);
+        wr(x, VIRTIO_MMIO_STATUS, VF_DRV | 0x10 | VIRTIO_STATUS_NEEDS_RESET); /* not the driver's */
         assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), VF_DRV);
+        assert_int_equal(x->d.activates, 0);
         wr(x, VIRTIO_MMIO_STATUS, VF_DRV | VIRTIO_STATUS_DRIVER_OK); /* skipping FEATURES_OK */
-        assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), VF_DRV);
-        wr(x, VIRTIO_MMIO_STATUS, VF_DRV | 0x10); /* unknown bit */
-        assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), VF_DRV);
+        assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), VF_DRV | VIRTIO_STATUS_DRIVER_OK);
+        assert_int_equal(x->d.activates, 1);
         wr(x, VIRTIO_MMIO_STATUS, VF_DRV | VIRTIO_STATUS_FAILED);
         assert_int_equal(rd(x, VIRTIO_MMIO_STATUS), VF_DRV | VIRTIO_STATUS_FAILED);
-        assert_int_equal(x->d.activates, 0);
 }
 
 static void v1_legacy_layout_follows_page_size_and_queue_align(void **state)
@@ -1058,16 +1080,16 @@ int main(void)
             T(m5_config_generation_moves_when_config_changes),
             T(m5_config_generation_is_absent_in_legacy),
             T(m6_features_ok_refused_for_an_unoffered_bit),
-            T(m6_features_ok_refused_without_version_1),
+            T(m6_features_ok_accepted_without_version_1_as_qemu),
             T(m6_features_ok_accepted_for_a_subset),
-            T(m6_driver_features_count_only_between_driver_and_features_ok),
+            T(m6_driver_features_count_until_features_ok),
             T(m6_driver_features_beyond_bit_63_are_refused),
-            T(m6_legacy_takes_features_as_written_without_features_ok),
+            T(m6_legacy_takes_features_as_written_and_stores_features_ok),
             T(m7_broken_ring_sets_needs_reset_and_config_interrupt),
             T(m7_needs_reset_before_driver_ok_raises_no_interrupt),
             T(m7_only_the_device_sets_needs_reset),
             T(m8_queue_registers_are_locked_after_driver_ok),
-            T(m8_queue_registers_are_locked_before_features_ok),
+            T(m8_queue_registers_are_taken_before_features_ok),
             T(m8_queue_registers_are_locked_while_ready),
             T(m9_queue_sel_out_of_range_reads_zero_and_ignores_writes),
             T(m9_queue_notify_out_of_range_is_ignored),
@@ -1081,7 +1103,7 @@ int main(void)
             T(m12_queue_ready_zero_stops_the_queue),
             T(m13_transport_never_offers_unimplemented_ring_features),
             T(m13_legacy_does_not_offer_version_1),
-            T(status_bits_are_only_added_in_order),
+            T(status_keeps_what_the_driver_writes_in_any_order),
             T(v1_legacy_layout_follows_page_size_and_queue_align),
             T(v1_bad_pfn_or_align_is_refused),
             T(v2_queue_above_4gib_uses_high_halves),

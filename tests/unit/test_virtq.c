@@ -702,16 +702,44 @@ static void q8_indirect_with_next_is_rejected(void **state)
         assert_rejected(x, 0, "indirect descriptor with NEXT");
 }
 
-static void q8_indirect_after_direct_buffers_is_rejected(void **state)
+/*
+ * §2.7.5.3.2: the device MUST handle zero or more direct descriptors
+ * followed by a single INDIRECT one: the direct buffers come first.
+ */
+static void q8_indirect_after_direct_buffers_is_served_s2_7_5_3_2(void **state)
+{
+        struct fx *x = *state;
+
+        enable(x);
+        itab(x, 0, BUF + 0x200, 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+        itab(x, 1, BUF, 1, VRING_DESC_F_WRITE, 0);
+        desc(x, 0, BUF + 0x100, 16, VRING_DESC_F_NEXT, 1);
+        desc(x, 1, TABLE, 32, VRING_DESC_F_INDIRECT, 0);
+        vf_publish(&x->f, &x->r, 0);
+        assert_int_equal(pop(x), VQ_POP_CHAIN);
+        assert_int_equal(x->c.head, 0);
+        assert_int_equal(x->c.nsegs, 3);
+        assert_int_equal(x->c.nreadable, 1);
+        assert_int_equal(x->c.segs[0].gpa, BUF + 0x100);
+        assert_int_equal(x->c.segs[1].gpa, BUF + 0x200);
+        assert_int_equal(x->c.segs[2].gpa, BUF);
+        assert_int_equal(x->c.read_len, 16);
+        assert_int_equal(x->c.write_len, 513);
+        assert_int_equal(x->fails, 0);
+}
+
+/* Q8: still a single INDIRECT: one after an indirect table's direct ones is refused. */
+static void q8_second_indirect_after_direct_buffers_is_rejected(void **state)
 {
         struct fx *x = *state;
 
         enable(x);
         itab(x, 0, BUF, 1, VRING_DESC_F_WRITE, 0);
         desc(x, 0, BUF + 0x100, 16, VRING_DESC_F_NEXT, 1);
-        desc(x, 1, TABLE, 16, VRING_DESC_F_INDIRECT, 0);
+        desc(x, 1, TABLE, 16, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 2);
+        desc(x, 2, BUF + 0x200, 1, VRING_DESC_F_WRITE, 0);
         vf_publish(&x->f, &x->r, 0);
-        assert_rejected(x, 0, "indirect descriptor after direct buffers");
+        assert_rejected(x, 0, "indirect descriptor with NEXT");
 }
 
 static void q8_next_inside_table_is_bounded_by_the_table(void **state)
@@ -1024,7 +1052,8 @@ int main(void)
             T(q8_indirect_table_outside_ram_is_rejected),
             T(q8_nested_indirect_is_rejected),
             T(q8_indirect_with_next_is_rejected),
-            T(q8_indirect_after_direct_buffers_is_rejected),
+            T(q8_indirect_after_direct_buffers_is_served_s2_7_5_3_2),
+            T(q8_second_indirect_after_direct_buffers_is_rejected),
             T(q8_next_inside_table_is_bounded_by_the_table),
             T(q8_loop_inside_table_is_rejected),
             T(q8_zero_length_descriptor_in_table_is_rejected),

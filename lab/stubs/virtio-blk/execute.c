@@ -2,9 +2,8 @@
  * TODO(lab): serve one request whose header vblk_read_header() decoded.
  * Each function returns the status byte (VIRTIO_BLK_S_OK, _IOERR, _UNSUPP)
  * and, when it fails, sets r->why for the trace. vblk_handle() writes the
- * status byte and reports used.len = r->used (B9): set r->used on success
- * when the device wrote data into the guest's buffers; it is 1 otherwise.
- * Set r->bytes to the data length, for the trace.
+ * status byte and reports used.len (B9). Set r->bytes to the data length,
+ * for the trace.
  * Rules B3-B9 in docs/lab/virtio-blk.md; what a driver expects in
  * docs/virtio-mmio.md, "Requests" and "What a driver sees on each error".
  *  - IN: the data is every writable byte before the status byte, read from
@@ -13,10 +12,11 @@
  *    vblk_readable(), check it, then let vblk_transfer() move it (it may
  *    answer VBLK_S_QUEUED on an io_uring disk: return that as it is).
  *    A read-only disk (b->disk->ro) refuses OUT before touching the image.
- *  - FLUSH: no data either way; disk_flush(). On an io_uring disk
- *    (b->disk->ring != NULL) writes may still wait in b->batch: queue a
- *    DISK_OP_FLUSH operation behind them there instead (see vblk_transfer
- *    and vblk_batch_run) and answer VBLK_S_QUEUED.
+ *  - FLUSH: any data in it is ignored; disk_flush(). When requests go
+ *    through the batch (vblk_batched(b): an io_uring disk, or writes that
+ *    must be stable before they complete) writes may still wait in b->batch:
+ *    queue a DISK_OP_FLUSH operation behind them there instead (see
+ *    vblk_transfer and vblk_batch_run) and answer VBLK_S_QUEUED.
  *  - GET_ID: at most 20 bytes of b->id into the writable data, whatever
  *    its size (vblk_walk() with vblk_piece_copy_out()).
  * Check everything before any byte moves: data in the right direction
