@@ -74,7 +74,7 @@ static int make_image(char *path, size_t pathlen, uint64_t size)
         int fd;
         ssize_t n;
 
-        snprintf(path, pathlen, "/tmp/minivmm-vblk-XXXXXX");
+        snprintf(path, pathlen, "%s/minivmm-vblk-XXXXXX", ti_tmpdir());
         fd = mkstemp(path);
         if (fd < 0 || buf == NULL)
                 return -1;
