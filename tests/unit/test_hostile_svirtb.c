@@ -57,7 +57,7 @@ struct fx {
         uint8_t *snap_a, *snap_b, *snap_c;
         struct disk disk;
         struct svirtb s;
-        char path[64];
+        char path[4096]; /* in ti_tmpdir() */
         uint64_t ring;
         uint32_t qs;
 };

@@ -73,7 +73,7 @@ struct fx {
         struct vblk b;
         struct vmmio t;
         struct vf_ring r;
-        char path[64];
+        char path[4096]; /* in ti_tmpdir() */
         uint8_t *snap_ram, *snap_b, *snap_high;
         uint16_t seen; /* used elements the test has checked */
 };
@@ -337,12 +337,34 @@ static void assert_untouched(struct fx *x)
         assert_canary(x, NULL);
 }
 
-/* A valid read of sector s into data completes with the image's bytes. */
+struct send_arg {
+        struct fx *x;
+        uint16_t head;
+};
+
+static void send_fn(void *arg)
+{
+        struct send_arg *a = arg;
+
+        send(a->x, a->head);
+}
+
+/* A valid read of sector s into data completes with the image's bytes. If
+ * it does not, the message quotes the device's --trace line for it. */
 static void valid_read(struct fx *x, uint16_t head, uint64_t s, uint64_t data)
 {
+        struct send_arg a = {.x = x, .head = head};
+        char trace[8192];
+        const char *line;
+
         req3(x, head, VIRTIO_BLK_T_IN, s, data, 512, W);
         memset(vf_ptr(&x->f, STAT, 1), 0xff, 1);
-        send(x, head);
+        vf_capture_trace(trace, sizeof(trace), send_fn, &a);
+        if (*vf_ptr(&x->f, STAT, 1) != VIRTIO_BLK_S_OK) {
+                line = strstr(trace, "virtio-blk: ");
+                print_error("ERROR: the valid read after the attack failed: %.*s\n",
+                            line != NULL ? (int)strcspn(line, "\n") : 0, line != NULL ? line : "");
+        }
         assert_completed(x, head, 513, STAT, VIRTIO_BLK_S_OK, data, 512);
         assert_ram_is_sector(x, data, s, 512);
 }

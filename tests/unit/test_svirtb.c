@@ -49,7 +49,7 @@ struct fixture {
         uint8_t *page;
         struct disk disk;
         struct svirtb s;
-        char path[64];
+        char path[4096]; /* in ti_tmpdir() */
 };
 
 /* Original byte at offset off of the disk image. */

@@ -45,7 +45,7 @@ struct fx {
         struct vblk b;
         struct vmmio t;
         struct vf_ring r;
-        char path[64];
+        char path[4096]; /* in ti_tmpdir() */
         uint16_t next_head;
 };
 

@@ -51,7 +51,7 @@ struct fx {
         struct vblk b;
         struct vmmio t;
         struct vf_ring r;
-        char path[64];
+        char path[4096]; /* in ti_tmpdir() */
         uint16_t next_head;
 };
 
@@ -459,7 +459,7 @@ static void b3_partial_last_sector_is_not_exposed(void **state)
         struct fx *x = *state;
         struct disk d;
         struct vblk b;
-        char path[64], err[256];
+        char path[4096], err[256];
 
         assert_int_equal(make_image(path, sizeof(path), 3 * 512 + 100), 0);
         assert_int_equal(disk_open(&d, path, true, err, sizeof(err)), 0);
@@ -474,7 +474,7 @@ static void vblk_init_rejects_an_image_smaller_than_a_sector(void **state)
 {
         struct disk d;
         struct vblk b;
-        char path[64], err[256];
+        char path[4096], err[256];
 
         (void)state;
         assert_int_equal(make_image(path, sizeof(path), 511), 0);
