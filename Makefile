@@ -1,7 +1,11 @@
 # minivmm: `make run` boots the guest on a demo disk, `make check` runs every test.
 # Both first run tools/install-deps, which installs what a fresh Debian 12 lacks.
 
-CC       ?= gcc
+# GNU make predefines CC as cc, so `CC ?= gcc` would never apply: use gcc
+# unless CC came from the command line or the environment.
+ifeq ($(origin CC),default)
+CC := gcc
+endif
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
 HOST_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -MMD -MP $(CFLAGS)
@@ -16,8 +20,24 @@ SAN_OBJS  := $(LIB_SRCS:%.c=$(B)/san/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
-.PHONY: all deps run check check-run unit e2e format clean
+.PHONY: all deps run check check-run unit e2e format clean install uninstall
 .DEFAULT_GOAL := all
+
+# --- build dependencies ----------------------------------------------------
+# Each header the build needs, and the Debian package that provides it. A
+# build without one stops here with one line, not deep inside the compiler.
+# Goals that install the packages first (deps, run, check, fuzz) and goals that
+# build nothing skip the check; INCLUDEDIR moves it (tests/suites/usage.sh).
+INCLUDEDIR ?= /usr/include
+BUILD_DEPS := linux/kvm.h:linux-libc-dev libfdt.h:libfdt-dev cmocka.h:libcmocka-dev \
+	seccomp.h:libseccomp-dev liburing.h:liburing-dev
+NO_BUILD_GOALS := deps run check fuzz clean format uninstall
+ifeq ($(filter $(NO_BUILD_GOALS),$(MAKECMDGOALS)),)
+MISSING_PKGS := $(strip $(foreach d,$(BUILD_DEPS),$(if $(wildcard $(INCLUDEDIR)/$(word 1,$(subst :, ,$(d)))),,$(word 2,$(subst :, ,$(d))))))
+ifneq ($(MISSING_PKGS),)
+$(error missing packages: $(MISSING_PKGS); run `make deps` as root to install them)
+endif
+endif
 
 all: minivmm guest/guest.bin $(B)/tools/mkdisk
 
@@ -46,9 +66,11 @@ $(B)/tools/mkdisk: tools/mkdisk.c tools/testdisk.h
 	$(CC) $(HOST_CFLAGS) -o $@ tools/mkdisk.c
 
 images/demo.img: | $(B)/tools/mkdisk
+	@mkdir -p $(dir $@)
 	$(B)/tools/mkdisk make $@ 2048
 
 images/demo-ro.img: | $(B)/tools/mkdisk
+	@mkdir -p $(dir $@)
 	$(B)/tools/mkdisk make $@ 512
 
 # --- the guest -----------------------------------------------------------
@@ -75,7 +97,9 @@ $(B)/e2e/%.bin: tests/e2e/guests/%.S
 
 e2e: minivmm $(B)/minivmm-san guest/guest.bin $(B)/tools/mkdisk $(E2E_GUESTS)
 
+# The guest's write tests change the demo image, so every run starts afresh.
 run: deps
+	@rm -f images/demo.img images/demo-ro.img
 	@$(MAKE) --no-print-directory all images/demo.img images/demo-ro.img
 	./minivmm --disk images/demo.img --disk images/demo-ro.img,ro,legacy guest/guest.bin
 
@@ -84,10 +108,32 @@ check: deps
 	@if [ -f lab/LAB ]; then lab/check; else \
 		$(MAKE) --no-print-directory unit e2e $(CHECK_DEPS) && tests/check.sh; fi
 
+# --- install ---------------------------------------------------------------
+# `make install [PREFIX=/usr/local] [DESTDIR=...]`: the VMM, the test guest
+# (flat binary and the ELF other loaders boot), the test-image tool as
+# minivmm-mkdisk, and the man page.
+PREFIX  ?= /usr/local
+BINDIR  := $(DESTDIR)$(PREFIX)/bin
+DATADIR := $(DESTDIR)$(PREFIX)/share/minivmm
+MAN1DIR := $(DESTDIR)$(PREFIX)/share/man/man1
+
+install: all
+	install -d $(BINDIR) $(DATADIR) $(MAN1DIR)
+	install -m 755 minivmm $(BINDIR)/minivmm
+	install -m 755 $(B)/tools/mkdisk $(BINDIR)/minivmm-mkdisk
+	install -m 644 guest/guest.bin guest/guest.elf $(DATADIR)/
+	install -m 644 docs/minivmm.1 $(MAN1DIR)/minivmm.1
+
+uninstall:
+	rm -f $(BINDIR)/minivmm $(BINDIR)/minivmm-mkdisk $(MAN1DIR)/minivmm.1 \
+		$(DATADIR)/guest.bin $(DATADIR)/guest.elf
+	-rmdir $(DATADIR) 2>/dev/null
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
 	rm -rf $(B) minivmm guest/guest.bin guest/guest.elf tests/e2e/work
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# Dependency files the compiler wrote (-MMD), found without running a shell.
+-include $(wildcard $(B)/*/*.d $(B)/*/*/*.d $(B)/*/*/*/*.d)

@@ -1,6 +1,6 @@
 /*
  * svirtb: the Simple VirtIO Block device (contract: svirtb.h and
- * shared/svirtb.md, which is the protocol spec cited below as "svirtb.md").
+ * docs/svirtb.md, the protocol spec cited below as "svirtb.md").
  *
  * Every guest write goes through svirtb_mmio_write(): it is either accepted
  * (traced, applied, then all six registers mirrored into the page) or ignored

@@ -1,5 +1,5 @@
 /*
- * svirtb: the Simple VirtIO Block device (contract: shared/svirtb.md).
+ * svirtb: the Simple VirtIO Block device (contract: docs/svirtb.md).
  *
  * Six little-endian 32-bit registers at the start of one 4 KiB page that the
  * guest reads directly (the VMM maps it read-only into the guest) and writes

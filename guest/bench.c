@@ -3,7 +3,7 @@
  * virtio-blk device directly: the transport and feature negotiation come
  * from the drivers (vblk_init_features, vio_notify), the ring entries are
  * written here, because at about 4 million emulated guest instructions a
- * second (shared/platform.md) every instruction per request shows in the
+ * second (docs/platform.md) every instruction per request shows in the
  * result.
  */
 #include <string.h>

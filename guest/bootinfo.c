@@ -1,8 +1,73 @@
-/* bootinfo: the FDT, read once through libfdt. */
+/*
+ * bootinfo: the FDT, read in one pass over its structure block.
+ *
+ * Under KVM's instruction emulator every libfdt lookup by path, compatible
+ * or phandle walks the tree again, and the lookups the reader used to make
+ * cost about 100 ms of emulated instructions at every boot. So the tree is
+ * walked once, node by node, with fdt_next_tag(); each node keeps only the
+ * properties the guest needs (pointers into the tree), and what a node means
+ * is decided when it ends. Properties precede subnodes in the structure
+ * block, so a node's #address-cells and interrupt-parent are known before
+ * its children start. The checks and their one-line reasons then run in
+ * the order the old lookup-based reader made them.
+ */
 #include <libfdt.h>
 
 #include "bootinfo.h"
 #include "console.h"
+
+#define WALK_DEPTH    16 /* deeper trees are refused */
+#define WALK_PHANDLES 16 /* nodes with a phandle that are remembered */
+
+/* A property's value and length; ptr NULL when absent. */
+struct prop {
+        const fdt32_t *ptr;
+        int len;
+};
+
+/* What the walk keeps of the node it is inside. */
+struct wnode {
+        unsigned seq; /* position in document order */
+        const char *name;
+        int ac, sc;       /* its own #address-cells / #size-cells (for its children) */
+        uint32_t iparent; /* interrupt-parent, its own or inherited; 0 for none */
+        uint32_t phandle; /* "phandle", else "linux,phandle"; 0 for none */
+        bool has_phandle; /* "phandle" itself seen (it wins over linux,phandle) */
+        bool devtype_mem; /* device_type = "memory" */
+        bool is_svirtb, is_virtio, is_ioapic, ro, intc;
+        int icells; /* #interrupt-cells, -1 when absent */
+        struct prop reg, irq, bootargs;
+};
+
+struct wvirtio {
+        unsigned seq;
+        const char *name;
+        struct prop reg, irq;
+        uint32_t iparent;
+};
+
+struct wphandle {
+        unsigned seq;
+        uint32_t phandle;
+        const char *name;
+        bool is_ioapic, intc, root;
+        int icells, pac, psc; /* #interrupt-cells; the parent's cells */
+        struct prop reg;
+};
+
+/* Everything the walk found, checked afterwards. */
+struct walk {
+        int root_ac, root_sc;
+        bool mem_by_name, mem_by_type, has_chosen, has_svirtb;
+        unsigned mem_type_seq, svirtb_seq;
+        struct prop mem_name_reg, mem_type_reg, bootargs, svirtb_reg;
+        bool svirtb_ro;
+        struct wvirtio virtio[BOOT_MAX_VIRTIO + 1]; /* one more, to tell "too many" */
+        unsigned nvirtio;
+        struct wphandle ph[WALK_PHANDLES];
+        unsigned nph;
+        bool ph_overflow;
+};
 
 static uint64_t read_cells(const fdt32_t *p, int n)
 {
@@ -13,248 +78,349 @@ static uint64_t read_cells(const fdt32_t *p, int n)
         return v;
 }
 
-/* A node's #address-cells / #size-cells, or dflt when absent. */
-static int cells(const void *fdt, int node, const char *name, int dflt)
+static bool str_eq(const char *a, const char *b)
 {
-        const fdt32_t *p;
-        int len;
-
-        p = fdt_getprop(fdt, node, name, &len);
-        if (!p || len != 4)
-                return dflt;
-        return (int)fdt32_to_cpu(*p);
+        while (*a && *a == *b) {
+                a++;
+                b++;
+        }
+        return *a == *b;
 }
 
-static int read_memory(struct boot_info *bi, const void *fdt, int ac, int sc, char *err,
-                       size_t errlen)
+/* name is base or base@unit (how a path component matches a node name). */
+static bool name_is(const char *name, const char *base)
 {
-        const fdt32_t *reg;
-        int node, len, entry;
+        while (*base && *name == *base) {
+                name++;
+                base++;
+        }
+        return !*base && (!*name || *name == '@');
+}
 
-        node = fdt_path_offset(fdt, "/memory");
-        if (node < 0)
-                node = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory",
-                                                     sizeof("memory"));
-        if (node < 0) {
-                snprintf(err, errlen, "no /memory node: %s", fdt_strerror(node));
+static bool prop_u32(const struct prop *p, uint32_t *v)
+{
+        if (!p->ptr || p->len != 4)
+                return false;
+        *v = fdt32_to_cpu(*p->ptr);
+        return true;
+}
+
+/* Records property (name, val, len) of node n. */
+static void walk_prop(struct wnode *n, const char *name, const void *val, int len)
+{
+        const struct prop p = {val, len};
+        uint32_t v;
+
+        if (str_eq(name, "#address-cells") && prop_u32(&p, &v))
+                n->ac = (int)v;
+        else if (str_eq(name, "#size-cells") && prop_u32(&p, &v))
+                n->sc = (int)v;
+        else if (str_eq(name, "#interrupt-cells") && prop_u32(&p, &v))
+                n->icells = (int)v;
+        else if (str_eq(name, "interrupt-parent") && prop_u32(&p, &v))
+                n->iparent = v;
+        else if (str_eq(name, "phandle") && prop_u32(&p, &v)) {
+                n->phandle = v;
+                n->has_phandle = true;
+        } else if (str_eq(name, "linux,phandle") && !n->has_phandle && prop_u32(&p, &v))
+                n->phandle = v;
+        else if (str_eq(name, "compatible")) {
+                n->is_svirtb = fdt_stringlist_contains(val, len, "minivmm,svirtb");
+                n->is_virtio = fdt_stringlist_contains(val, len, "virtio,mmio");
+                n->is_ioapic = fdt_stringlist_contains(val, len, "intel,ce4100-ioapic");
+        } else if (str_eq(name, "device_type"))
+                n->devtype_mem = len == (int)sizeof("memory") && str_eq(val, "memory");
+        else if (str_eq(name, "reg"))
+                n->reg = p;
+        else if (str_eq(name, "interrupts"))
+                n->irq = p;
+        else if (str_eq(name, "bootargs"))
+                n->bootargs = p;
+        else if (str_eq(name, "read-only"))
+                n->ro = true;
+        else if (str_eq(name, "interrupt-controller"))
+                n->intc = true;
+}
+
+/*
+ * Nodes end in post-order (children first), but "first" means document
+ * order: inserts item into arr[0..*n) sorted by seq, keeping at most max;
+ * on_drop runs when an item falls off the end.
+ */
+#define WALK_INSERT(arr, n, max, item, on_drop)                                                    \
+        do {                                                                                       \
+                unsigned i_ = (n) < (max) ? (n)++ : (max);                                         \
+                if (i_ == (max)) {                                                                 \
+                        on_drop;                                                                   \
+                        if ((item).seq > (arr)[(max)-1].seq)                                       \
+                                break;                                                             \
+                        i_ = (max)-1;                                                              \
+                }                                                                                  \
+                for (; i_ > 0 && (arr)[i_ - 1].seq > (item).seq; i_--)                             \
+                        (arr)[i_] = (arr)[i_ - 1];                                                 \
+                (arr)[i_] = (item);                                                                \
+        } while (0)
+
+/* Node n (parent up, NULL for the root) ends: what it means to the guest. */
+static void walk_end(struct walk *w, const struct wnode *n, const struct wnode *up, int depth)
+{
+        if (depth == 1 && name_is(n->name, "memory") && !w->mem_by_name) {
+                w->mem_by_name = true;
+                w->mem_name_reg = n->reg;
+        }
+        if (n->devtype_mem && (!w->mem_by_type || n->seq < w->mem_type_seq)) {
+                w->mem_by_type = true;
+                w->mem_type_seq = n->seq;
+                w->mem_type_reg = n->reg;
+        }
+        if (depth == 1 && name_is(n->name, "chosen") && !w->has_chosen) {
+                w->has_chosen = true;
+                w->bootargs = n->bootargs;
+        }
+        if (n->is_svirtb && (!w->has_svirtb || n->seq < w->svirtb_seq)) {
+                w->has_svirtb = true;
+                w->svirtb_seq = n->seq;
+                w->svirtb_reg = n->reg;
+                w->svirtb_ro = n->ro;
+        }
+        if (n->is_virtio) {
+                const struct wvirtio v = {.seq = n->seq,
+                                          .name = n->name,
+                                          .reg = n->reg,
+                                          .irq = n->irq,
+                                          .iparent = n->iparent};
+
+                WALK_INSERT(w->virtio, w->nvirtio, BOOT_MAX_VIRTIO + 1, v, (void)0);
+        }
+        if (n->phandle) {
+                const struct wphandle p = {.seq = n->seq,
+                                           .phandle = n->phandle,
+                                           .name = n->name,
+                                           .is_ioapic = n->is_ioapic,
+                                           .intc = n->intc,
+                                           .root = !up,
+                                           .icells = n->icells,
+                                           .pac = up ? up->ac : 2,
+                                           .psc = up ? up->sc : 1,
+                                           .reg = n->reg};
+
+                WALK_INSERT(w->ph, w->nph, WALK_PHANDLES, p, w->ph_overflow = true);
+        }
+}
+
+/* The one walk over the structure block; 0, or -1 with the reason in err. */
+static int walk_tree(struct walk *w, const void *fdt, char *err, size_t errlen)
+{
+        struct wnode stack[WALK_DEPTH];
+        int depth = -1, off = 0, next;
+        unsigned seq = 0;
+
+        for (;;) {
+                uint32_t tag = fdt_next_tag(fdt, off, &next);
+
+                switch (tag) {
+                case FDT_BEGIN_NODE: {
+                        struct wnode *n;
+
+                        if (++depth == WALK_DEPTH) {
+                                snprintf(err, errlen, "FDT nested deeper than %d levels",
+                                         WALK_DEPTH);
+                                return -1;
+                        }
+                        n = &stack[depth];
+                        *n = (struct wnode){.seq = seq++, .ac = 2, .sc = 1, .icells = -1};
+                        n->name = fdt_get_name(fdt, off, NULL);
+                        if (!n->name)
+                                n->name = "?";
+                        if (depth > 0)
+                                n->iparent = stack[depth - 1].iparent;
+                        break;
+                }
+                case FDT_PROP: {
+                        const char *name;
+                        int len;
+                        const void *val = fdt_getprop_by_offset(fdt, off, &name, &len);
+
+                        if (depth < 0 || !val || !name)
+                                goto bad;
+                        walk_prop(&stack[depth], name, val, len);
+                        break;
+                }
+                case FDT_END_NODE:
+                        if (depth < 0)
+                                goto bad;
+                        if (depth == 0) {
+                                w->root_ac = stack[0].ac;
+                                w->root_sc = stack[0].sc;
+                        }
+                        walk_end(w, &stack[depth], depth ? &stack[depth - 1] : NULL, depth);
+                        if (depth-- == 0)
+                                return 0; /* the root is closed */
+                        break;
+                case FDT_NOP:
+                        break;
+                default: /* FDT_END inside the root, or a broken tag */
+                        goto bad;
+                }
+                if (next <= off)
+                        goto bad;
+                off = next;
+        }
+bad:
+        snprintf(err, errlen, "bad FDT structure at offset %d", off);
+        return -1;
+}
+
+static int read_memory(struct boot_info *bi, const struct walk *w, char *err, size_t errlen)
+{
+        const struct prop *reg = w->mem_by_name ? &w->mem_name_reg : &w->mem_type_reg;
+        int entry = (w->root_ac + w->root_sc) * 4;
+
+        if (!w->mem_by_name && !w->mem_by_type) {
+                snprintf(err, errlen, "no /memory node: %s", fdt_strerror(-FDT_ERR_NOTFOUND));
                 return -1;
         }
-        reg = fdt_getprop(fdt, node, "reg", &len);
-        entry = (ac + sc) * 4;
-        if (!reg || len <= 0 || len % entry) {
-                snprintf(err, errlen, "/memory has no valid reg (length %d)", reg ? len : -1);
+        if (!reg->ptr || reg->len <= 0 || reg->len % entry) {
+                snprintf(err, errlen, "/memory has no valid reg (length %d)",
+                         reg->ptr ? reg->len : -1);
                 return -1;
         }
-        for (int off = 0; off < len; off += entry) {
+        for (int off = 0; off < reg->len; off += entry) {
                 if (bi->nram == BOOT_MAX_RAM) {
                         snprintf(err, errlen, "/memory has more than %d ranges", BOOT_MAX_RAM);
                         return -1;
                 }
-                bi->ram[bi->nram].base = read_cells(reg + off / 4, ac);
-                bi->ram[bi->nram].size = read_cells(reg + off / 4 + ac, sc);
+                bi->ram[bi->nram].base = read_cells(reg->ptr + off / 4, w->root_ac);
+                bi->ram[bi->nram].size = read_cells(reg->ptr + off / 4 + w->root_ac, w->root_sc);
                 bi->nram++;
         }
         return 0;
 }
 
-static void read_chosen(struct boot_info *bi, const void *fdt)
+static void read_chosen(struct boot_info *bi, const struct walk *w)
 {
-        const char *args;
-        int node, len;
+        int len = w->bootargs.len;
 
-        node = fdt_path_offset(fdt, "/chosen");
-        if (node < 0)
-                return;
-        args = fdt_getprop(fdt, node, "bootargs", &len);
-        if (!args || len <= 0)
+        if (!w->bootargs.ptr || len <= 0)
                 return;
         bi->has_bootargs = true;
         if (len > BOOT_BOOTARGS_MAX)
                 len = BOOT_BOOTARGS_MAX;
-        memcpy(bi->bootargs, args, (size_t)len);
+        memcpy(bi->bootargs, w->bootargs.ptr, (size_t)len);
         bi->bootargs[len - 1] = '\0';
 }
 
-static int read_svirtb(struct boot_info *bi, const void *fdt, int ac, int sc, char *err,
-                       size_t errlen)
+static int read_svirtb(struct boot_info *bi, const struct walk *w, char *err, size_t errlen)
 {
-        const fdt32_t *reg;
-        int node, len;
+        const struct prop *reg = &w->svirtb_reg;
 
-        node = fdt_node_offset_by_compatible(fdt, -1, "minivmm,svirtb");
-        if (node < 0)
+        if (!w->has_svirtb)
                 return 0;
-        reg = fdt_getprop(fdt, node, "reg", &len);
-        if (!reg || len < (ac + sc) * 4) {
+        if (!reg->ptr || reg->len < (w->root_ac + w->root_sc) * 4) {
                 snprintf(err, errlen, "svirtb node has no valid reg");
                 return -1;
         }
         bi->has_svirtb = true;
-        bi->svirtb_base = read_cells(reg, ac);
-        bi->svirtb_size = read_cells(reg + ac, sc);
-        bi->svirtb_ro = fdt_getprop(fdt, node, "read-only", &len) != NULL;
+        bi->svirtb_base = read_cells(reg->ptr, w->root_ac);
+        bi->svirtb_size = read_cells(reg->ptr + w->root_ac, w->root_sc);
+        bi->svirtb_ro = w->svirtb_ro;
         return 0;
 }
 
-/* A node's interrupt-parent phandle, inherited from its ancestors (DT spec
- * §2.4.1); 0 when there is none. */
-static uint32_t interrupt_parent(const void *fdt, int node)
+/* The IOAPIC that phandle names, or why it is unusable (in v->irq_problem). */
+static bool resolve_ioapic(const struct walk *w, uint32_t phandle, struct boot_virtio *v)
 {
-        const fdt32_t *p;
-        int len;
+        const struct wphandle *ioapic = NULL, *any = NULL;
 
-        for (; node >= 0; node = fdt_parent_offset(fdt, node)) {
-                p = fdt_getprop(fdt, node, "interrupt-parent", &len);
-                if (p && len == 4)
-                        return fdt32_to_cpu(*p);
-        }
-        return 0;
-}
-
-/* One interrupt controller, resolved once: every libfdt call costs
- * milliseconds under the instruction emulator, lookups by phandle and
- * parent walks most. */
-struct irq_parent {
-        uint32_t phandle; /* 0: nothing resolved yet */
-        bool ok;
-        uint64_t base;
-        char problem[80];
-};
-
-/* Node names an IOAPIC usually has (DT spec §2.2.2 generic names). */
-static bool ioapic_name(const void *fdt, int node)
-{
-        const char *n = fdt_get_name(fdt, node, NULL);
-
-        return n && (memcmp(n, "ioapic", 6) == 0 || memcmp(n, "interrupt-controller", 20) == 0);
-}
-
-/*
- * The intel,ce4100-ioapic node whose phandle is phandle, and its parent, in
- * one walk (lookups by phandle and fdt_parent_offset each walk the tree
- * again). by_name: look only at nodes named like an IOAPIC, which spares a
- * property search per node. -FDT_ERR_NOTFOUND if there is none.
- */
-static int find_ioapic(const void *fdt, uint32_t phandle, bool by_name, int *parent)
-{
-        int up[8], depth = 0;
-
-        for (int n = 0; n >= 0 && depth >= 0; n = fdt_next_node(fdt, n, &depth)) {
-                if (depth < 8)
-                        up[depth] = n;
-                if (by_name && !ioapic_name(fdt, n))
+        for (unsigned i = 0; i < w->nph; i++) {
+                if (w->ph[i].phandle != phandle)
                         continue;
-                if (fdt_node_check_compatible(fdt, n, "intel,ce4100-ioapic") == 0 &&
-                    fdt_get_phandle(fdt, n) == phandle) {
-                        *parent = depth > 0 && depth <= 8 ? up[depth - 1] : -1;
-                        return n;
+                if (!any)
+                        any = &w->ph[i];
+                if (w->ph[i].is_ioapic) {
+                        ioapic = &w->ph[i];
+                        break;
                 }
         }
-        return -FDT_ERR_NOTFOUND;
-}
-
-static void resolve_ioapic(struct irq_parent *ip, const void *fdt, uint32_t phandle)
-{
-        const fdt32_t *reg;
-        int node, up, len, pac, psc;
-
-        ip->phandle = phandle;
-        ip->ok = false;
-        node = find_ioapic(fdt, phandle, true, &up);
-        if (node < 0)
-                node = find_ioapic(fdt, phandle, false, &up);
-        if (node < 0) {
-                node = fdt_node_offset_by_phandle(fdt, phandle);
-                if (node < 0)
-                        snprintf(ip->problem, sizeof(ip->problem), "interrupt-parent <%u>: %s",
-                                 phandle, fdt_strerror(node));
+        if (!ioapic) {
+                if (any)
+                        snprintf(v->irq_problem, sizeof(v->irq_problem),
+                                 "interrupt parent %s is not an intel,ce4100-ioapic", any->name);
+                else if (w->ph_overflow)
+                        snprintf(v->irq_problem, sizeof(v->irq_problem),
+                                 "interrupt-parent <%u>: not among the first %d phandles", phandle,
+                                 WALK_PHANDLES);
                 else
-                        snprintf(ip->problem, sizeof(ip->problem),
-                                 "interrupt parent %s is not an intel,ce4100-ioapic",
-                                 fdt_get_name(fdt, node, NULL));
-                return;
+                        snprintf(v->irq_problem, sizeof(v->irq_problem),
+                                 "interrupt-parent <%u>: %s", phandle,
+                                 fdt_strerror(phandle == (uint32_t)-1 ? -FDT_ERR_BADPHANDLE
+                                                                      : -FDT_ERR_NOTFOUND));
+                return false;
         }
-        if (!fdt_getprop(fdt, node, "interrupt-controller", &len) ||
-            cells(fdt, node, "#interrupt-cells", -1) != 2) {
-                snprintf(ip->problem, sizeof(ip->problem),
+        if (!ioapic->intc || ioapic->icells != 2) {
+                snprintf(v->irq_problem, sizeof(v->irq_problem),
                          "IOAPIC is no interrupt-controller with #interrupt-cells 2");
-                return;
+                return false;
         }
-        pac = cells(fdt, up, "#address-cells", 2);
-        psc = cells(fdt, up, "#size-cells", 1);
-        reg = fdt_getprop(fdt, node, "reg", &len);
-        if (up < 0 || pac < 1 || pac > 2 || psc < 1 || psc > 2 || !reg || len < (pac + psc) * 4) {
-                snprintf(ip->problem, sizeof(ip->problem), "IOAPIC node has no valid reg");
-                return;
+        if (ioapic->root || ioapic->pac < 1 || ioapic->pac > 2 || ioapic->psc < 1 ||
+            ioapic->psc > 2 || !ioapic->reg.ptr ||
+            ioapic->reg.len < (ioapic->pac + ioapic->psc) * 4) {
+                snprintf(v->irq_problem, sizeof(v->irq_problem), "IOAPIC node has no valid reg");
+                return false;
         }
-        ip->base = read_cells(reg, pac);
-        ip->ok = true;
+        v->ioapic_base = read_cells(ioapic->reg.ptr, ioapic->pac);
+        return true;
 }
 
 /* Resolves v's interrupts through its parent IOAPIC; a problem is kept in
  * v->irq_problem (only interrupt-driven tests need this). */
-static void read_virtio_irq(struct boot_virtio *v, struct irq_parent *ip, const void *fdt, int node)
+static void read_virtio_irq(struct boot_virtio *v, const struct walk *w, const struct wvirtio *n)
 {
-        const fdt32_t *irq;
-        uint32_t phandle = interrupt_parent(fdt, node);
-        int len;
-
-        if (!phandle) {
+        if (!n->iparent) {
                 snprintf(v->irq_problem, sizeof(v->irq_problem), "no interrupt-parent");
                 return;
         }
-        if (phandle != ip->phandle)
-                resolve_ioapic(ip, fdt, phandle);
-        if (!ip->ok) {
-                snprintf(v->irq_problem, sizeof(v->irq_problem), "%s", ip->problem);
+        if (!resolve_ioapic(w, n->iparent, v))
                 return;
-        }
-        irq = fdt_getprop(fdt, node, "interrupts", &len);
-        if (!irq || len != 8) {
+        if (!n->irq.ptr || n->irq.len != 8) {
                 snprintf(v->irq_problem, sizeof(v->irq_problem),
-                         "interrupts is %d bytes, want 2 cells", irq ? len : -1);
+                         "interrupts is %d bytes, want 2 cells", n->irq.ptr ? n->irq.len : -1);
                 return;
         }
-        v->gsi = fdt32_to_cpu(irq[0]);
-        v->sense = fdt32_to_cpu(irq[1]);
-        v->ioapic_base = ip->base;
+        v->gsi = fdt32_to_cpu(n->irq.ptr[0]);
+        v->sense = fdt32_to_cpu(n->irq.ptr[1]);
         v->has_irq = true;
 }
 
-static int read_virtio(struct boot_info *bi, const void *fdt, int ac, int sc, char *err,
-                       size_t errlen)
+static int read_virtio(struct boot_info *bi, const struct walk *w, char *err, size_t errlen)
 {
-        struct irq_parent ip = {0};
-        const fdt32_t *reg;
-        int node, len;
-
-        for (node = fdt_node_offset_by_compatible(fdt, -1, "virtio,mmio"); node >= 0;
-             node = fdt_node_offset_by_compatible(fdt, node, "virtio,mmio")) {
+        for (unsigned i = 0; i < w->nvirtio; i++) {
+                const struct wvirtio *n = &w->virtio[i];
                 struct boot_virtio *v;
 
-                if (bi->nvirtio == BOOT_MAX_VIRTIO) {
+                if (i == BOOT_MAX_VIRTIO) {
                         snprintf(err, errlen, "more than %d virtio,mmio nodes", BOOT_MAX_VIRTIO);
                         return -1;
                 }
-                reg = fdt_getprop(fdt, node, "reg", &len);
-                if (!reg || len < (ac + sc) * 4) {
-                        snprintf(err, errlen, "virtio,mmio node %s has no valid reg",
-                                 fdt_get_name(fdt, node, NULL));
+                if (!n->reg.ptr || n->reg.len < (w->root_ac + w->root_sc) * 4) {
+                        snprintf(err, errlen, "virtio,mmio node %s has no valid reg", n->name);
                         return -1;
                 }
                 v = &bi->virtio[bi->nvirtio++];
-                v->base = read_cells(reg, ac);
-                v->size = read_cells(reg + ac, sc);
-                read_virtio_irq(v, &ip, fdt, node);
+                v->base = read_cells(n->reg.ptr, w->root_ac);
+                v->size = read_cells(n->reg.ptr + w->root_ac, w->root_sc);
+                read_virtio_irq(v, w, n);
         }
         return 0;
 }
 
 int boot_info_read(struct boot_info *bi, const void *fdt, char *err, size_t errlen)
 {
-        int r, ac, sc;
+        struct walk w;
+        int r;
 
         memset(bi, 0, sizeof(*bi));
+        memset(&w, 0, sizeof(w));
         bi->fdt_addr = (uint64_t)(uintptr_t)fdt;
         r = fdt_check_header(fdt);
         if (r) {
@@ -269,19 +435,19 @@ int boot_info_read(struct boot_info *bi, const void *fdt, char *err, size_t errl
                     bi->fdt_addr + bi->fdt_size <= a + s)
                         bi->fdt_reserved = true;
         }
-        ac = cells(fdt, 0, "#address-cells", 2);
-        sc = cells(fdt, 0, "#size-cells", 1);
-        if (ac < 1 || ac > 2 || sc < 1 || sc > 2) {
-                snprintf(err, errlen, "unsupported root #address-cells %d / #size-cells %d", ac,
-                         sc);
+        if (walk_tree(&w, fdt, err, errlen))
+                return -1;
+        if (w.root_ac < 1 || w.root_ac > 2 || w.root_sc < 1 || w.root_sc > 2) {
+                snprintf(err, errlen, "unsupported root #address-cells %d / #size-cells %d",
+                         w.root_ac, w.root_sc);
                 return -1;
         }
-        if (read_memory(bi, fdt, ac, sc, err, errlen))
+        if (read_memory(bi, &w, err, errlen))
                 return -1;
-        read_chosen(bi, fdt);
-        if (read_svirtb(bi, fdt, ac, sc, err, errlen))
+        read_chosen(bi, &w);
+        if (read_svirtb(bi, &w, err, errlen))
                 return -1;
-        return read_virtio(bi, fdt, ac, sc, err, errlen);
+        return read_virtio(bi, &w, err, errlen);
 }
 
 uint64_t boot_low_ram_end(const struct boot_info *bi)

@@ -10,9 +10,13 @@
  * VM running after the summary line, for tests that kill the VMM;
  * event_idx=on|off allows or forbids negotiating VIRTIO_RING_F_EVENT_IDX;
  * bench=SPEC runs the benchmark of guest/bench.h instead of the tests;
- * others are ignored). Any other word selects tests by exact name, or by prefix when it
- * ends in '*'. No selecting word runs every test; a word that matches no
- * test is reported and counts as a failure.
+ * survey=1 runs the read-only disk survey of guest/survey.h instead of the
+ * tests; others are ignored). Any other word selects tests by exact name, or
+ * by prefix when it ends in '*'. No selecting word runs every test; a word
+ * that matches no test is reported and counts as a failure.
+ * Without a selecting word, when some disk could be read but none holds a
+ * test image (tools/testdisk.h), the guest runs the survey instead of a
+ * suite that could only fail.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -25,6 +29,7 @@
 #include "guest.h"
 #include "irq.h"
 #include "pvh.h"
+#include "survey.h"
 #include "svirtb_drv.h"
 #include "test.h"
 #include "tests/tests.h"
@@ -86,6 +91,7 @@ static void probe_disk(void)
                          svb_strerror(err));
                 return;
         }
+        e->disk_read = true;
         if (memcmp(sector0, TD_MAGIC, 8) != 0) {
                 snprintf(e->disk_problem, sizeof(e->disk_problem),
                          "sector 0 lacks \"" TD_MAGIC "\": not a minivmm test disk");
@@ -116,6 +122,21 @@ static void print_header(void)
         else
                 printf(", disk: %s", genv.disk_problem);
         printf("%s\n", b->svirtb_ro ? ", read-only" : "");
+}
+
+/* Some disk could be read and none holds a test image: every test would fail. */
+static bool only_foreign_disks(void)
+{
+        bool read = genv.disk_read;
+
+        if (genv.disk_ok)
+                return false;
+        for (unsigned i = 0; i < genv.boot.nvirtio; i++) {
+                if (genv.vdisk[i].test_image)
+                        return false;
+                read = read || genv.vdisk[i].ok;
+        }
+        return read;
 }
 
 /* Why test t cannot run here, or NULL. */
@@ -248,6 +269,8 @@ static bool apply_option(const char *w)
         }
         if (memcmp(w, "bench=", 6) == 0)
                 genv.bench = w + 6;
+        if (streq(w, "survey=1"))
+                genv.survey = true;
         return true;
 }
 
@@ -296,6 +319,8 @@ int main(uint64_t fdt)
         }
         if (genv.bench) /* the benchmark instead of the tests */
                 return failed ? GUEST_EXIT_FAIL : bench_main(genv.bench);
+        if (genv.survey || (!selecting && only_foreign_disks()))
+                return failed ? GUEST_EXIT_FAIL : survey_main();
         for (unsigned i = 0; i < ntests; i++) {
                 const struct test *t = &tests[i];
                 bool selected = !selecting;

@@ -1,4 +1,4 @@
-/* svirtb_drv: the svirtb driver (contract in svirtb_drv.h and shared/svirtb.md). */
+/* svirtb_drv: the svirtb driver (contract in svirtb_drv.h and docs/svirtb.md). */
 #include <stddef.h>
 
 #include "svirtb_drv.h"

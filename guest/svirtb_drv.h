@@ -1,6 +1,6 @@
 /*
  * svirtb_drv: the guest's driver for the Simple VirtIO Block device
- * (contract: shared/svirtb.md). The register values are written out here
+ * (contract: docs/svirtb.md). The register values are written out here
  * from the contract rather than taken from devices/svirtb.h, so the guest
  * checks the device against the document, not against itself.
  *

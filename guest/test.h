@@ -53,6 +53,7 @@ struct vdisk {
 struct guest_env {
         struct boot_info boot;
         struct svb dev;                      /* the driver instance every svirtb test uses */
+        bool disk_read;                      /* svirtb read sector 0 */
         bool disk_ok;                        /* sector 0 holds a test image (tools/testdisk.h) */
         uint64_t disk_sectors;               /* N from sector 0, when disk_ok */
         char disk_problem[128];              /* why !disk_ok */
@@ -61,6 +62,7 @@ struct guest_env {
         bool hold;                           /* hold=1: spin after the summary, never exit */
         bool no_event_idx;                   /* event_idx=off: never negotiate EVENT_IDX */
         const char *bench;                   /* bench=...: run the benchmark, not the tests */
+        bool survey;                         /* survey=1: list and read the disks, no tests */
 };
 
 extern struct guest_env genv;

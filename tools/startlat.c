@@ -21,14 +21,23 @@
  * second line the child's /proc/PID/smaps is read too: its RSS, and the
  * resident part of its guest RAM (the largest mapping of at least RAM_KIB).
  *
+ * The vCPU threads are found, not guessed: at the first marker, KVM's own
+ * debugfs names them (/sys/kernel/debug/kvm/PID-FD/vcpuN/pid: the thread
+ * that runs vCPU N of the child's VM; debugfs must be mounted). Their own CPU
+ * time over the window (a task-clock counter on each of them alone, opened
+ * at the first marker) is win_vcpu_ns; win_vmm_ns is the rest,
+ * win_cpu_ns - win_vcpu_ns: what the VMM's other threads (I/O thread, QEMU's
+ * main loop and workers, exited ones included) spent while the guest ran.
+ *
  * At the end one line goes to FILE (default stderr):
  *   startlat: status=S first_byte_us=F exit_us=E user_us=U sys_us=Y
  *             maxrss_kb=M cpu_ns=C exits=X win_cpu_ns=WC win_exits=WX
- *             rss_kb=R guest_rss_kb=G
+ *             rss_kb=R guest_rss_kb=G win_vcpu_ns=V win_vmm_ns=O vcpu_threads=T
  * S is the exit status (128 + signal when killed); a value that could not be
  * measured reads "na". Exit status: the child's, 2 on bad usage, 1 if it
  * could not be run.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -52,6 +61,8 @@
 #define TRACEPOINT_ID_OLD "/sys/kernel/debug/tracing/events/kvm/kvm_userspace_exit/id"
 #define MARK_START        "bench: start"
 #define MARK_END          "bench: end"
+#define MAX_VCPUS         8
+#define KVM_DEBUGFS       "/sys/kernel/debug/kvm"
 
 struct sample {
         bool taken;
@@ -67,7 +78,8 @@ static int64_t now_ns(void)
         return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int perf_open(uint32_t type, uint64_t config, pid_t pid)
+/* A counter on pid; inherit: also on every thread it creates from now on. */
+static int perf_open(uint32_t type, uint64_t config, pid_t pid, bool inherit)
 {
         struct perf_event_attr a;
 
@@ -75,7 +87,7 @@ static int perf_open(uint32_t type, uint64_t config, pid_t pid)
         a.size = sizeof(a);
         a.type = type;
         a.config = config;
-        a.inherit = 1; /* every thread the child creates */
+        a.inherit = inherit;
         return (int)syscall(SYS_perf_event_open, &a, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
@@ -136,6 +148,53 @@ static void read_smaps(pid_t pid, long ram_kib, long *rss, long *guest)
         *rss = total;
 }
 
+/* The vCPU threads of pid as KVM itself lists them (see the top); their count. */
+static int vcpu_threads(pid_t pid, pid_t *tids, int max)
+{
+        char prefix[32], path[600];
+        struct dirent *vm;
+        int n = 0;
+        DIR *d;
+
+        d = opendir(KVM_DEBUGFS);
+        if (!d)
+                return 0;
+        snprintf(prefix, sizeof(prefix), "%d-", (int)pid);
+        while ((vm = readdir(d)) != NULL && n < max) {
+                if (strncmp(vm->d_name, prefix, strlen(prefix)) != 0)
+                        continue;
+                for (int v = 0; v < max && n < max; v++) {
+                        long tid;
+                        FILE *f;
+
+                        snprintf(path, sizeof(path), KVM_DEBUGFS "/%s/vcpu%d/pid", vm->d_name, v);
+                        f = fopen(path, "r");
+                        if (!f)
+                                break;
+                        if (fscanf(f, "%ld", &tid) == 1 && tid > 0)
+                                tids[n++] = (pid_t)tid;
+                        fclose(f);
+                }
+        }
+        closedir(d);
+        return n;
+}
+
+/* Sum of the counters in fds (one per vCPU thread), or -1 if one cannot be read. */
+static int64_t vcpu_clock(const int *fds, int n)
+{
+        int64_t sum = 0;
+
+        for (int i = 0; i < n; i++) {
+                int64_t v = perf_value(fds[i]);
+
+                if (v < 0)
+                        return -1;
+                sum += v;
+        }
+        return n ? sum : -1;
+}
+
 static void take(struct sample *s, int clock_fd, int exit_fd)
 {
         s->taken = true;
@@ -165,8 +224,12 @@ int main(int argc, char **argv)
         int opt, go[2], outp[2], clock_fd, exit_fd = -1, wstatus, status;
         int64_t *t_exec, t_first = -1, t_exit;
         struct sample s0 = {0}, s1 = {0}, end = {0};
+        pid_t vcpus[MAX_VCPUS];
+        int nvcpus = 0, vcpu_fds[MAX_VCPUS];
+        int64_t vcpu1 = -1;
         struct rusage ru;
         char buf[65536], line[256], b[12][32];
+        int64_t win_cpu, win_vcpu;
         size_t line_len = 0;
         bool line_over = false;
         long tp;
@@ -213,10 +276,10 @@ int main(int argc, char **argv)
         close(go[0]);
         close(outp[1]);
         /* Counters attached before the exec, so every thread is counted. */
-        clock_fd = perf_open(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK, pid);
+        clock_fd = perf_open(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK, pid, true);
         tp = tracepoint_id();
         if (tp >= 0)
-                exit_fd = perf_open(PERF_TYPE_TRACEPOINT, (uint64_t)tp, pid);
+                exit_fd = perf_open(PERF_TYPE_TRACEPOINT, (uint64_t)tp, pid, true);
         if (write(go[1], "x", 1) != 1) {
                 perror("startlat");
                 return 1;
@@ -245,10 +308,17 @@ int main(int argc, char **argv)
                         }
                         line[line_len] = '\0';
                         if (!s0.taken && strncmp(line, MARK_START, strlen(MARK_START)) == 0) {
+                                nvcpus = vcpu_threads(pid, vcpus, MAX_VCPUS);
+                                /* Each counts its own thread, from now on. */
+                                for (int v = 0; v < nvcpus; v++)
+                                        vcpu_fds[v] =
+                                            perf_open(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK,
+                                                      vcpus[v], false);
                                 take(&s0, clock_fd, exit_fd);
                         } else if (s0.taken && !s1.taken &&
                                    strncmp(line, MARK_END, strlen(MARK_END)) == 0) {
                                 take(&s1, clock_fd, exit_fd);
+                                vcpu1 = vcpu_clock(vcpu_fds, nvcpus);
                                 read_smaps(pid, ram_kib, &rss, &guest_rss);
                         }
                         line_len = 0;
@@ -278,18 +348,24 @@ int main(int argc, char **argv)
                 perror(out_path);
                 out = stderr;
         }
+        win_cpu = s1.taken && s0.cpu_ns >= 0 && s1.cpu_ns >= 0 ? s1.cpu_ns - s0.cpu_ns : -1;
+        win_vcpu = s1.taken ? vcpu1 : -1;
         fprintf(out,
                 "startlat: status=%d first_byte_us=%s exit_us=%s user_us=%ld sys_us=%ld "
                 "maxrss_kb=%ld cpu_ns=%s exits=%s win_cpu_ns=%s win_exits=%s rss_kb=%s "
-                "guest_rss_kb=%s\n",
+                "guest_rss_kb=%s win_vcpu_ns=%s win_vmm_ns=%s vcpu_threads=%d\n",
                 status, num(b[0], sizeof(b[0]), t_first < 0 ? -1 : (t_first - *t_exec) / 1000),
                 num(b[1], sizeof(b[1]), (t_exit - *t_exec) / 1000),
                 (long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec,
                 (long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec, ru.ru_maxrss,
                 num(b[2], sizeof(b[2]), end.cpu_ns), num(b[3], sizeof(b[3]), end.exits),
-                num(b[4], sizeof(b[4]), s1.taken && s0.cpu_ns >= 0 ? s1.cpu_ns - s0.cpu_ns : -1),
+                num(b[4], sizeof(b[4]), win_cpu),
                 num(b[5], sizeof(b[5]), s1.taken && s0.exits >= 0 ? s1.exits - s0.exits : -1),
-                num(b[6], sizeof(b[6]), rss), num(b[7], sizeof(b[7]), guest_rss));
+                num(b[6], sizeof(b[6]), rss), num(b[7], sizeof(b[7]), guest_rss),
+                num(b[8], sizeof(b[8]), win_vcpu),
+                num(b[9], sizeof(b[9]),
+                    win_cpu >= 0 && win_vcpu >= 0 && win_vcpu <= win_cpu ? win_cpu - win_vcpu : -1),
+                nvcpus);
         if (out != stderr)
                 fclose(out);
         return status;

@@ -27,6 +27,8 @@ static const char usage[] =
     "  --stats              print counters (exits, notifications, interrupts, requests,\n"
     "                       bytes, CPU time, peak RSS) to stderr at exit, one per line\n"
     "  --trace              print every device register access and ring entry to stderr\n"
+    "  --no-sandbox         do not install the seccomp filter (for debugging;\n"
+    "                       docs/security.md)\n"
     "  -h, --help           this text\n"
     "  --version            the version\n"
     "\n"

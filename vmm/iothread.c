@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -58,6 +59,16 @@ static uint64_t iothread_drain(int fd)
         return r == (ssize_t)sizeof(v) ? v : 0;
 }
 
+/* Records the calling thread's own CPU time in t (for --stats). */
+static void iothread_account(struct iothread *t)
+{
+        struct rusage ru;
+
+        if (getrusage(RUSAGE_THREAD, &ru) == 0)
+                t->cpu_us = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+                            (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
 static void *iothread_main(void *arg)
 {
         struct epoll_event ev[IOTHREAD_MAX_SOURCES + 1];
@@ -80,8 +91,10 @@ static void *iothread_main(void *arg)
                         t->wakeups++;
                 memset(count, 0, sizeof(count));
                 for (int k = 0; k < n; k++) {
-                        if (ev[k].data.u32 == IOTHREAD_STOP)
+                        if (ev[k].data.u32 == IOTHREAD_STOP) {
+                                iothread_account(t);
                                 return NULL;
+                        }
                         if (ev[k].data.u32 < t->n)
                                 count[ev[k].data.u32] = iothread_drain(t->src[ev[k].data.u32].fd);
                 }

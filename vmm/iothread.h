@@ -39,6 +39,8 @@ struct iothread {
         unsigned n;
         struct iothread_source src[IOTHREAD_MAX_SOURCES];
         uint64_t wakeups; /* epoll_wait returns with at least one event */
+        /* The thread's own CPU time, user + system (getrusage RUSAGE_THREAD), taken as it stops. */
+        uint64_t cpu_us;
 };
 
 /* 0, or -errno (epoll or eventfd could not be created). */

@@ -221,6 +221,8 @@ static void machine_print_stats(const struct machine *m, const struct vmm_config
             .io_mode = cfg->io == IO_THREAD ? "thread" : "vcpu",
             .exits = m->vm.exits,
             .guest_ram = m->vm.ram.size,
+            .io_thread = m->threaded,
+            .io_cpu_us = m->io.cpu_us,
         };
 
         for (unsigned i = 0; i < m->ndisks; i++) {

@@ -38,6 +38,8 @@ void stats_print(FILE *out, const struct vmm_stats *st)
                 fprintf(out, "stats: %s=%" PRIu64 "\n", lines[i].name, lines[i].v);
         fprintf(out, "stats: cpu_user_us=%" PRIu64 "\n", stats_us(ru.ru_utime));
         fprintf(out, "stats: cpu_sys_us=%" PRIu64 "\n", stats_us(ru.ru_stime));
+        if (st->io_thread)
+                fprintf(out, "stats: io_cpu_us=%" PRIu64 "\n", st->io_cpu_us);
         fprintf(out, "stats: maxrss_kb=%ld\n", ru.ru_maxrss);
         fprintf(out, "stats: guest_ram_kb=%" PRIu64 "\n", st->guest_ram >> 10);
         fflush(out);

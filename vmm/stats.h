@@ -13,6 +13,9 @@
  *   requests             virtio-blk requests served
  *   bytes_read, bytes_written   data moved by those requests (OK ones)
  *   cpu_user_us, cpu_sys_us     host CPU time of the whole VMM process
+ *   io_cpu_us            the I/O thread's own share of it, user and system
+ *                        together (the kernel splits the two by tick sampling);
+ *                        thread mode only: the line is absent with --io vcpu
  *   maxrss_kb            its peak resident set (ru_maxrss), guest RAM it touched included
  *   guest_ram_kb         guest RAM size, to subtract
  * Counters are summed over every virtio-blk device.
@@ -32,6 +35,8 @@ struct vmm_stats {
         uint64_t interrupts, irq_reasserts;
         uint64_t requests, bytes_read, bytes_written;
         uint64_t guest_ram;
+        bool io_thread; /* io_cpu_us means something */
+        uint64_t io_cpu_us;
 };
 
 /* Prints st and this process's getrusage(RUSAGE_SELF) to out. */

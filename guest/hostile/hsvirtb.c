@@ -1,5 +1,5 @@
 /*
- * hsvirtb: the hostile cases for svirtb (shared/svirtb.md, "Errors and
+ * hsvirtb: the hostile cases for svirtb (docs/svirtb.md, "Errors and
  * reset" and "Access model"), through raw register writes and ring entries
  * the driver would never build. Same names and outcomes as
  * tests/unit/test_hostile_svirtb.c. Registers are read from the device's

@@ -2,7 +2,7 @@
  * hvirtio: the hostile cases for virtio-blk over virtio-mmio (device 0),
  * driving the registers and a ring of its own directly, so it can write
  * what no driver would. Same names and outcomes as
- * tests/unit/test_hostile_virtio.c; rules from shared/virtio-device-rules.md.
+ * tests/unit/test_hostile_virtio.c; rules from docs/virtio-rules.md.
  *
  * The ring uses the legacy layout (used ring on the next page), so one ring
  * serves version 1 (QueuePFN) and version 2 (three addresses). Features:

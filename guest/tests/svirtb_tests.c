@@ -1,5 +1,5 @@
 /*
- * svirtb tests: the device contract (shared/svirtb.md) through the guest
+ * svirtb tests: the device contract (docs/svirtb.md) through the guest
  * driver and, where a test must break the protocol on purpose, through raw
  * register writes. Every test starts from reset + init, so it does not
  * depend on what ran before it, and leaves the device usable.

@@ -376,6 +376,11 @@ stats_case() {
         elif [ "$(v requests)" -lt 1 ] || [ "$(v bytes_read)" -lt 512 ] || [ "$(v guest_ram_kb)" != 65536 ] ||
                 [ -z "$(v cpu_user_us)" ] || [ -z "$(v cpu_sys_us)" ] || [ "$(v maxrss_kb)" -lt 1 ]; then
                 not_ok "$name" "$(tr '\n' ' ' <"$W/err")"
+        elif [ "$mode" = thread ] && { [ -z "$(v io_cpu_us)" ] ||
+                [ "$(v io_cpu_us)" -gt $(($(v cpu_user_us) + $(v cpu_sys_us))) ]; }; then
+                not_ok "$name" "the I/O thread's io_cpu_us '$(v io_cpu_us)' is missing or above the process's"
+        elif [ "$mode" = vcpu ] && grep -q '^stats: io_cpu_us=' "$W/err"; then
+                not_ok "$name" "io_cpu_us printed without an I/O thread"
         else
                 ok "$name"
         fi

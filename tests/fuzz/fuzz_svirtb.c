@@ -1,6 +1,6 @@
 /*
  * fuzz_svirtb: register writes and ring entries for svirtb
- * (devices/svirtb.c, contract shared/svirtb.md).
+ * (devices/svirtb.c, contract docs/svirtb.md).
  *
  * Input:
  *   u8  flags: bit 0 read-only disk, bit 1 trace on

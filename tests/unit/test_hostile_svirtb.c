@@ -1,6 +1,6 @@
 /*
  * test_hostile_svirtb: a hostile driver against svirtb (devices/svirtb.h,
- * contract shared/svirtb.md, "Errors and reset" and "Access model").
+ * contract docs/svirtb.md, "Errors and reset" and "Access model").
  * docs/security.md lists the cases with their expected outcomes and
  * guest/hostile/ runs the same cases, under the same names, under KVM.
  *

@@ -1,7 +1,7 @@
 /*
  * test_hostile_virtio: a hostile driver against virtio-blk over virtio-mmio
  * (devices/virtio_mmio.h, virtq.h, virtio_blk.h). Each case comes from
- * shared/virtio-device-rules.md (rules M, Q, B and the table "Past bugs in
+ * docs/virtio-rules.md (rules M, Q, B and its section "Past bugs in
  * other VMMs"); docs/security.md lists them with their expected outcomes and
  * guest/hostile/ runs the same cases, under the same names, under KVM.
  *

@@ -1,6 +1,6 @@
 /*
  * test_svirtb: the Simple VirtIO Block device (devices/svirtb.h, contract
- * shared/svirtb.md).
+ * docs/svirtb.md).
  *
  * Fake machine: three malloc'd RAM regions registered in a struct gmem
  * (A and B adjacent in guest space, C above 4 GiB), a malloc'd register page,

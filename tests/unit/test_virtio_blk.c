@@ -3,7 +3,7 @@
  * virtio-mmio transport, end to end: a temp file is the disk, requests are
  * built in fake guest RAM (vfake.h) and submitted with a QueueNotify through
  * vmmio_access(), as a Linux-like driver would (v2, and v1 once). Each test
- * names the rule of shared/virtio-device-rules.md it checks and asserts exact
+ * names the rule of docs/virtio-rules.md it checks and asserts exact
  * outcomes: status byte, used element, bytes in RAM and in the file.
  */
 #include <errno.h>

@@ -4,7 +4,7 @@
  * config space, features chosen per test) whose notify pops every chain and
  * returns it with a fixed used.len. The transport is driven only through
  * vmmio_access(), as a driver would (vfake.h). Each test names the rule of
- * shared/virtio-device-rules.md it checks and asserts exact register values,
+ * docs/virtio-rules.md it checks and asserts exact register values,
  * interrupt line levels, used rings and device callbacks.
  */
 #include <errno.h>

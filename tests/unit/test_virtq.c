@@ -2,7 +2,7 @@
  * test_virtq: the split virtqueue (devices/virtq.h), driven directly: rings
  * built in fake guest RAM (vfake.h), the queue enabled with vq_enable, chains
  * popped and pushed, callbacks counted. Each test names the rule of
- * shared/virtio-device-rules.md it checks and asserts exact outcomes: pop
+ * docs/virtio-rules.md it checks and asserts exact outcomes: pop
  * results, segments, used elements and index, irq/fail callback counts.
  */
 #include <errno.h>

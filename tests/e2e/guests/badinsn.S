@@ -1,4 +1,4 @@
-/* cmpxchg16b is not emulated on these hosts (shared/platform.md): minivmm must
+/* cmpxchg16b is not emulated on these hosts (docs/platform.md): minivmm must
  * report an emulation failure with the RIP, not hang. */
         .code64
         mov $0xf0000, %rsp
