@@ -75,7 +75,8 @@ struct fx {
         struct vf_ring r;
         char path[4096]; /* in ti_tmpdir() */
         uint8_t *snap_ram, *snap_b, *snap_high;
-        uint16_t seen; /* used elements the test has checked */
+        uint16_t seen;    /* used elements the test has checked */
+        char trace[8192]; /* the device's --trace lines of the last kick */
 };
 
 /* Byte ranges of guest RAM the device may change in one step. */
@@ -260,12 +261,27 @@ static void kick(struct fx *x)
         vf_kick(&x->t, 0);
 }
 
-/* Publishes head, snapshots RAM and kicks. */
+static void kick_fn(void *arg)
+{
+        kick(arg);
+}
+
+/* Publishes head, snapshots RAM and kicks, keeping the device's trace of it. */
 static void send(struct fx *x, uint16_t head)
 {
         vf_publish(&x->f, &x->r, head);
         snap(x);
-        kick(x);
+        vf_capture_trace(x->trace, sizeof(x->trace), kick_fn, x);
+}
+
+/* A failed check on a request quotes the device's trace line for it (a
+ * stub's says "not implemented (TODO(lab))"). */
+static void print_request_trace(struct fx *x)
+{
+        const char *line = strstr(x->trace, "virtio-blk: ");
+
+        if (line != NULL)
+                print_error("the device's trace: %.*s\n", (int)strcspn(line, "\n"), line);
 }
 
 /* The next used element is {head, len}; the device is still live. */
@@ -300,12 +316,27 @@ static void assert_rejected(struct fx *x, uint16_t head)
 }
 
 /* A completed request: {head, len}, status byte at stat, only the used
- * element, the status byte and [data, data + dlen) changed. */
-static void assert_completed(struct fx *x, uint16_t head, uint32_t len, uint64_t stat,
-                             uint8_t status, uint64_t data, uint64_t dlen)
+ * element, the status byte and [data, data + dlen) changed. A wrong answer
+ * is reported at the caller's line, with the device's trace line. */
+#define assert_completed(x, head, len, stat, status, data, dlen)                                   \
+        completed_at(x, head, len, stat, status, data, dlen, __FILE__, __LINE__)
+static void completed_at(struct fx *x, uint16_t head, uint32_t len, uint64_t stat, uint8_t status,
+                         uint64_t data, uint64_t dlen, const char *file, int line)
 {
         struct allow a = {.n = 0};
+        uint32_t got_id = 0, got_len = 0;
+        uint8_t got = *vf_ptr(&x->f, stat, 1);
 
+        if (vf_used_idx(&x->f, &x->r) == (uint16_t)(x->seen + 1))
+                vf_used_elem(&x->f, &x->r, x->seen, &got_id, &got_len);
+        if (vf_used_idx(&x->f, &x->r) != (uint16_t)(x->seen + 1) || got_id != head ||
+            got_len != len || got != status) {
+                print_error("ERROR: request %u: status %u, used {id %u, len %u}; want status %u, "
+                            "used {id %u, len %u}\n",
+                            head, got, got_id, got_len, status, head, len);
+                print_request_trace(x);
+                _fail(file, line);
+        }
         allow_used(x, &a, 1);
         allow(&a, stat, 1);
         allow(&a, data, dlen);
@@ -337,34 +368,12 @@ static void assert_untouched(struct fx *x)
         assert_canary(x, NULL);
 }
 
-struct send_arg {
-        struct fx *x;
-        uint16_t head;
-};
-
-static void send_fn(void *arg)
-{
-        struct send_arg *a = arg;
-
-        send(a->x, a->head);
-}
-
-/* A valid read of sector s into data completes with the image's bytes. If
- * it does not, the message quotes the device's --trace line for it. */
+/* A valid read of sector s into data completes with the image's bytes. */
 static void valid_read(struct fx *x, uint16_t head, uint64_t s, uint64_t data)
 {
-        struct send_arg a = {.x = x, .head = head};
-        char trace[8192];
-        const char *line;
-
         req3(x, head, VIRTIO_BLK_T_IN, s, data, 512, W);
         memset(vf_ptr(&x->f, STAT, 1), 0xff, 1);
-        vf_capture_trace(trace, sizeof(trace), send_fn, &a);
-        if (*vf_ptr(&x->f, STAT, 1) != VIRTIO_BLK_S_OK) {
-                line = strstr(trace, "virtio-blk: ");
-                print_error("ERROR: the valid read after the attack failed: %.*s\n",
-                            line != NULL ? (int)strcspn(line, "\n") : 0, line != NULL ? line : "");
-        }
+        send(x, head);
         assert_completed(x, head, 513, STAT, VIRTIO_BLK_S_OK, data, 512);
         assert_ram_is_sector(x, data, s, 512);
 }
