@@ -256,22 +256,25 @@ static void req3(struct fx *x, uint16_t head, uint32_t type, uint64_t sector, ui
         desc(x, head + 2u, STAT, 1, W, 0);
 }
 
-static void kick(struct fx *x)
+static void kick_fn(void *arg)
 {
+        struct fx *x = arg;
+
         vf_kick(&x->t, 0);
 }
 
-static void kick_fn(void *arg)
+/* Kicks queue 0, keeping the device's trace of what it did. */
+static void kick(struct fx *x)
 {
-        kick(arg);
+        vf_capture_trace(x->trace, sizeof(x->trace), kick_fn, x);
 }
 
-/* Publishes head, snapshots RAM and kicks, keeping the device's trace of it. */
+/* Publishes head, snapshots RAM and kicks. */
 static void send(struct fx *x, uint16_t head)
 {
         vf_publish(&x->f, &x->r, head);
         snap(x);
-        vf_capture_trace(x->trace, sizeof(x->trace), kick_fn, x);
+        kick(x);
 }
 
 /* A failed check on a request quotes the device's trace line for it (a
@@ -284,11 +287,23 @@ static void print_request_trace(struct fx *x)
                 print_error("the device's trace: %.*s\n", (int)strcspn(line, "\n"), line);
 }
 
-/* The next used element is {head, len}; the device is still live. */
-static void assert_next_used(struct fx *x, uint16_t head, uint32_t len)
+/* The next used element is {head, len}; the device is still live. A wrong
+ * one is reported at the caller's line, with the device's trace line. */
+#define assert_next_used(x, head, len) next_used_at(x, head, len, __FILE__, __LINE__)
+static void next_used_at(struct fx *x, uint16_t head, uint32_t len, const char *file, int line)
 {
-        assert_true(vf_used_idx(&x->f, &x->r) != x->seen);
-        vf_assert_used(&x->f, &x->r, x->seen, head, len);
+        uint32_t got_id = 0, got_len = 0;
+        bool there = vf_used_idx(&x->f, &x->r) != x->seen;
+
+        if (there)
+                vf_used_elem(&x->f, &x->r, x->seen, &got_id, &got_len);
+        if (!there || got_id != head || got_len != len) {
+                print_error(
+                    "ERROR: used ring entry %u is %s{id %u, len %u}, want {id %u, len %u}\n",
+                    x->seen, there ? "" : "missing, not ", got_id, got_len, head, len);
+                print_request_trace(x);
+                _fail(file, line);
+        }
         x->seen++;
 }
 
@@ -341,7 +356,7 @@ static void completed_at(struct fx *x, uint16_t head, uint32_t len, uint64_t sta
         allow(&a, stat, 1);
         allow(&a, data, dlen);
         assert_used_count(x, (uint16_t)(x->seen + 1));
-        assert_next_used(x, head, len);
+        next_used_at(x, head, len, file, line);
         assert_int_equal(*vf_ptr(&x->f, stat, 1), status);
         assert_live(x);
         assert_canary(x, &a);
