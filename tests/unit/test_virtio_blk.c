@@ -114,7 +114,7 @@ static int setup(void **state)
                 return -1;
         if (open_disk(x, false) < 0)
                 return -1;
-        trace_enabled = false;
+        trace_enabled = ti_trace_wanted();
         bring_up(x, false);
         *state = x;
         return 0;
@@ -128,7 +128,7 @@ static int teardown(void **state)
         unlink(x->path);
         vf_teardown(&x->f);
         free(x);
-        trace_enabled = false;
+        trace_enabled = ti_trace_wanted();
         return 0;
 }
 
