@@ -177,6 +177,11 @@ static const char *unmet(const struct test *t)
                         if (genv.vdisk[i].ro)
                                 return NULL;
                 }
+                /* A disk whose boot probe failed may be the read-only one. */
+                for (unsigned i = 0; i < b->nvirtio; i++) {
+                        if (!genv.vdisk[i].ok)
+                                return genv.vdisk[i].problem;
+                }
                 return b->nvirtio ? "no read-only virtio disk" : "no virtio device";
         }
         return "unknown requirement";

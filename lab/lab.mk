@@ -2,10 +2,13 @@
 #   make lab LAB=NAME [LAB_OUT=DIR]
 #                         the student tree build/lab/minivmm-lab-NAME/ (or in DIR)
 #                         and its tarball
-#   make grade [LAB=NAME] [GRADE_EXTRA=DIR] [GRADE_TIMEOUT=S]
-#                         grades this tree (a student tree knows its lab)
+#   make gradescope LAB=NAME [GRADE_EXTRA=DIR]
+#                         build/lab/gradescope-NAME.zip, its Gradescope autograder
+#   make grade [LAB=NAME] [GRADE_ONLY=PATTERN] [GRADE_EXTRA=DIR] [GRADE_TIMEOUT=S]
+#                         grades this tree (a student tree knows its lab);
+#                         the variables: lab/grade
 
-.PHONY: lab grade
+.PHONY: lab grade gradescope
 
 lab:
 	@lab/mklab '$(LAB)' $(LAB_OUT)
@@ -15,7 +18,8 @@ lab:
 grade:
 	+@MAKE='$(MAKE)' LAB='$(LAB)' GRADE_EXTRA='$(GRADE_EXTRA)' GRADE_TIMEOUT='$(GRADE_TIMEOUT)' \
 		GRADE_JOBS='$(GRADE_JOBS)' GRADE_JSON='$(GRADE_JSON)' GRADE_VMM='$(GRADE_VMM)' \
-		GRADE_EXTRA_ONLY='$(GRADE_EXTRA_ONLY)' lab/grade
+		GRADE_EXTRA_ONLY='$(GRADE_EXTRA_ONLY)' GRADE_ONLY='$(GRADE_ONLY)' GRADE_NO_KVM='$(GRADE_NO_KVM)' \
+		GRADE_FAILFAST='$(GRADE_FAILFAST)' lab/grade
 
 # Hidden unit tests: $(GRADE_EXTRA)/test_*.c, built like tests/unit/test_*.c
 # into GRADE_EXTRA_BUILD (lab/grade gives each run its own directory).
@@ -35,9 +39,6 @@ $(B)/lab/unit_filter.o: lab/unit_filter.c
 
 $(UNIT_BINS): $(B)/lab/unit_filter.o
 
-# A JSON checker for tests/suites/lab.sh (python may be absent).
-$(B)/lab/jsoncheck: lab/jsoncheck.c
-	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -o $@ $<
-
-CHECK_DEPS += $(B)/lab/jsoncheck
+# The Gradescope autograder of lab LAB (lab/gradescope/): a zip to upload.
+gradescope:
+	@lab/gradescope/bundle '$(LAB)' '$(or $(LAB_OUT),build/lab)' '$(GRADE_EXTRA)'

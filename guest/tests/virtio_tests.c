@@ -97,6 +97,20 @@ static const char *err_text(unsigned i, int e)
         return vio_err_name((enum vio_err)e);
 }
 
+/* A request's status byte by name (VIRTIO 1.2 §5.2.6). */
+static const char *status_name(uint8_t st)
+{
+        switch (st) {
+        case VBLK_S_OK:
+                return "OK (0)";
+        case VBLK_S_IOERR:
+                return "IOERR (1)";
+        case VBLK_S_UNSUPP:
+                return "UNSUPP (2)";
+        }
+        return "not a status (neither 0, 1 nor 2)";
+}
+
 static uint32_t status_of(unsigned i)
 {
         return vio_read(&vb[i].io, VIO_STATUS);
@@ -279,9 +293,15 @@ void virtio_probe_disks(void)
                 if (!e)
                         e = vblk_io(b, VBLK_T_IN, 0, buf_b, TD_SECTOR, &st);
                 if (e || st != VBLK_S_OK) {
-                        snprintf(d->problem, sizeof(d->problem),
-                                 "boot probe at 0x%lx failed: %s (request status %u)",
-                                 genv.boot.virtio[i].base, e ? err_text(i, e) : "OK", st);
+                        if (e)
+                                snprintf(d->problem, sizeof(d->problem),
+                                         "boot probe at 0x%lx failed: %s", genv.boot.virtio[i].base,
+                                         err_text(i, e));
+                        else
+                                snprintf(d->problem, sizeof(d->problem),
+                                         "boot probe at 0x%lx failed: reading sector 0 "
+                                         "returned status %s",
+                                         genv.boot.virtio[i].base, status_name(st));
                         vio_reset(&b->io);
                         continue;
                 }
@@ -538,8 +558,14 @@ int test_virtio_readonly_refuses_write(void)
 
         while (i < genv.boot.nvirtio && !genv.vdisk[i].ro)
                 i++;
-        if (i == genv.boot.nvirtio)
+        if (i == genv.boot.nvirtio) {
+                /* A disk whose boot probe failed may be the read-only one. */
+                for (i = 0; i < genv.boot.nvirtio; i++) {
+                        if (!genv.vdisk[i].ok)
+                                return test_fail("%s", genv.vdisk[i].problem);
+                }
                 return test_skip("no read-only virtio disk");
+        }
         TRY(need_image(i));
         TRY(vsetup(i, QSIZE));
         EXPECT(vb[i].io.negotiated & VIO_BIT(VBLK_F_RO), "virtio-blk%u: RO not negotiated", i);

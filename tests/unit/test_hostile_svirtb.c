@@ -57,7 +57,7 @@ struct fx {
         uint8_t *snap_a, *snap_b, *snap_c;
         struct disk disk;
         struct svirtb s;
-        char path[64];
+        char path[4096]; /* in ti_tmpdir() */
         uint64_t ring;
         uint32_t qs;
 };
@@ -147,13 +147,23 @@ static void assert_regs(struct fx *x, uint32_t status, uint32_t qs, uint64_t rin
                 assert_int_equal(x->page[i], 0);
 }
 
+/* The status read back is want; if not, the message names the last reset_reason. */
+static void expect_status(struct fx *x, uint32_t want)
+{
+        if (reg(x, SVIRTB_REG_STATUS) != want)
+                print_error("ERROR: status is %#x, want %#x (last reset_reason: %s)\n",
+                            reg(x, SVIRTB_REG_STATUS), want,
+                            x->s.reset_reason != NULL ? x->s.reset_reason : "none");
+        assert_int_equal(reg(x, SVIRTB_REG_STATUS), want);
+}
+
 /* The spec's initialization; returns the status read back after READY. */
 static uint32_t init(struct fx *x, uint64_t ring, uint32_t qs)
 {
         wr(x, SVIRTB_REG_STATUS, SVIRTB_RESET);
-        assert_int_equal(reg(x, SVIRTB_REG_STATUS), SVIRTB_MAGIC);
+        expect_status(x, SVIRTB_MAGIC);
         wr(x, SVIRTB_REG_STATUS, SVIRTB_DRIVER_OK);
-        assert_int_equal(reg(x, SVIRTB_REG_STATUS), SVIRTB_DRIVER_OK);
+        expect_status(x, SVIRTB_DRIVER_OK);
         wr(x, SVIRTB_REG_QUEUE_ADDR_HI, (uint32_t)(ring >> 32));
         wr(x, SVIRTB_REG_QUEUE_ADDR_LO, (uint32_t)ring);
         wr(x, SVIRTB_REG_QUEUE_SIZE, qs);

@@ -73,9 +73,10 @@ struct fx {
         struct vblk b;
         struct vmmio t;
         struct vf_ring r;
-        char path[64];
+        char path[4096]; /* in ti_tmpdir() */
         uint8_t *snap_ram, *snap_b, *snap_high;
-        uint16_t seen; /* used elements the test has checked */
+        uint16_t seen;    /* used elements the test has checked */
+        char trace[8192]; /* the device's --trace lines of the last kick */
 };
 
 /* Byte ranges of guest RAM the device may change in one step. */
@@ -255,9 +256,17 @@ static void req3(struct fx *x, uint16_t head, uint32_t type, uint64_t sector, ui
         desc(x, head + 2u, STAT, 1, W, 0);
 }
 
+static void kick_fn(void *arg)
+{
+        struct fx *x = arg;
+
+        vf_kick(&x->t, 0);
+}
+
+/* Kicks queue 0, keeping the device's trace of what it did. */
 static void kick(struct fx *x)
 {
-        vf_kick(&x->t, 0);
+        vf_capture_trace(x->trace, sizeof(x->trace), kick_fn, x);
 }
 
 /* Publishes head, snapshots RAM and kicks. */
@@ -268,11 +277,33 @@ static void send(struct fx *x, uint16_t head)
         kick(x);
 }
 
-/* The next used element is {head, len}; the device is still live. */
-static void assert_next_used(struct fx *x, uint16_t head, uint32_t len)
+/* A failed check on a request quotes the device's trace line for it (a
+ * stub's says "not implemented (TODO(lab))"). */
+static void print_request_trace(struct fx *x)
 {
-        assert_true(vf_used_idx(&x->f, &x->r) != x->seen);
-        vf_assert_used(&x->f, &x->r, x->seen, head, len);
+        const char *line = strstr(x->trace, "virtio-blk: ");
+
+        if (line != NULL)
+                print_error("the device's trace: %.*s\n", (int)strcspn(line, "\n"), line);
+}
+
+/* The next used element is {head, len}; the device is still live. A wrong
+ * one is reported at the caller's line, with the device's trace line. */
+#define assert_next_used(x, head, len) next_used_at(x, head, len, __FILE__, __LINE__)
+static void next_used_at(struct fx *x, uint16_t head, uint32_t len, const char *file, int line)
+{
+        uint32_t got_id = 0, got_len = 0;
+        bool there = vf_used_idx(&x->f, &x->r) != x->seen;
+
+        if (there)
+                vf_used_elem(&x->f, &x->r, x->seen, &got_id, &got_len);
+        if (!there || got_id != head || got_len != len) {
+                print_error(
+                    "ERROR: used ring entry %u is %s{id %u, len %u}, want {id %u, len %u}\n",
+                    x->seen, there ? "" : "missing, not ", got_id, got_len, head, len);
+                print_request_trace(x);
+                _fail(file, line);
+        }
         x->seen++;
 }
 
@@ -300,17 +331,32 @@ static void assert_rejected(struct fx *x, uint16_t head)
 }
 
 /* A completed request: {head, len}, status byte at stat, only the used
- * element, the status byte and [data, data + dlen) changed. */
-static void assert_completed(struct fx *x, uint16_t head, uint32_t len, uint64_t stat,
-                             uint8_t status, uint64_t data, uint64_t dlen)
+ * element, the status byte and [data, data + dlen) changed. A wrong answer
+ * is reported at the caller's line, with the device's trace line. */
+#define assert_completed(x, head, len, stat, status, data, dlen)                                   \
+        completed_at(x, head, len, stat, status, data, dlen, __FILE__, __LINE__)
+static void completed_at(struct fx *x, uint16_t head, uint32_t len, uint64_t stat, uint8_t status,
+                         uint64_t data, uint64_t dlen, const char *file, int line)
 {
         struct allow a = {.n = 0};
+        uint32_t got_id = 0, got_len = 0;
+        uint8_t got = *vf_ptr(&x->f, stat, 1);
 
+        if (vf_used_idx(&x->f, &x->r) == (uint16_t)(x->seen + 1))
+                vf_used_elem(&x->f, &x->r, x->seen, &got_id, &got_len);
+        if (vf_used_idx(&x->f, &x->r) != (uint16_t)(x->seen + 1) || got_id != head ||
+            got_len != len || got != status) {
+                print_error("ERROR: request %u: status %u, used {id %u, len %u}; want status %u, "
+                            "used {id %u, len %u}\n",
+                            head, got, got_id, got_len, status, head, len);
+                print_request_trace(x);
+                _fail(file, line);
+        }
         allow_used(x, &a, 1);
         allow(&a, stat, 1);
         allow(&a, data, dlen);
         assert_used_count(x, (uint16_t)(x->seen + 1));
-        assert_next_used(x, head, len);
+        next_used_at(x, head, len, file, line);
         assert_int_equal(*vf_ptr(&x->f, stat, 1), status);
         assert_live(x);
         assert_canary(x, &a);

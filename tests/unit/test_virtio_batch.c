@@ -45,7 +45,7 @@ struct fx {
         struct vblk b;
         struct vmmio t;
         struct vf_ring r;
-        char path[64];
+        char path[4096]; /* in ti_tmpdir() */
         uint16_t next_head;
 };
 
@@ -60,7 +60,7 @@ static int make_image(char *path, size_t len)
         ssize_t n;
         int fd;
 
-        snprintf(path, len, "/tmp/minivmm-batch-XXXXXX");
+        snprintf(path, len, "%s/minivmm-batch-XXXXXX", ti_tmpdir());
         fd = mkstemp(path);
         if (fd < 0 || buf == NULL)
                 return -1;

@@ -51,7 +51,7 @@ struct fx {
         struct vblk b;
         struct vmmio t;
         struct vf_ring r;
-        char path[64];
+        char path[4096]; /* in ti_tmpdir() */
         uint16_t next_head;
 };
 
@@ -74,7 +74,7 @@ static int make_image(char *path, size_t pathlen, uint64_t size)
         int fd;
         ssize_t n;
 
-        snprintf(path, pathlen, "/tmp/minivmm-vblk-XXXXXX");
+        snprintf(path, pathlen, "%s/minivmm-vblk-XXXXXX", ti_tmpdir());
         fd = mkstemp(path);
         if (fd < 0 || buf == NULL)
                 return -1;
@@ -114,7 +114,7 @@ static int setup(void **state)
                 return -1;
         if (open_disk(x, false) < 0)
                 return -1;
-        trace_enabled = false;
+        trace_enabled = ti_trace_wanted();
         bring_up(x, false);
         *state = x;
         return 0;
@@ -128,7 +128,7 @@ static int teardown(void **state)
         unlink(x->path);
         vf_teardown(&x->f);
         free(x);
-        trace_enabled = false;
+        trace_enabled = ti_trace_wanted();
         return 0;
 }
 
@@ -470,7 +470,7 @@ static void b3_partial_last_sector_is_not_exposed(void **state)
         struct fx *x = *state;
         struct disk d;
         struct vblk b;
-        char path[64], err[256];
+        char path[4096], err[256];
 
         assert_int_equal(make_image(path, sizeof(path), 3 * 512 + 100), 0);
         assert_int_equal(disk_open(&d, path, true, err, sizeof(err)), 0);
@@ -485,7 +485,7 @@ static void vblk_init_rejects_an_image_smaller_than_a_sector(void **state)
 {
         struct disk d;
         struct vblk b;
-        char path[64], err[256];
+        char path[4096], err[256];
 
         (void)state;
         assert_int_equal(make_image(path, sizeof(path), 511), 0);

@@ -28,6 +28,7 @@
 #include "devices/trace.h"
 #include "devices/virtio.h"
 #include "devices/virtio_mmio.h"
+#include "testimage.h"
 
 #define VF_RAM_GPA   0x0ULL
 #define VF_RAM_SIZE  0x100000ULL
@@ -164,14 +165,19 @@ static inline void vf_used_elem(struct vfake *f, const struct vf_ring *r, uint16
         *len = (uint32_t)vf_get(f, e + 4, 4);
 }
 
-static inline void vf_assert_used(struct vfake *f, const struct vf_ring *r, uint16_t i, uint32_t id,
-                                  uint32_t len)
+/* Reported at the caller's line: a failure names the test's own expectation. */
+#define vf_assert_used(f, r, i, id, len) vf_assert_used_at(f, r, i, id, len, __FILE__, __LINE__)
+static inline void vf_assert_used_at(struct vfake *f, const struct vf_ring *r, uint16_t i,
+                                     uint32_t id, uint32_t len, const char *file, int line)
 {
         uint32_t got_id, got_len;
 
         vf_used_elem(f, r, i, &got_id, &got_len);
-        assert_int_equal(got_id, id);
-        assert_int_equal(got_len, len);
+        if (got_id != id || got_len != len) {
+                print_error("ERROR: used ring entry %u is {id %u, len %u}, want {id %u, len %u}\n",
+                            i, got_id, got_len, id, len);
+                _fail(file, line);
+        }
 }
 
 /* --- the transport, driven like a driver ---------------------------------- */
@@ -291,10 +297,12 @@ static inline void vf_kick(struct vmmio *t, uint32_t q)
 /* Runs fn(arg) with --trace on and stderr captured into out (NUL-terminated). */
 static inline void vf_capture_trace(char *out, size_t len, void (*fn)(void *), void *arg)
 {
-        char path[] = "/tmp/minivmm-vfake-trace-XXXXXX";
-        int fd = mkstemp(path), saved = dup(2);
+        char path[4096];
+        int fd, saved = dup(2);
         ssize_t n;
 
+        snprintf(path, sizeof(path), "%s/minivmm-vfake-trace-XXXXXX", ti_tmpdir());
+        fd = mkstemp(path);
         assert_true(fd >= 0 && saved >= 0);
         fflush(stderr);
         assert_true(dup2(fd, 2) == 2);

@@ -15,5 +15,6 @@ static void svirtb_apply(struct svirtb *s, uint64_t off, uint32_t v)
         /* Yours to call; these two lines only keep -Werror quiet until then. */
         (void)svirtb_make_ready;
         (void)svirtb_doorbell;
-        svirtb_fail(s, "not implemented", "svirtb_apply: not implemented (TODO(lab))");
+        svirtb_fail(s, "svirtb_apply: not implemented (TODO(lab))",
+                    "svirtb_apply: not implemented (TODO(lab))");
 }

@@ -21,5 +21,6 @@ static void svirtb_doorbell(struct svirtb *s, uint32_t head)
 {
         (void)head;
         (void)svirtb_fetch; /* the helper to use; this line only keeps -Werror quiet until then */
-        svirtb_fail(s, "not implemented", "svirtb_doorbell: not implemented (TODO(lab))");
+        svirtb_fail(s, "svirtb_doorbell: not implemented (TODO(lab))",
+                    "svirtb_doorbell: not implemented (TODO(lab))");
 }

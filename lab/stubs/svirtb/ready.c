@@ -10,5 +10,6 @@
  */
 static void svirtb_make_ready(struct svirtb *s)
 {
-        svirtb_fail(s, "not implemented", "svirtb_make_ready: not implemented (TODO(lab))");
+        svirtb_fail(s, "svirtb_make_ready: not implemented (TODO(lab))",
+                    "svirtb_make_ready: not implemented (TODO(lab))");
 }

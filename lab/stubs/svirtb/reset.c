@@ -11,6 +11,7 @@
  */
 void svirtb_reset(struct svirtb *s)
 {
-        svirtb_fail(s, "not implemented", "svirtb_reset: not implemented (TODO(lab))");
+        svirtb_fail(s, "svirtb_reset: not implemented (TODO(lab))",
+                    "svirtb_reset: not implemented (TODO(lab))");
         svirtb_mirror(s);
 }
