@@ -178,75 +178,97 @@ static uint32_t rd_status(struct fx *x)
         return vf_rd(&x->t, VIRTIO_MMIO_STATUS);
 }
 
+/*
+ * The assert_* helpers below report at the caller's line, so a failure names
+ * the test, not the helper (the lab's failure reasons depend on it).
+ */
+#define FAIL_AT(...)                                                                               \
+        do {                                                                                       \
+                print_error(__VA_ARGS__);                                                          \
+                print_error("\n");                                                                 \
+                _fail(file, line);                                                                 \
+        } while (0)
 /* The last used element is {head, len}, and the status byte at st is status. */
-static void assert_done(struct fx *x, uint16_t head, uint32_t len, uint64_t st, uint8_t status)
+#define assert_done(x, head, len, st, status)                                                      \
+        assert_done_at(x, head, len, st, status, __FILE__, __LINE__)
+static void assert_done_at(struct fx *x, uint16_t head, uint32_t len, uint64_t st, uint8_t status,
+                           const char *file, int line)
 {
         uint16_t idx = vf_used_idx(&x->f, &x->r);
+        uint8_t got = ram8(x, st);
+        uint8_t dev = rd_status(x) & (VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_NEEDS_RESET);
 
-        assert_true(idx > 0);
-        vf_assert_used(&x->f, &x->r, (uint16_t)(idx - 1), head, len);
-        assert_int_equal(ram8(x, st), status);
+        _assert_true(idx > 0, "used.idx > 0", file, line);
+        vf_assert_used_at(&x->f, &x->r, (uint16_t)(idx - 1), head, len, file, line);
+        _assert_int_equal(got, status, file, line);
         /* Errors in requests never break the device. */
-        assert_int_equal(rd_status(x) & (VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_NEEDS_RESET),
-                         VIRTIO_STATUS_DRIVER_OK);
+        _assert_int_equal(dev, VIRTIO_STATUS_DRIVER_OK, file, line);
 }
 
 /* The file holds its original bytes in [from, to). */
-static void assert_file_original(struct fx *x, uint64_t from, uint64_t to)
+#define assert_file_original(...) assert_file_original_at(__VA_ARGS__, __FILE__, __LINE__)
+static void assert_file_original_at(struct fx *x, uint64_t from, uint64_t to, const char *file,
+                                    int line)
 {
         uint8_t *buf = malloc(DISK_SIZE);
         int fd = open(x->path, O_RDONLY);
 
-        assert_non_null(buf);
-        assert_true(fd >= 0);
-        assert_int_equal(pread(fd, buf, DISK_SIZE, 0), DISK_SIZE);
+        _assert_true(buf != NULL, "buf", file, line);
+        _assert_true(fd >= 0, "fd >= 0", file, line);
+        _assert_int_equal(pread(fd, buf, DISK_SIZE, 0), DISK_SIZE, file, line);
         for (uint64_t i = from; i < to; i++)
                 if (buf[i] != pattern(i))
-                        fail_msg("file byte %llu changed", (unsigned long long)i);
+                        FAIL_AT("file byte %llu changed", (unsigned long long)i);
         close(fd);
         free(buf);
 }
 
-static void assert_file_bytes(struct fx *x, uint64_t off, const uint8_t *want, size_t len)
+#define assert_file_bytes(...) assert_file_bytes_at(__VA_ARGS__, __FILE__, __LINE__)
+static void assert_file_bytes_at(struct fx *x, uint64_t off, const uint8_t *want, size_t len,
+                                 const char *file, int line)
 {
         uint8_t *buf = malloc(len);
         int fd = open(x->path, O_RDONLY);
 
-        assert_non_null(buf);
-        assert_true(fd >= 0);
-        assert_int_equal(pread(fd, buf, len, (off_t)off), (ssize_t)len);
-        assert_memory_equal(buf, want, len);
+        _assert_true(buf != NULL, "buf", file, line);
+        _assert_true(fd >= 0, "fd >= 0", file, line);
+        _assert_int_equal(pread(fd, buf, len, (off_t)off), (ssize_t)len, file, line);
+        _assert_memory_equal(buf, want, len, file, line);
         close(fd);
         free(buf);
 }
 
 /* Guest RAM [gpa, gpa + len) holds the image's bytes from off. */
-static void assert_ram_is_disk(struct fx *x, uint64_t gpa, uint64_t off, uint64_t len)
+#define assert_ram_is_disk(...) assert_ram_is_disk_at(__VA_ARGS__, __FILE__, __LINE__)
+static void assert_ram_is_disk_at(struct fx *x, uint64_t gpa, uint64_t off, uint64_t len,
+                                  const char *file, int line)
 {
         const uint8_t *p = vf_ptr(&x->f, gpa, len);
 
         for (uint64_t i = 0; i < len; i++)
                 if (p[i] != pattern(off + i))
-                        fail_msg("RAM byte 0x%llx differs", (unsigned long long)(gpa + i));
+                        FAIL_AT("RAM byte 0x%llx differs", (unsigned long long)(gpa + i));
 }
 
-static void assert_ram_fill(struct fx *x, uint64_t gpa, uint64_t len)
+#define assert_ram_fill(...) assert_ram_fill_at(__VA_ARGS__, __FILE__, __LINE__)
+static void assert_ram_fill_at(struct fx *x, uint64_t gpa, uint64_t len, const char *file, int line)
 {
         const uint8_t *p = vf_ptr(&x->f, gpa, len);
 
         for (uint64_t i = 0; i < len; i++)
                 if (p[i] != VF_FILL)
-                        fail_msg("RAM byte 0x%llx written", (unsigned long long)(gpa + i));
+                        FAIL_AT("RAM byte 0x%llx written", (unsigned long long)(gpa + i));
 }
 
 /* §2.7.8.2: writable bytes a failed request did not fill read zero (used.len covers them). */
-static void assert_ram_zero(struct fx *x, uint64_t gpa, uint64_t len)
+#define assert_ram_zero(...) assert_ram_zero_at(__VA_ARGS__, __FILE__, __LINE__)
+static void assert_ram_zero_at(struct fx *x, uint64_t gpa, uint64_t len, const char *file, int line)
 {
         const uint8_t *p = vf_ptr(&x->f, gpa, len);
 
         for (uint64_t i = 0; i < len; i++)
                 if (p[i] != 0)
-                        fail_msg("RAM byte 0x%llx not zeroed", (unsigned long long)(gpa + i));
+                        FAIL_AT("RAM byte 0x%llx not zeroed", (unsigned long long)(gpa + i));
 }
 
 static void fill_ram(struct fx *x, uint64_t gpa, uint8_t v, uint64_t len)
