@@ -1,7 +1,7 @@
 /*
  * bench: the benchmark mode (see bench.h). It drives queue 0 of one
  * virtio-blk device directly: the transport and feature negotiation come
- * from the drivers (vblk_init_features, vio_notify), the ring entries are
+ * from the drivers (gblk_init_features, gvio_notify), the ring entries are
  * written here, because at about 4 million emulated guest instructions a
  * second (docs/platform.md) every instruction per request shows in the
  * result.
@@ -32,7 +32,7 @@
 
 /* One request slot: its header and status byte, read and written by the device. */
 struct slot {
-        struct vblk_hdr hdr;
+        struct gblk_hdr hdr;
         volatile uint8_t status;
         uint8_t busy;
         uint8_t pad[14];
@@ -40,13 +40,13 @@ struct slot {
 
 struct bench {
         struct bench_opts o;
-        struct vblk b;
+        struct gblk b;
         bool irq, indirect;
         uint32_t nbuf;
         uint64_t blocks;         /* bs-sized blocks on the disk */
         uint64_t rng, pos;       /* random state, next sequential block */
         struct slot *slots;      /* o.qd of them */
-        struct vqd_desc *tables; /* indirect: DESC_PER_REQ per slot */
+        struct gvq_desc *tables; /* indirect: DESC_PER_REQ per slot */
         uint8_t *bufs;           /* nbuf buffers of bs bytes */
         uint16_t free[BENCH_QD_MAX];
         uint64_t errors;
@@ -158,11 +158,11 @@ static bool place(struct bench *s, uint8_t **ring)
         uint64_t p = align_up(gpa_of(__image_end), PAGE), top = genv.boot.fdt_addr, room;
 
         *ring = (uint8_t *)(uintptr_t)p;
-        p += align_up(vqd_mem_size(RING_SIZE), PAGE);
+        p += align_up(gvq_mem_size(RING_SIZE), PAGE);
         s->slots = (struct slot *)(uintptr_t)p;
         p += align_up(BENCH_QD_MAX * sizeof(struct slot), PAGE);
-        s->tables = (struct vqd_desc *)(uintptr_t)p;
-        p += align_up(BENCH_QD_MAX * DESC_PER_REQ * sizeof(struct vqd_desc), PAGE);
+        s->tables = (struct gvq_desc *)(uintptr_t)p;
+        p += align_up(BENCH_QD_MAX * DESC_PER_REQ * sizeof(struct gvq_desc), PAGE);
         s->bufs = (uint8_t *)(uintptr_t)p;
         room = top > p ? top - p : 0;
         s->nbuf = room / s->o.bs < s->o.qd ? (uint32_t)(room / s->o.bs) : s->o.qd;
@@ -183,22 +183,22 @@ static void build_chains(struct bench *s)
         uint32_t type = in ? VBLK_T_IN : VBLK_T_OUT;
 
         for (uint32_t j = 0; j < s->o.qd; j++) {
-                struct vqd_desc *d =
+                struct gvq_desc *d =
                     s->indirect ? &s->tables[j * DESC_PER_REQ] : &q->desc[j * DESC_PER_REQ];
                 uint16_t first = s->indirect ? 0 : (uint16_t)(j * DESC_PER_REQ);
                 uint8_t *buf = s->bufs + (uint64_t)(j % s->nbuf) * s->o.bs;
 
-                s->slots[j].hdr = (struct vblk_hdr){type, 0, 0};
+                s->slots[j].hdr = (struct gblk_hdr){type, 0, 0};
                 s->slots[j].busy = 0;
-                d[0] = (struct vqd_desc){gpa_of(&s->slots[j].hdr), sizeof(struct vblk_hdr),
+                d[0] = (struct gvq_desc){gpa_of(&s->slots[j].hdr), sizeof(struct gblk_hdr),
                                          VQD_DESC_F_NEXT, (uint16_t)(first + 1)};
-                d[1] = (struct vqd_desc){gpa_of(buf), s->o.bs,
+                d[1] = (struct gvq_desc){gpa_of(buf), s->o.bs,
                                          (uint16_t)(VQD_DESC_F_NEXT | (in ? VQD_DESC_F_WRITE : 0)),
                                          (uint16_t)(first + 2)};
-                d[2] = (struct vqd_desc){gpa_of((const void *)&s->slots[j].status), 1,
+                d[2] = (struct gvq_desc){gpa_of((const void *)&s->slots[j].status), 1,
                                          VQD_DESC_F_WRITE, 0};
                 if (s->indirect)
-                        q->desc[j] = (struct vqd_desc){gpa_of(d), DESC_PER_REQ * sizeof(*d),
+                        q->desc[j] = (struct gvq_desc){gpa_of(d), DESC_PER_REQ * sizeof(*d),
                                                        VQD_DESC_F_INDIRECT, 0};
                 s->free[j] = (uint16_t)(s->o.qd - 1 - j);
         }
@@ -224,7 +224,7 @@ static int wait_poll(struct bench *s, uint16_t last, uint64_t done)
                         if (u != last)
                                 return u;
                 }
-                if (vio_read(&s->b.io, VIO_STATUS) & VIO_S_NEEDS_RESET)
+                if (gvio_read(&s->b.io, VIO_STATUS) & VIO_S_NEEDS_RESET)
                         return fail_run(s, "the device needs a reset; completed", done);
                 if (++idle == POLL_IDLE_MAX)
                         return fail_run(s, "no completion for a long time; completed", done);
@@ -248,7 +248,7 @@ static int wait_irq(struct bench *s, uint16_t last, uint64_t inflight, uint64_t 
         if (q->event_idx) {
                 if (inflight > 1)
                         want = (uint16_t)(inflight / 2);
-                *vqd_used_event(q) = (uint16_t)(last + want - 1);
+                *gvq_used_event(q) = (uint16_t)(last + want - 1);
                 /* used_event before used->idx is read again (§2.7.7.2). */
                 __atomic_thread_fence(__ATOMIC_SEQ_CST);
         }
@@ -290,7 +290,7 @@ static int run(struct bench *s)
                         __atomic_thread_fence(__ATOMIC_RELEASE);
                         *(volatile uint16_t *)&q->avail->idx = avail;
                         q->avail_idx = avail;
-                        vio_notify(&s->b.io, q);
+                        gvio_notify(&s->b.io, q);
                 }
                 u = s->irq ? wait_irq(s, last, issued - done, done, &stall)
                            : wait_poll(s, last, done);
@@ -300,8 +300,8 @@ static int run(struct bench *s)
                         return fail_run(s, "used->idx ran ahead of what is in flight", (uint64_t)u);
                 __atomic_thread_fence(__ATOMIC_ACQUIRE);
                 while (last != (uint16_t)u) {
-                        struct vqd_used_elem e =
-                            *(volatile struct vqd_used_elem *)&q->used->ring[last & mask];
+                        struct gvq_used_elem e =
+                            *(volatile struct gvq_used_elem *)&q->used->ring[last & mask];
                         uint32_t j = s->indirect ? e.id : e.id / DESC_PER_REQ;
 
                         if (j >= s->o.qd || (!s->indirect && e.id % DESC_PER_REQ) ||
@@ -318,7 +318,7 @@ static int run(struct bench *s)
                 q->last_used = last;
                 /* Polling: keep used_event behind us, so the device never interrupts. */
                 if (q->event_idx && !s->irq)
-                        *vqd_used_event(q) = (uint16_t)(last - 1);
+                        *gvq_used_event(q) = (uint16_t)(last - 1);
         }
         return 0;
 }
@@ -359,7 +359,7 @@ static bool setup(struct bench *s)
                 return false;
         if (genv.no_event_idx)
                 features &= ~VIO_BIT(VIO_F_EVENT_IDX);
-        e = vblk_probe(&s->b, v->base);
+        e = gblk_probe(&s->b, v->base);
         if (!e && s->irq) {
                 if (!v->has_irq) {
                         snprintf(s->problem, sizeof(s->problem),
@@ -367,15 +367,15 @@ static bool setup(struct bench *s)
                                  v->irq_problem);
                         return false;
                 }
-                e = vio_irq_setup(&s->b.io, v->ioapic_base, v->gsi, v->sense,
-                                  (uint8_t)(IRQ_VECTOR_DEVICE + o->disk));
+                e = gvio_irq_setup(&s->b.io, v->ioapic_base, v->gsi, v->sense,
+                                   (uint8_t)(IRQ_VECTOR_DEVICE + o->disk));
         }
         if (!e)
-                e = vblk_init_features(&s->b, ring, align_up(vqd_mem_size(RING_SIZE), PAGE),
+                e = gblk_init_features(&s->b, ring, align_up(gvq_mem_size(RING_SIZE), PAGE),
                                        RING_SIZE, features, 0);
         if (e) {
                 snprintf(s->problem, sizeof(s->problem), "virtio-blk%u at 0x%lx: %s", o->disk,
-                         v->base, vio_strerror(&s->b.io, eb, sizeof(eb)));
+                         v->base, gvio_strerror(&s->b.io, eb, sizeof(eb)));
                 return false;
         }
         /* Direct chains take 3 ring descriptors; beyond num / 3 requests in
@@ -430,7 +430,7 @@ int bench_main(const char *spec)
                 irq_watchdog_stop();
         if (r) {
                 printf("bench: error: %s\n", s->problem);
-                vio_reset(&s->b.io);
+                gvio_reset(&s->b.io);
                 return GUEST_EXIT_FAIL;
         }
         cycles = t1 - t0;
@@ -444,7 +444,7 @@ int bench_main(const char *spec)
                genv.boot.pvh ? "pvh" : "fdt", s->errors, bytes, cycles, hz, src, lapic_hz, us,
                us ? s->o.n * 1000000 / us : 0, us ? bytes / us : 0, s->b.q.notifies,
                s->b.io.irq_calls);
-        vio_irq_off(&s->b.io);
-        vio_reset(&s->b.io);
+        gvio_irq_off(&s->b.io);
+        gvio_reset(&s->b.io);
         return s->errors ? GUEST_EXIT_FAIL : GUEST_EXIT_PASS;
 }

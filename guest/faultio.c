@@ -15,7 +15,7 @@
 static uint8_t fio_ring[2 * FIO_PAGE] __attribute__((section(".noinit"), aligned(FIO_PAGE)));
 static uint8_t fio_buf[FIO_MAX_SECT * VBLK_SECTOR]
     __attribute__((section(".noinit"), aligned(FIO_PAGE)));
-static struct vblk fio_dev __attribute__((section(".noinit")));
+static struct gblk fio_dev __attribute__((section(".noinit")));
 
 _Static_assert(sizeof(fio_ring) >= FIO_PAGE * 2, "ring area too small for 8 entries");
 
@@ -61,7 +61,7 @@ static bool fio_req(uint32_t type, uint64_t s, uint64_t n, uint64_t round, unsig
 {
         uint8_t status = 0xff;
         int e =
-            vblk_io(&fio_dev, type, s, n ? fio_buf : NULL, (uint32_t)(n * VBLK_SECTOR), &status);
+            gblk_io(&fio_dev, type, s, n ? fio_buf : NULL, (uint32_t)(n * VBLK_SECTOR), &status);
 
         if (type == VBLK_T_FLUSH)
                 printf("faultio: f round %lu -> ", round);
@@ -82,22 +82,22 @@ static bool fio_req(uint32_t type, uint64_t s, uint64_t n, uint64_t round, unsig
 /* bS:N: an OUT and a FLUSH behind it in one kick (one batch for the device). */
 static bool fio_batch(uint64_t s, uint64_t n, uint64_t round, unsigned *errors)
 {
-        static struct vblk_req w, f;
-        struct vqd_buf d = {fio_buf, (uint32_t)(n * VBLK_SECTOR), false};
+        static struct gblk_req w, f;
+        struct gvq_buf d = {fio_buf, (uint32_t)(n * VBLK_SECTOR), false};
         int e;
 
-        w = (struct vblk_req){0};
-        f = (struct vblk_req){0};
+        w = (struct gblk_req){0};
+        f = (struct gblk_req){0};
         fio_stamp(s, n, round);
-        e = vblk_submit(&fio_dev, &w, VBLK_T_OUT, s, &d, 1);
+        e = gblk_submit(&fio_dev, &w, VBLK_T_OUT, s, &d, 1);
         if (!e)
-                e = vblk_submit(&fio_dev, &f, VBLK_T_FLUSH, 0, NULL, 0);
+                e = gblk_submit(&fio_dev, &f, VBLK_T_FLUSH, 0, NULL, 0);
         if (!e) {
-                vblk_kick(&fio_dev);
-                e = vblk_wait(&fio_dev, &w);
+                gblk_kick(&fio_dev);
+                e = gblk_wait(&fio_dev, &w);
         }
         if (!e)
-                e = vblk_wait(&fio_dev, &f);
+                e = gblk_wait(&fio_dev, &f);
         if (e) {
                 printf("faultio: b %lu+%lu round %lu -> driver error %d\n", s, n, round, e);
                 (*errors)++;
@@ -118,7 +118,7 @@ static bool fio_until(uint64_t s, uint64_t n, uint64_t round, unsigned *errors, 
 
         printf("faultio: u %lu+%lu waiting\n", s, n);
         for (unsigned k = 0; k < FIO_UNTIL_MAX && !e && status == VBLK_S_OK; k++) {
-                e = vblk_io(&fio_dev, VBLK_T_IN, s, fio_buf, (uint32_t)(n * VBLK_SECTOR), &status);
+                e = gblk_io(&fio_dev, VBLK_T_IN, s, fio_buf, (uint32_t)(n * VBLK_SECTOR), &status);
                 (*reqs)++;
         }
         if (e) {
@@ -141,11 +141,11 @@ static int fio_setup(void)
                 return -1;
         }
         memset(&fio_dev, 0, sizeof(fio_dev));
-        e = vblk_probe(&fio_dev, genv.boot.virtio[0].base);
+        e = gblk_probe(&fio_dev, genv.boot.virtio[0].base);
         if (!e)
-                e = vblk_init(&fio_dev, fio_ring, sizeof(fio_ring), FIO_QSIZE);
+                e = gblk_init(&fio_dev, fio_ring, sizeof(fio_ring), FIO_QSIZE);
         if (e) {
-                printf("faultio: virtio-blk0: %s\n", vio_strerror(&fio_dev.io, eb, sizeof(eb)));
+                printf("faultio: virtio-blk0: %s\n", gvio_strerror(&fio_dev.io, eb, sizeof(eb)));
                 return -1;
         }
         return 0;

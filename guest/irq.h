@@ -26,7 +26,8 @@
 #define IRQ_VECTOR_WATCHDOG 0xef
 #define IRQ_VECTOR_SPURIOUS 0xff
 
-/* Second cell of an IOAPIC interrupt specifier, as Linux reads it (arch/x86/kernel/devicetree.c). */
+/* Second cell of an IOAPIC interrupt specifier, as Linux reads it (arch/x86/kernel/devicetree.c).
+ */
 #define IOAPIC_SENSE_EDGE_RISING  3u
 #define IOAPIC_SENSE_LEVEL_LOW    2u
 #define IOAPIC_SENSE_LEVEL_HIGH   1u

@@ -43,7 +43,7 @@ struct guest_env genv;
 
 static char reason[256];
 static uint8_t sector0[TD_SECTOR] __attribute__((aligned(4096)));
-static struct svb_entry probe_ring[8] __attribute__((aligned(4096)));
+static struct gsvb_entry probe_ring[8] __attribute__((aligned(4096)));
 
 int main(uint64_t fdt);
 
@@ -83,15 +83,15 @@ static void probe_disk(void)
         uint64_t n;
         int err;
 
-        svb_bind(&e->dev, e->boot.svirtb_base);
-        err = svb_reset(&e->dev);
+        gsvb_bind(&e->dev, e->boot.svirtb_base);
+        err = gsvb_reset(&e->dev);
         if (!err)
-                err = svb_init(&e->dev, gpa_of(probe_ring), 8);
+                err = gsvb_init(&e->dev, gpa_of(probe_ring), 8);
         if (!err)
-                err = svb_read(&e->dev, 0, sector0, TD_SECTOR);
+                err = gsvb_read(&e->dev, 0, sector0, TD_SECTOR);
         if (err) {
                 snprintf(e->disk_problem, sizeof(e->disk_problem), "reading sector 0 failed: %s",
-                         svb_strerror(err));
+                         gsvb_strerror(err));
                 return;
         }
         e->disk_read = true;

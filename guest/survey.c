@@ -13,7 +13,7 @@
 #define SURVEY_SECTORS 8u /* how far the devices are compared */
 #define SURVEY_BYTES   (SURVEY_SECTORS * VBLK_SECTOR)
 #define SURVEY_QSIZE   8u
-#define SURVEY_RING    (3 * 4096u) /* vqd_mem_size(8) with a legacy 4 KiB alignment */
+#define SURVEY_RING    (3 * 4096u) /* gvq_mem_size(8) with a legacy 4 KiB alignment */
 #define MAX_DEVS       (1 + BOOT_MAX_VIRTIO)
 
 /* What was read through one device. */
@@ -26,7 +26,7 @@ struct seen {
 };
 
 static uint8_t ring_mem[SURVEY_RING] __attribute__((aligned(4096)));
-static struct svb_entry svb_ring[SURVEY_QSIZE] __attribute__((aligned(4096)));
+static struct gsvb_entry gsvb_ring[SURVEY_QSIZE] __attribute__((aligned(4096)));
 static uint8_t data[MAX_DEVS][SURVEY_BYTES] __attribute__((aligned(4096)));
 static uint8_t id[VBLK_ID_BYTES] __attribute__((aligned(64)));
 static struct seen seen[MAX_DEVS];
@@ -79,26 +79,26 @@ static void survey_svirtb(void)
         int err;
 
         printf("svirtb at 0x%lx: %s\n", b->svirtb_base, b->svirtb_ro ? "read-only" : "writable");
-        svb_bind(&d, b->svirtb_base);
-        err = svb_reset(&d);
+        gsvb_bind(&d, b->svirtb_base);
+        err = gsvb_reset(&d);
         if (!err)
-                err = svb_init(&d, gpa_of(svb_ring), SURVEY_QSIZE);
+                err = gsvb_init(&d, gpa_of(gsvb_ring), SURVEY_QSIZE);
         if (!err)
-                err = svb_read(&d, 0, s->data, SURVEY_BYTES);
+                err = gsvb_read(&d, 0, s->data, SURVEY_BYTES);
         if (err) {
                 printf("  reading sectors 0-%u failed: %s\n", SURVEY_SECTORS - 1,
-                       svb_strerror(err));
+                       gsvb_strerror(err));
                 return;
         }
         s->ok = true;
         s->bytes = SURVEY_BYTES; /* svirtb leaves bytes past the disk untouched */
-        svb_reset(&d);
+        gsvb_reset(&d);
 }
 
 static void survey_virtio(unsigned i)
 {
         const struct boot_virtio *v = &genv.boot.virtio[i];
-        struct vblk blk;
+        struct gblk blk;
         uint64_t n;
         uint8_t st = 0xff;
         char name[16];
@@ -108,19 +108,19 @@ static void survey_virtio(unsigned i)
         snprintf(name, sizeof(name), "virtio-blk%u", i);
         s = survey_add(name);
         memset(&blk, 0, sizeof(blk));
-        err = vblk_probe(&blk, v->base);
+        err = gblk_probe(&blk, v->base);
         if (!err)
-                err = vblk_init(&blk, ring_mem, sizeof(ring_mem), SURVEY_QSIZE);
+                err = gblk_init(&blk, ring_mem, sizeof(ring_mem), SURVEY_QSIZE);
         if (err) {
                 printf("%s at 0x%lx: not usable: %s\n", name, v->base,
-                       vio_err_name((enum vio_err)err));
-                vio_reset(&blk.io);
+                       gvio_err_name((enum gvio_err)err));
+                gvio_reset(&blk.io);
                 return;
         }
         printf("%s at 0x%lx: virtio-mmio version %u, %lu sectors of 512 bytes, %s", name, v->base,
                blk.io.version, blk.capacity, blk.ro ? "read-only" : "writable");
         memset(id, 0, sizeof(id));
-        if (vblk_io(&blk, VBLK_T_GET_ID, 0, id, sizeof(id), &st) == 0 && st == VBLK_S_OK) {
+        if (gblk_io(&blk, VBLK_T_GET_ID, 0, id, sizeof(id), &st) == 0 && st == VBLK_S_OK) {
                 for (unsigned k = 0; k < VBLK_ID_BYTES && id[k]; k++)
                         s->serial[k] = is_print(id[k]) ? (char)id[k] : '?';
                 printf(", serial %s\n", s->serial[0] ? s->serial : "(empty)");
@@ -130,17 +130,17 @@ static void survey_virtio(unsigned i)
         n = blk.capacity < SURVEY_SECTORS ? blk.capacity : SURVEY_SECTORS;
         st = 0xff;
         if (n) {
-                err = vblk_io(&blk, VBLK_T_IN, 0, s->data, (uint32_t)(n * VBLK_SECTOR), &st);
+                err = gblk_io(&blk, VBLK_T_IN, 0, s->data, (uint32_t)(n * VBLK_SECTOR), &st);
                 if (err || st != VBLK_S_OK) {
                         printf("  reading sectors 0-%lu failed: %s (request status %u)\n", n - 1,
-                               err ? vio_err_name((enum vio_err)err) : "OK", st);
-                        vio_reset(&blk.io);
+                               err ? gvio_err_name((enum gvio_err)err) : "OK", st);
+                        gvio_reset(&blk.io);
                         return;
                 }
         }
         s->ok = true;
         s->bytes = (uint32_t)(n * VBLK_SECTOR);
-        vio_reset(&blk.io);
+        gvio_reset(&blk.io);
 }
 
 /* Compares every device with the ones before it; dumps sector 0 of each new content. */

@@ -4,7 +4,7 @@
 #include "svirtb_drv.h"
 #include "guest.h"
 
-static const char *const svb_errs[] = {
+static const char *const gsvb_errs[] = {
     [SVB_OK] = "ok",
     [SVB_E_NO_MAGIC] = "status is not MAGIC",
     [SVB_E_DRIVER_OK] = "DRIVER_OK did not read back",
@@ -17,19 +17,19 @@ static const char *const svb_errs[] = {
     [SVB_E_NOT_CONSUMED] = "queue_tail != queue_head after the doorbell",
 };
 
-const char *svb_strerror(int err)
+const char *gsvb_strerror(int err)
 {
-        if (err < 0 || err >= (int)(sizeof(svb_errs) / sizeof(svb_errs[0])) || !svb_errs[err])
+        if (err < 0 || err >= (int)(sizeof(gsvb_errs) / sizeof(gsvb_errs[0])) || !gsvb_errs[err])
                 return "unknown error";
-        return svb_errs[err];
+        return gsvb_errs[err];
 }
 
-uint32_t svb_reg_read(const struct svb *d, uint32_t off)
+uint32_t gsvb_reg_read(const struct svb *d, uint32_t off)
 {
         return mmio_read32(d->base + off);
 }
 
-void svb_reg_write(const struct svb *d, uint32_t off, uint32_t v)
+void gsvb_reg_write(const struct svb *d, uint32_t off, uint32_t v)
 {
         /* Entries and buffers must be in memory before the trap that lets the
          * device look at them, and re-read after it. */
@@ -38,7 +38,7 @@ void svb_reg_write(const struct svb *d, uint32_t off, uint32_t v)
         barrier();
 }
 
-void svb_bind(struct svb *d, uint64_t base)
+void gsvb_bind(struct svb *d, uint64_t base)
 {
         d->base = base;
         d->ring = NULL;
@@ -48,63 +48,63 @@ void svb_bind(struct svb *d, uint64_t base)
         d->doorbells = 0;
 }
 
-int svb_reset(struct svb *d)
+int gsvb_reset(struct svb *d)
 {
         d->live = false;
         d->head = 0;
-        svb_reg_write(d, SVB_REG_STATUS, SVB_RESET);
-        return svb_status(d) == SVB_MAGIC ? SVB_OK : SVB_E_NO_MAGIC;
+        gsvb_reg_write(d, SVB_REG_STATUS, SVB_RESET);
+        return gsvb_status(d) == SVB_MAGIC ? SVB_OK : SVB_E_NO_MAGIC;
 }
 
-int svb_init(struct svb *d, uint64_t ring_gpa, uint32_t queue_size)
+int gsvb_init(struct svb *d, uint64_t ring_gpa, uint32_t queue_size)
 {
         uint32_t st;
 
         d->live = false;
         d->head = 0;
-        if (svb_status(d) != SVB_MAGIC)
+        if (gsvb_status(d) != SVB_MAGIC)
                 return SVB_E_NO_MAGIC;
-        svb_reg_write(d, SVB_REG_STATUS, SVB_DRIVER_OK);
-        if (svb_status(d) != SVB_DRIVER_OK)
+        gsvb_reg_write(d, SVB_REG_STATUS, SVB_DRIVER_OK);
+        if (gsvb_status(d) != SVB_DRIVER_OK)
                 return SVB_E_DRIVER_OK;
-        svb_reg_write(d, SVB_REG_QUEUE_ADDR_HI, (uint32_t)(ring_gpa >> 32));
-        svb_reg_write(d, SVB_REG_QUEUE_ADDR_LO, (uint32_t)ring_gpa);
-        svb_reg_write(d, SVB_REG_QUEUE_SIZE, queue_size);
-        svb_reg_write(d, SVB_REG_STATUS, SVB_READY);
-        st = svb_status(d);
+        gsvb_reg_write(d, SVB_REG_QUEUE_ADDR_HI, (uint32_t)(ring_gpa >> 32));
+        gsvb_reg_write(d, SVB_REG_QUEUE_ADDR_LO, (uint32_t)ring_gpa);
+        gsvb_reg_write(d, SVB_REG_QUEUE_SIZE, queue_size);
+        gsvb_reg_write(d, SVB_REG_STATUS, SVB_READY);
+        st = gsvb_status(d);
         if (st == SVB_RESET)
                 return SVB_E_REJECTED;
         if (st != SVB_READY)
                 return SVB_E_NOT_READY;
-        d->ring = (struct svb_entry *)(uintptr_t)ring_gpa;
+        d->ring = (struct gsvb_entry *)(uintptr_t)ring_gpa;
         d->queue_size = queue_size;
-        d->head = svb_reg_read(d, SVB_REG_QUEUE_HEAD);
+        d->head = gsvb_reg_read(d, SVB_REG_QUEUE_HEAD);
         d->live = true;
         return SVB_OK;
 }
 
 /* Rings the doorbell for the entries filled up to new_head and checks the
  * device consumed them all. */
-static int svb_doorbell(struct svb *d, uint32_t new_head)
+static int gsvb_doorbell(struct svb *d, uint32_t new_head)
 {
         uint32_t st;
 
         d->head = new_head;
         d->doorbells++;
-        svb_reg_write(d, SVB_REG_QUEUE_HEAD, new_head);
-        st = svb_status(d);
+        gsvb_reg_write(d, SVB_REG_QUEUE_HEAD, new_head);
+        st = gsvb_status(d);
         if (st != SVB_READY) {
                 d->live = false;
                 return st == SVB_RESET ? SVB_E_DEVICE_RESET : SVB_E_NOT_READY;
         }
-        if (svb_reg_read(d, SVB_REG_QUEUE_TAIL) != new_head) {
+        if (gsvb_reg_read(d, SVB_REG_QUEUE_TAIL) != new_head) {
                 d->live = false;
                 return SVB_E_NOT_CONSUMED;
         }
         return SVB_OK;
 }
 
-int svb_submit(struct svb *d, uint32_t cmd, const struct svb_io *ios, uint32_t n)
+int gsvb_submit(struct svb *d, uint32_t cmd, const struct gsvb_io *ios, uint32_t n)
 {
         uint32_t done = 0;
 
@@ -116,9 +116,9 @@ int svb_submit(struct svb *d, uint32_t cmd, const struct svb_io *ios, uint32_t n
                 uint32_t qs = d->queue_size, tail, room, head;
                 int err;
 
-                if (svb_status(d) != SVB_READY)
+                if (gsvb_status(d) != SVB_READY)
                         return SVB_E_NOT_READY;
-                tail = svb_reg_read(d, SVB_REG_QUEUE_TAIL);
+                tail = gsvb_reg_read(d, SVB_REG_QUEUE_TAIL);
                 if (tail >= qs)
                         return SVB_E_BAD_TAIL;
                 /* Free slots: head .. tail - 2 (one slot stays empty, or head == tail is
@@ -128,7 +128,7 @@ int svb_submit(struct svb *d, uint32_t cmd, const struct svb_io *ios, uint32_t n
                         return SVB_E_NOT_CONSUMED;
                 head = d->head;
                 for (; room && done < n; room--, done++) {
-                        struct svb_entry *e = &d->ring[head];
+                        struct gsvb_entry *e = &d->ring[head];
 
                         e->addr = gpa_of(ios[done].buf);
                         e->size = ios[done].size;
@@ -137,33 +137,33 @@ int svb_submit(struct svb *d, uint32_t cmd, const struct svb_io *ios, uint32_t n
                         e->pad = 0;
                         head = (head + 1) % qs;
                 }
-                err = svb_doorbell(d, head);
+                err = gsvb_doorbell(d, head);
                 if (err)
                         return err;
         }
         return SVB_OK;
 }
 
-int svb_read_many(struct svb *d, const struct svb_io *ios, uint32_t n)
+int gsvb_read_many(struct svb *d, const struct gsvb_io *ios, uint32_t n)
 {
-        return svb_submit(d, SVB_CMD_READ, ios, n);
+        return gsvb_submit(d, SVB_CMD_READ, ios, n);
 }
 
-int svb_write_many(struct svb *d, const struct svb_io *ios, uint32_t n)
+int gsvb_write_many(struct svb *d, const struct gsvb_io *ios, uint32_t n)
 {
-        return svb_submit(d, SVB_CMD_WRITE, ios, n);
+        return gsvb_submit(d, SVB_CMD_WRITE, ios, n);
 }
 
-int svb_read(struct svb *d, uint64_t sector, void *buf, uint64_t size)
+int gsvb_read(struct svb *d, uint64_t sector, void *buf, uint64_t size)
 {
-        struct svb_io io = {sector, buf, size};
+        struct gsvb_io io = {sector, buf, size};
 
-        return svb_submit(d, SVB_CMD_READ, &io, 1);
+        return gsvb_submit(d, SVB_CMD_READ, &io, 1);
 }
 
-int svb_write(struct svb *d, uint64_t sector, const void *buf, uint64_t size)
+int gsvb_write(struct svb *d, uint64_t sector, const void *buf, uint64_t size)
 {
-        struct svb_io io = {sector, (void *)(uintptr_t)buf, size};
+        struct gsvb_io io = {sector, (void *)(uintptr_t)buf, size};
 
-        return svb_submit(d, SVB_CMD_WRITE, &io, 1);
+        return gsvb_submit(d, SVB_CMD_WRITE, &io, 1);
 }

@@ -4,12 +4,12 @@
  *
  * A request is a chain: the 16-byte header (device-readable), the data
  * buffers (device-writable for IN and GET_ID, readable otherwise), then the
- * one status byte (device-writable). The caller owns each struct vblk_req
+ * one status byte (device-writable). The caller owns each struct gblk_req
  * until it completes, so any number of requests may be in flight, up to
  * what the ring holds (three descriptors or more each, or one with an
- * indirect table). vblk_io() is the synchronous shortcut.
+ * indirect table). gblk_io() is the synchronous shortcut.
  *
- * Returns VIO_OK or an enum vio_err; the request's own outcome is its status
+ * Returns VIO_OK or an enum gvio_err; the request's own outcome is its status
  * byte (VBLK_S_*) and the used length the device reported.
  */
 #ifndef GUEST_VIRTIO_BLK_DRV_H
@@ -50,25 +50,25 @@
         (VIO_BIT(VBLK_F_SEG_MAX) | VIO_BIT(VBLK_F_RO) | VIO_BIT(VBLK_F_BLK_SIZE) |                 \
          VIO_BIT(VBLK_F_FLUSH) | VIO_BIT(VIO_F_INDIRECT_DESC) | VIO_BIT(VIO_F_EVENT_IDX))
 
-struct vblk_hdr {
+struct gblk_hdr {
         uint32_t type;
         uint32_t reserved;
         uint64_t sector;
 };
 
-struct vblk_req {
-        struct vblk_hdr hdr; /* device-readable */
+struct gblk_req {
+        struct gblk_hdr hdr; /* device-readable */
         uint8_t status;      /* device-writable; 0xff until the device writes it */
         bool done;
         uint16_t head;
         uint32_t used_len;
         /* An indirect table of at least nseg + 2 entries, or NULL for a
          * chain of ring descriptors. */
-        struct vqd_desc *indirect;
+        struct gvq_desc *indirect;
 };
 
-struct vblk {
-        struct vio_dev io;
+struct gblk {
+        struct gvio_dev io;
         struct vqd q;
         uint64_t capacity; /* 512-byte sectors */
         uint32_t seg_max;  /* 0 unless SEG_MAX was negotiated */
@@ -76,32 +76,32 @@ struct vblk {
         bool ro;           /* RO offered */
 };
 
-/* Probes the region at base for a virtio-blk device (vio_probe). */
-int vblk_probe(struct vblk *b, uint64_t base);
+/* Probes the region at base for a virtio-blk device (gvio_probe). */
+int gblk_probe(struct gblk *b, uint64_t base);
 /*
  * Initializes the probed device with queue 0 of up to qsize entries in
- * ring_mem (page-aligned, vqd_mem_size bytes), accepting VBLK_SUPPORTED, and
- * reads the config. Completion is by interrupt if vio_irq_setup() ran.
+ * ring_mem (page-aligned, gvq_mem_size bytes), accepting VBLK_SUPPORTED, and
+ * reads the config. Completion is by interrupt if gvio_irq_setup() ran.
  */
-int vblk_init(struct vblk *b, void *ring_mem, size_t ring_size, uint16_t qsize);
+int gblk_init(struct gblk *b, void *ring_mem, size_t ring_size, uint16_t qsize);
 /* The same with the features to accept and to force given (tests). */
-int vblk_init_features(struct vblk *b, void *ring_mem, size_t ring_size, uint16_t qsize,
+int gblk_init_features(struct gblk *b, void *ring_mem, size_t ring_size, uint16_t qsize,
                        uint64_t supported, uint64_t force);
 
 /* Adds request r (type, sector, nseg data buffers) to the ring; no notify. */
-int vblk_submit(struct vblk *b, struct vblk_req *r, uint32_t type, uint64_t sector,
-                const struct vqd_buf *data, unsigned nseg);
+int gblk_submit(struct gblk *b, struct gblk_req *r, uint32_t type, uint64_t sector,
+                const struct gvq_buf *data, unsigned nseg);
 /* Notifies the device of everything submitted. */
-void vblk_kick(struct vblk *b);
+void gblk_kick(struct gblk *b);
 /* Collects every used element waiting (marks their requests done). */
-int vblk_reap(struct vblk *b);
+int gblk_reap(struct gblk *b);
 /* Waits until r is done. */
-int vblk_wait(struct vblk *b, struct vblk_req *r);
+int gblk_wait(struct gblk *b, struct gblk_req *r);
 /* submit + kick + wait for one request. */
-int vblk_do(struct vblk *b, struct vblk_req *r, uint32_t type, uint64_t sector,
-            const struct vqd_buf *data, unsigned nseg);
+int gblk_do(struct gblk *b, struct gblk_req *r, uint32_t type, uint64_t sector,
+            const struct gvq_buf *data, unsigned nseg);
 /* One contiguous buffer of len bytes; *status gets the status byte. */
-int vblk_io(struct vblk *b, uint32_t type, uint64_t sector, void *buf, uint32_t len,
+int gblk_io(struct gblk *b, uint32_t type, uint64_t sector, void *buf, uint32_t len,
             uint8_t *status);
 
 #endif

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-enum vio_err {
+enum gvio_err {
         VIO_OK = 0,
         VIO_ERR_NOT_A_VIRTIO_DEVICE,        /* MagicValue is not "virt" (value) */
         VIO_ERR_INVALID_VERSION,            /* Version neither 1 nor 2 (value) */
@@ -34,14 +34,14 @@ enum vio_err {
         VIO_ERR_NOT_LIVE,                   /* I/O before a successful init */
 };
 
-struct vio_error {
-        enum vio_err code;
+struct gvio_error {
+        enum gvio_err code;
         uint64_t value;    /* version, device ID, queue index, ... */
         uint64_t offered;  /* FEATURE_NEGOTIATION_FAILED */
         uint64_t accepted; /* FEATURE_NEGOTIATION_FAILED */
 };
 
 /* "FeatureNegotiationFailed", "VirtqueueNotAvailable", ... */
-const char *vio_err_name(enum vio_err e);
+const char *gvio_err_name(enum gvio_err e);
 
 #endif

@@ -39,17 +39,17 @@ static const char *const names[] = {
     [VIO_ERR_NOT_LIVE] = "NotLive",
 };
 
-const char *vio_err_name(enum vio_err e)
+const char *gvio_err_name(enum gvio_err e)
 {
         if ((unsigned)e < sizeof(names) / sizeof(names[0]) && names[e])
                 return names[e];
         return "UnknownError";
 }
 
-const char *vio_strerror(const struct vio_dev *d, char *buf, size_t len)
+const char *gvio_strerror(const struct gvio_dev *d, char *buf, size_t len)
 {
-        const struct vio_error *e = &d->err;
-        const char *n = vio_err_name(e->code);
+        const struct gvio_error *e = &d->err;
+        const char *n = gvio_err_name(e->code);
 
         switch (e->code) {
         case VIO_ERR_NOT_A_VIRTIO_DEVICE:
@@ -84,7 +84,7 @@ const char *vio_strerror(const struct vio_dev *d, char *buf, size_t len)
         return buf;
 }
 
-static int fail(struct vio_dev *d, enum vio_err code, uint64_t value)
+static int fail(struct gvio_dev *d, enum gvio_err code, uint64_t value)
 {
         d->err.code = code;
         d->err.value = value;
@@ -93,68 +93,68 @@ static int fail(struct vio_dev *d, enum vio_err code, uint64_t value)
         return code;
 }
 
-uint32_t vio_read(const struct vio_dev *d, uint32_t off)
+uint32_t gvio_read(const struct gvio_dev *d, uint32_t off)
 {
         return mmio_read32(d->base + off);
 }
 
-void vio_write(const struct vio_dev *d, uint32_t off, uint32_t v)
+void gvio_write(const struct gvio_dev *d, uint32_t off, uint32_t v)
 {
         mmio_write32(d->base + off, v);
 }
 
-int vio_probe(struct vio_dev *d, uint64_t base, uint32_t want_id)
+int gvio_probe(struct gvio_dev *d, uint64_t base, uint32_t want_id)
 {
         uint32_t v;
 
         memset(d, 0, sizeof(*d));
         d->base = base;
-        v = vio_read(d, VIO_MAGIC_VALUE);
+        v = gvio_read(d, VIO_MAGIC_VALUE);
         if (v != VIO_MAGIC)
                 return fail(d, VIO_ERR_NOT_A_VIRTIO_DEVICE, v);
-        v = vio_read(d, VIO_VERSION);
+        v = gvio_read(d, VIO_VERSION);
         if (v != 1 && v != 2)
                 return fail(d, VIO_ERR_INVALID_VERSION, v);
         d->version = v;
-        v = vio_read(d, VIO_DEVICE_ID);
+        v = gvio_read(d, VIO_DEVICE_ID);
         d->device_id = v;
         /* §4.2.3.1.1: DeviceID 0 is a placeholder; stop there. */
         if (v == 0)
                 return fail(d, VIO_ERR_NO_DEVICE, 0);
         if (v != want_id)
                 return fail(d, VIO_ERR_INCOMPATIBLE_DEVICE_TYPE, v);
-        d->vendor_id = vio_read(d, VIO_VENDOR_ID);
+        d->vendor_id = gvio_read(d, VIO_VENDOR_ID);
         return VIO_OK;
 }
 
-int vio_reset(struct vio_dev *d)
+int gvio_reset(struct gvio_dev *d)
 {
         uint32_t st = 0;
 
         d->live = false;
-        vio_write(d, VIO_STATUS, 0);
+        gvio_write(d, VIO_STATUS, 0);
         /* §2.1.2: the reset is complete when Status reads 0. */
         for (int i = 0; i < RESET_READS; i++) {
-                st = vio_read(d, VIO_STATUS);
+                st = gvio_read(d, VIO_STATUS);
                 if (st == 0)
                         return VIO_OK;
         }
         return fail(d, VIO_ERR_RESET_FAILED, st);
 }
 
-void vio_set_failed(struct vio_dev *d)
+void gvio_set_failed(struct gvio_dev *d)
 {
         d->live = false;
-        vio_write(d, VIO_STATUS, vio_read(d, VIO_STATUS) | VIO_S_FAILED);
+        gvio_write(d, VIO_STATUS, gvio_read(d, VIO_STATUS) | VIO_S_FAILED);
 }
 
 /* Sets status bit and checks it reads back, with no NEEDS_RESET. */
-static int add_status(struct vio_dev *d, uint32_t bit)
+static int add_status(struct gvio_dev *d, uint32_t bit)
 {
-        uint32_t st = vio_read(d, VIO_STATUS);
+        uint32_t st = gvio_read(d, VIO_STATUS);
 
-        vio_write(d, VIO_STATUS, st | bit);
-        st = vio_read(d, VIO_STATUS);
+        gvio_write(d, VIO_STATUS, st | bit);
+        st = gvio_read(d, VIO_STATUS);
         if (st & VIO_S_NEEDS_RESET)
                 return fail(d, VIO_ERR_NEEDS_RESET, st);
         if (!(st & bit))
@@ -162,27 +162,27 @@ static int add_status(struct vio_dev *d, uint32_t bit)
         return VIO_OK;
 }
 
-static uint64_t read_features(struct vio_dev *d)
+static uint64_t read_features(struct gvio_dev *d)
 {
         uint64_t f;
 
-        vio_write(d, VIO_DEVICE_FEATURES_SEL, 0);
-        f = vio_read(d, VIO_DEVICE_FEATURES);
-        vio_write(d, VIO_DEVICE_FEATURES_SEL, 1);
-        f |= (uint64_t)vio_read(d, VIO_DEVICE_FEATURES) << 32;
+        gvio_write(d, VIO_DEVICE_FEATURES_SEL, 0);
+        f = gvio_read(d, VIO_DEVICE_FEATURES);
+        gvio_write(d, VIO_DEVICE_FEATURES_SEL, 1);
+        f |= (uint64_t)gvio_read(d, VIO_DEVICE_FEATURES) << 32;
         return f;
 }
 
-static void write_features(struct vio_dev *d, uint64_t f)
+static void write_features(struct gvio_dev *d, uint64_t f)
 {
-        vio_write(d, VIO_DRIVER_FEATURES_SEL, 0);
-        vio_write(d, VIO_DRIVER_FEATURES, LOW32(f));
-        vio_write(d, VIO_DRIVER_FEATURES_SEL, 1);
-        vio_write(d, VIO_DRIVER_FEATURES, HIGH32(f));
+        gvio_write(d, VIO_DRIVER_FEATURES_SEL, 0);
+        gvio_write(d, VIO_DRIVER_FEATURES, LOW32(f));
+        gvio_write(d, VIO_DRIVER_FEATURES_SEL, 1);
+        gvio_write(d, VIO_DRIVER_FEATURES, HIGH32(f));
 }
 
 /* §3.1.1 steps 4-6 (§4.2.4 for version 1: no FEATURES_OK). */
-static int negotiate(struct vio_dev *d, uint64_t supported, uint64_t force)
+static int negotiate(struct gvio_dev *d, uint64_t supported, uint64_t force)
 {
         uint64_t want;
         uint32_t st;
@@ -199,8 +199,8 @@ static int negotiate(struct vio_dev *d, uint64_t supported, uint64_t force)
         d->negotiated = want;
         if (d->version == 1)
                 return VIO_OK;
-        vio_write(d, VIO_STATUS, vio_read(d, VIO_STATUS) | VIO_S_FEATURES_OK);
-        st = vio_read(d, VIO_STATUS);
+        gvio_write(d, VIO_STATUS, gvio_read(d, VIO_STATUS) | VIO_S_FEATURES_OK);
+        st = gvio_read(d, VIO_STATUS);
         if (st & VIO_S_FEATURES_OK)
                 return VIO_OK;
 refused:
@@ -221,58 +221,58 @@ static uint16_t pow2_floor(uint32_t v)
 }
 
 /* §4.2.3.2 (version 2) and §4.2.4 (version 1, legacy layout). */
-static int setup_queue(struct vio_dev *d, struct vqd *q)
+static int setup_queue(struct gvio_dev *d, struct vqd *q)
 {
         uint32_t max, want;
         uint64_t desc, avail, used;
         int e;
 
-        vio_write(d, VIO_QUEUE_SEL, q->index);
-        if (d->version == 2 && vio_read(d, VIO_QUEUE_READY) != 0)
+        gvio_write(d, VIO_QUEUE_SEL, q->index);
+        if (d->version == 2 && gvio_read(d, VIO_QUEUE_READY) != 0)
                 return fail(d, VIO_ERR_QUEUE_IN_USE, q->index);
-        if (d->version == 1 && vio_read(d, VIO_QUEUE_PFN) != 0)
+        if (d->version == 1 && gvio_read(d, VIO_QUEUE_PFN) != 0)
                 return fail(d, VIO_ERR_QUEUE_IN_USE, q->index);
-        max = vio_read(d, VIO_QUEUE_NUM_MAX);
+        max = gvio_read(d, VIO_QUEUE_NUM_MAX);
         if (max == 0)
                 return fail(d, VIO_ERR_QUEUE_NOT_AVAILABLE, q->index);
         want = q->want ? q->want : VQD_MAX;
         if (want > max)
                 want = max;
         q->event_idx = (d->negotiated & VIO_BIT(VIO_F_EVENT_IDX)) != 0;
-        e = vqd_layout(q, pow2_floor(want), d->negotiated & VIO_BIT(VIO_F_INDIRECT_DESC),
+        e = gvq_layout(q, pow2_floor(want), d->negotiated & VIO_BIT(VIO_F_INDIRECT_DESC),
                        q->no_interrupt);
         if (e)
-                return fail(d, (enum vio_err)e, q->index);
+                return fail(d, (enum gvio_err)e, q->index);
         desc = gpa_of(q->desc);
         avail = gpa_of(q->avail);
         used = gpa_of(q->used);
-        vio_write(d, VIO_QUEUE_NUM, q->num);
+        gvio_write(d, VIO_QUEUE_NUM, q->num);
         if (d->version == 1) {
                 if (desc % VIO_PAGE || desc / VIO_PAGE > 0xffffffffULL)
                         return fail(d, VIO_ERR_QUEUE_MEMORY, q->index);
-                vio_write(d, VIO_QUEUE_ALIGN, VIO_PAGE);
-                vio_write(d, VIO_QUEUE_PFN, (uint32_t)(desc / VIO_PAGE));
+                gvio_write(d, VIO_QUEUE_ALIGN, VIO_PAGE);
+                gvio_write(d, VIO_QUEUE_PFN, (uint32_t)(desc / VIO_PAGE));
                 return VIO_OK;
         }
-        vio_write(d, VIO_QUEUE_DESC_LOW, LOW32(desc));
-        vio_write(d, VIO_QUEUE_DESC_HIGH, HIGH32(desc));
-        vio_write(d, VIO_QUEUE_DRIVER_LOW, LOW32(avail));
-        vio_write(d, VIO_QUEUE_DRIVER_HIGH, HIGH32(avail));
-        vio_write(d, VIO_QUEUE_DEVICE_LOW, LOW32(used));
-        vio_write(d, VIO_QUEUE_DEVICE_HIGH, HIGH32(used));
-        vio_write(d, VIO_QUEUE_READY, 1);
-        if (vio_read(d, VIO_QUEUE_READY) != 1)
-                return fail(d, VIO_ERR_STATUS, vio_read(d, VIO_STATUS));
+        gvio_write(d, VIO_QUEUE_DESC_LOW, LOW32(desc));
+        gvio_write(d, VIO_QUEUE_DESC_HIGH, HIGH32(desc));
+        gvio_write(d, VIO_QUEUE_DRIVER_LOW, LOW32(avail));
+        gvio_write(d, VIO_QUEUE_DRIVER_HIGH, HIGH32(avail));
+        gvio_write(d, VIO_QUEUE_DEVICE_LOW, LOW32(used));
+        gvio_write(d, VIO_QUEUE_DEVICE_HIGH, HIGH32(used));
+        gvio_write(d, VIO_QUEUE_READY, 1);
+        if (gvio_read(d, VIO_QUEUE_READY) != 1)
+                return fail(d, VIO_ERR_STATUS, gvio_read(d, VIO_STATUS));
         return VIO_OK;
 }
 
-int vio_init(struct vio_dev *d, uint64_t supported, uint64_t force, struct vqd *const *qs,
-             unsigned nq)
+int gvio_init(struct gvio_dev *d, uint64_t supported, uint64_t force, struct vqd *const *qs,
+              unsigned nq)
 {
         int e;
 
         d->negotiated = 0;
-        e = vio_reset(d);
+        e = gvio_reset(d);
         if (e)
                 return e;
         e = add_status(d, VIO_S_ACKNOWLEDGE);
@@ -281,25 +281,25 @@ int vio_init(struct vio_dev *d, uint64_t supported, uint64_t force, struct vqd *
         if (!e)
                 e = negotiate(d, supported, force);
         if (!e && d->version == 1)
-                vio_write(d, VIO_GUEST_PAGE_SIZE, VIO_PAGE);
+                gvio_write(d, VIO_GUEST_PAGE_SIZE, VIO_PAGE);
         for (unsigned i = 0; !e && i < nq; i++)
                 e = setup_queue(d, qs[i]);
         if (!e)
                 e = add_status(d, VIO_S_DRIVER_OK);
         if (e) {
-                vio_set_failed(d);
+                gvio_set_failed(d);
                 return e;
         }
         d->live = true;
         return VIO_OK;
 }
 
-int vio_config_read(struct vio_dev *d, uint32_t off, void *buf, uint32_t len)
+int gvio_config_read(struct gvio_dev *d, uint32_t off, void *buf, uint32_t len)
 {
         uint8_t *p = buf;
 
         for (int tries = 0; tries < CONFIG_RETRIES; tries++) {
-                uint32_t gen = d->version == 2 ? vio_read(d, VIO_CONFIG_GENERATION) : 0;
+                uint32_t gen = d->version == 2 ? gvio_read(d, VIO_CONFIG_GENERATION) : 0;
                 uint64_t a = d->base + VIO_CONFIG + off;
 
                 for (uint32_t i = 0; i < len;) {
@@ -313,32 +313,32 @@ int vio_config_read(struct vio_dev *d, uint32_t off, void *buf, uint32_t len)
                                 i++;
                         }
                 }
-                if (d->version != 2 || vio_read(d, VIO_CONFIG_GENERATION) == gen)
+                if (d->version != 2 || gvio_read(d, VIO_CONFIG_GENERATION) == gen)
                         return VIO_OK;
         }
         return fail(d, VIO_ERR_CONFIG_UNSTABLE, off);
 }
 
-void vio_notify(struct vio_dev *d, struct vqd *q)
+void gvio_notify(struct gvio_dev *d, struct vqd *q)
 {
         d->irq_mark = d->irq_used;
-        if (vqd_needs_notify(q))
-                vio_write(d, VIO_QUEUE_NOTIFY, q->index);
+        if (gvq_needs_notify(q))
+                gvio_write(d, VIO_QUEUE_NOTIFY, q->index);
 }
 
-uint32_t vio_ack_interrupt(const struct vio_dev *d)
+uint32_t gvio_ack_interrupt(const struct gvio_dev *d)
 {
-        uint32_t bits = vio_read(d, VIO_INTERRUPT_STATUS);
+        uint32_t bits = gvio_read(d, VIO_INTERRUPT_STATUS);
 
         if (bits)
-                vio_write(d, VIO_INTERRUPT_ACK, bits);
+                gvio_write(d, VIO_INTERRUPT_ACK, bits);
         return bits;
 }
 
 static void irq_handler(void *arg)
 {
-        struct vio_dev *d = arg;
-        uint32_t bits = vio_ack_interrupt(d);
+        struct gvio_dev *d = arg;
+        uint32_t bits = gvio_ack_interrupt(d);
 
         d->irq_calls++;
         d->irq_bits |= bits;
@@ -346,7 +346,8 @@ static void irq_handler(void *arg)
                 d->irq_used++;
 }
 
-int vio_irq_setup(struct vio_dev *d, uint64_t ioapic, uint32_t gsi, uint32_t sense, uint8_t vector)
+int gvio_irq_setup(struct gvio_dev *d, uint64_t ioapic, uint32_t gsi, uint32_t sense,
+                   uint8_t vector)
 {
         irq_init();
         d->ioapic = ioapic;
@@ -361,7 +362,7 @@ int vio_irq_setup(struct vio_dev *d, uint64_t ioapic, uint32_t gsi, uint32_t sen
         return VIO_OK;
 }
 
-void vio_irq_off(struct vio_dev *d)
+void gvio_irq_off(struct gvio_dev *d)
 {
         if (!d->use_irq)
                 return;
@@ -370,29 +371,29 @@ void vio_irq_off(struct vio_dev *d)
         d->use_irq = false;
 }
 
-static int wait_poll(struct vio_dev *d, struct vqd *q)
+static int wait_poll(struct gvio_dev *d, struct vqd *q)
 {
         uint32_t st;
 
         for (uint32_t round = 0; round < POLL_ROUNDS; round++) {
                 for (int i = 0; i < POLL_SPINS; i++) {
-                        if (vqd_has_used(q))
+                        if (gvq_has_used(q))
                                 return VIO_OK;
                         barrier();
                 }
-                st = vio_read(d, VIO_STATUS);
+                st = gvio_read(d, VIO_STATUS);
                 if (st & VIO_S_NEEDS_RESET)
                         return fail(d, VIO_ERR_NEEDS_RESET, st);
         }
         return fail(d, VIO_ERR_TIMEOUT, q->index);
 }
 
-static bool irq_done(const struct vio_dev *d, const struct vqd *q)
+static bool irq_done(const struct gvio_dev *d, const struct vqd *q)
 {
-        return vqd_has_used(q) && d->irq_used != d->irq_mark;
+        return gvq_has_used(q) && d->irq_used != d->irq_mark;
 }
 
-static int wait_irq(struct vio_dev *d, struct vqd *q)
+static int wait_irq(struct gvio_dev *d, struct vqd *q)
 {
         int e = VIO_OK;
         uint32_t st;
@@ -404,14 +405,14 @@ static int wait_irq(struct vio_dev *d, struct vqd *q)
         while (!irq_done(d, q)) {
                 if (d->irq_bits & VIO_INT_CONFIG) {
                         /* M7: a device in trouble raises a config change. */
-                        st = vio_read(d, VIO_STATUS);
+                        st = gvio_read(d, VIO_STATUS);
                         if (st & VIO_S_NEEDS_RESET) {
                                 e = fail(d, VIO_ERR_NEEDS_RESET, st);
                                 break;
                         }
                 }
                 if (irq_watchdog_fired()) {
-                        e = fail(d, VIO_ERR_NO_INTERRUPT, vio_read(d, VIO_INTERRUPT_STATUS));
+                        e = fail(d, VIO_ERR_NO_INTERRUPT, gvio_read(d, VIO_INTERRUPT_STATUS));
                         break;
                 }
                 irq_sti_hlt();
@@ -420,7 +421,7 @@ static int wait_irq(struct vio_dev *d, struct vqd *q)
         return e;
 }
 
-int vio_wait(struct vio_dev *d, struct vqd *q)
+int gvio_wait(struct gvio_dev *d, struct vqd *q)
 {
         if (!d->live)
                 return fail(d, VIO_ERR_NOT_LIVE, 0);

@@ -6,10 +6,10 @@
  * rather than taken from devices/, so the guest checks the device against
  * the document and not against itself.
  *
- * Every function returns VIO_OK or one of enum vio_err and never prints;
+ * Every function returns VIO_OK or one of enum gvio_err and never prints;
  * the details of the last error (a version, a device ID, offered and
- * accepted features, a queue index) stay in the device's struct vio_error,
- * and vio_strerror() turns them into a line like
+ * accepted features, a queue index) stay in the device's struct gvio_error,
+ * and gvio_strerror() turns them into a line like
  * "FeatureNegotiationFailed{offered 0x..., accepted 0x...}".
  */
 #ifndef GUEST_VIRTIO_MMIO_DRV_H
@@ -78,7 +78,7 @@
 /* The legacy layout (and the one this driver also uses in version 2). */
 #define VIO_PAGE 4096u
 
-struct vio_dev {
+struct gvio_dev {
         uint64_t base;
         uint32_t version; /* 1 or 2, from probe */
         uint32_t device_id;
@@ -86,8 +86,8 @@ struct vio_dev {
         uint64_t offered;    /* DeviceFeatures, both words */
         uint64_t negotiated; /* what FEATURES_OK accepted (v1: what was written) */
         bool live;           /* DRIVER_OK set and not reset since */
-        struct vio_error err;
-        /* Completion by interrupt (vio_irq_setup), else by polling. */
+        struct gvio_error err;
+        /* Completion by interrupt (gvio_irq_setup), else by polling. */
         bool use_irq;
         uint8_t vector;
         uint64_t ioapic;
@@ -99,52 +99,53 @@ struct vio_dev {
 };
 
 /* The last error of d with its values, e.g. "InvalidVersion(0)"; returns buf. */
-const char *vio_strerror(const struct vio_dev *d, char *buf, size_t len);
+const char *gvio_strerror(const struct gvio_dev *d, char *buf, size_t len);
 
-uint32_t vio_read(const struct vio_dev *d, uint32_t off);
-void vio_write(const struct vio_dev *d, uint32_t off, uint32_t v);
+uint32_t gvio_read(const struct gvio_dev *d, uint32_t off);
+void gvio_write(const struct gvio_dev *d, uint32_t off, uint32_t v);
 
 /*
  * Reads the identification registers of the region at base into d: magic,
  * version (1 or 2), then the device ID, which must be want_id. Reads only.
  */
-int vio_probe(struct vio_dev *d, uint64_t base, uint32_t want_id);
+int gvio_probe(struct gvio_dev *d, uint64_t base, uint32_t want_id);
 
 /*
  * The initialization sequence (§3.1.1, §4.2.3): reset, ACKNOWLEDGE, DRIVER,
  * both DeviceFeatures words, DriverFeatures = offered & supported (plus
  * VERSION_1 in version 2, which requires it) | force (force: bits requested
  * whether offered or not, for tests), FEATURES_OK and its read-back (v2), each
- * of the nq queues (vqd_init'ed by the caller with their index and memory),
+ * of the nq queues (gvq_init'ed by the caller with their index and memory),
  * DRIVER_OK. On any failure after ACKNOWLEDGE the device is left FAILED.
  */
-int vio_init(struct vio_dev *d, uint64_t supported, uint64_t force, struct vqd *const *qs,
-             unsigned nq);
+int gvio_init(struct gvio_dev *d, uint64_t supported, uint64_t force, struct vqd *const *qs,
+              unsigned nq);
 
 /* Status = 0, then checks Status reads 0. */
-int vio_reset(struct vio_dev *d);
+int gvio_reset(struct gvio_dev *d);
 /* Sets FAILED (keeping the other bits). */
-void vio_set_failed(struct vio_dev *d);
+void gvio_set_failed(struct gvio_dev *d);
 
 /* Reads len bytes of device config at off (1, 2 and 4-byte accesses), in
  * version 2 until ConfigGeneration is the same before and after (§4.2.2). */
-int vio_config_read(struct vio_dev *d, uint32_t off, void *buf, uint32_t len);
+int gvio_config_read(struct gvio_dev *d, uint32_t off, void *buf, uint32_t len);
 
 /* Tells the device queue q has new buffers (QueueNotify = q->index),
  * unless the device asked not to be notified. */
-void vio_notify(struct vio_dev *d, struct vqd *q);
+void gvio_notify(struct gvio_dev *d, struct vqd *q);
 /* Reads InterruptStatus and acknowledges every bit set; returns them. */
-uint32_t vio_ack_interrupt(const struct vio_dev *d);
+uint32_t gvio_ack_interrupt(const struct gvio_dev *d);
 
 /*
  * Completion by interrupt from now on: the handler for vector reads
  * InterruptStatus, acknowledges it and counts; the IOAPIC at ioapic routes
  * gsi (with sense, the second cell of the FDT specifier) to vector.
- * Call after vio_probe. vio_irq_off() masks the entry and goes back to
+ * Call after gvio_probe. gvio_irq_off() masks the entry and goes back to
  * polling.
  */
-int vio_irq_setup(struct vio_dev *d, uint64_t ioapic, uint32_t gsi, uint32_t sense, uint8_t vector);
-void vio_irq_off(struct vio_dev *d);
+int gvio_irq_setup(struct gvio_dev *d, uint64_t ioapic, uint32_t gsi, uint32_t sense,
+                   uint8_t vector);
+void gvio_irq_off(struct gvio_dev *d);
 
 /*
  * Waits until q has a used element: by polling used->idx (checking Status
@@ -152,6 +153,6 @@ void vio_irq_off(struct vio_dev *d);
  * rounds), or with interrupts: until the handler has seen a used-buffer
  * interrupt since the last notify (sti; hlt; LAPIC timer watchdog).
  */
-int vio_wait(struct vio_dev *d, struct vqd *q);
+int gvio_wait(struct gvio_dev *d, struct vqd *q);
 
 #endif

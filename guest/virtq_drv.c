@@ -22,13 +22,13 @@ static size_t used_off(uint16_t num)
         return align_up(avail_off(num) + 6u + 2u * (size_t)num, VQD_ALIGN);
 }
 
-size_t vqd_mem_size(uint16_t num)
+size_t gvq_mem_size(uint16_t num)
 {
         /* used: flags, idx, ring[num], avail_event */
         return used_off(num) + 6u + 8u * (size_t)num;
 }
 
-void vqd_init(struct vqd *q, uint16_t index, void *mem, size_t mem_size, uint16_t want)
+void gvq_init(struct vqd *q, uint16_t index, void *mem, size_t mem_size, uint16_t want)
 {
         memset(q, 0, sizeof(*q));
         q->index = index;
@@ -37,18 +37,18 @@ void vqd_init(struct vqd *q, uint16_t index, void *mem, size_t mem_size, uint16_
         q->want = want;
 }
 
-int vqd_layout(struct vqd *q, uint16_t num, bool indirect, bool no_interrupt)
+int gvq_layout(struct vqd *q, uint16_t num, bool indirect, bool no_interrupt)
 {
         uint8_t *m = q->mem;
 
         if (num == 0 || num > VQD_MAX || (num & (num - 1)) != 0)
                 return VIO_ERR_QUEUE_MEMORY;
-        if (!m || (uintptr_t)m % VQD_ALIGN != 0 || q->mem_size < vqd_mem_size(num))
+        if (!m || (uintptr_t)m % VQD_ALIGN != 0 || q->mem_size < gvq_mem_size(num))
                 return VIO_ERR_QUEUE_MEMORY;
         q->num = num;
-        q->desc = (struct vqd_desc *)m;
-        q->avail = (struct vqd_avail *)(m + avail_off(num));
-        q->used = (struct vqd_used *)(m + used_off(num));
+        q->desc = (struct gvq_desc *)m;
+        q->avail = (struct gvq_avail *)(m + avail_off(num));
+        q->used = (struct gvq_used *)(m + used_off(num));
         q->indirect = indirect;
         q->no_interrupt = no_interrupt;
         /* Descriptors and ring entries are written before they are published;
@@ -58,8 +58,8 @@ int vqd_layout(struct vqd *q, uint16_t num, bool indirect, bool no_interrupt)
         q->avail->idx = 0;
         q->used->flags = 0;
         q->used->idx = 0;
-        *vqd_used_event(q) = no_interrupt ? 0xffffu : 0;
-        *vqd_avail_event(q) = 0;
+        *gvq_used_event(q) = no_interrupt ? 0xffffu : 0;
+        *gvq_avail_event(q) = 0;
         q->kicked_idx = 0;
         for (uint16_t i = 0; i < num; i++) {
                 q->next[i] = (uint16_t)(i + 1);
@@ -74,7 +74,7 @@ int vqd_layout(struct vqd *q, uint16_t num, bool indirect, bool no_interrupt)
         return VIO_OK;
 }
 
-static void fill_desc(struct vqd_desc *d, const struct vqd_buf *b, uint16_t next, bool last)
+static void fill_desc(struct gvq_desc *d, const struct gvq_buf *b, uint16_t next, bool last)
 {
         d->addr = gpa_of(b->addr);
         d->len = b->len;
@@ -82,7 +82,7 @@ static void fill_desc(struct vqd_desc *d, const struct vqd_buf *b, uint16_t next
         d->next = last ? 0 : next;
 }
 
-int vqd_add(struct vqd *q, const struct vqd_buf *bufs, unsigned n, struct vqd_desc *indirect,
+int gvq_add(struct vqd *q, const struct gvq_buf *bufs, unsigned n, struct gvq_desc *indirect,
             void *cookie, uint16_t *head)
 {
         uint16_t h, i, last = 0;
@@ -97,7 +97,7 @@ int vqd_add(struct vqd *q, const struct vqd_buf *bufs, unsigned n, struct vqd_de
                 for (unsigned k = 0; k < n; k++)
                         fill_desc(&indirect[k], &bufs[k], (uint16_t)(k + 1), k + 1 == n);
                 q->desc[h].addr = gpa_of(indirect);
-                q->desc[h].len = (uint32_t)(n * sizeof(struct vqd_desc));
+                q->desc[h].len = (uint32_t)(n * sizeof(struct gvq_desc));
                 q->desc[h].flags = VQD_DESC_F_INDIRECT;
                 q->desc[h].next = 0;
                 last = h;
@@ -127,7 +127,7 @@ int vqd_add(struct vqd *q, const struct vqd_buf *bufs, unsigned n, struct vqd_de
         return VIO_OK;
 }
 
-bool vqd_needs_notify(struct vqd *q)
+bool gvq_needs_notify(struct vqd *q)
 {
         uint16_t old = q->kicked_idx;
         bool need;
@@ -137,7 +137,7 @@ bool vqd_needs_notify(struct vqd *q)
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         if (q->event_idx) {
                 q->kicked_idx = q->avail_idx;
-                need = vqd_need_event(*vqd_avail_event(q), q->avail_idx, old);
+                need = gvq_need_event(*gvq_avail_event(q), q->avail_idx, old);
         } else {
                 need = !(*(volatile uint16_t *)&q->used->flags & VQD_USED_F_NO_NOTIFY);
         }
@@ -146,27 +146,27 @@ bool vqd_needs_notify(struct vqd *q)
         return need;
 }
 
-void vqd_arm_used_event(struct vqd *q)
+void gvq_arm_used_event(struct vqd *q)
 {
         if (!q->event_idx)
                 return;
         if (q->no_interrupt) {
-                *vqd_used_event(q) = (uint16_t)(q->last_used - 1);
+                *gvq_used_event(q) = (uint16_t)(q->last_used - 1);
                 return;
         }
-        *vqd_used_event(q) = q->last_used;
+        *gvq_used_event(q) = q->last_used;
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-bool vqd_has_used(const struct vqd *q)
+bool gvq_has_used(const struct vqd *q)
 {
         return q->num && *(volatile uint16_t *)&q->used->idx != q->last_used;
 }
 
-int vqd_get_used(struct vqd *q, void **cookie, uint32_t *len, uint16_t *head)
+int gvq_get_used(struct vqd *q, void **cookie, uint32_t *len, uint16_t *head)
 {
         uint16_t idx, id, last;
-        struct vqd_used_elem e;
+        struct gvq_used_elem e;
 
         if (!q->num)
                 return VIO_ERR_NOT_LIVE;
@@ -177,7 +177,7 @@ int vqd_get_used(struct vqd *q, void **cookie, uint32_t *len, uint16_t *head)
                 return VIO_ERR_USED_OVERRUN;
         /* The element is read only after the index that published it. */
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        e = *(volatile struct vqd_used_elem *)&q->used->ring[q->last_used & (q->num - 1)];
+        e = *(volatile struct gvq_used_elem *)&q->used->ring[q->last_used & (q->num - 1)];
         if (e.id >= q->num || q->chain_n[e.id] == 0)
                 return VIO_ERR_BAD_USED;
         id = (uint16_t)e.id;
@@ -198,6 +198,6 @@ int vqd_get_used(struct vqd *q, void **cookie, uint32_t *len, uint16_t *head)
         q->last_used++;
         q->in_flight--;
         q->completed++;
-        vqd_arm_used_event(q);
+        gvq_arm_used_event(q);
         return VIO_OK;
 }

@@ -22,7 +22,7 @@
 #define HOLE  0xd0000000ULL
 #define LAPIC 0xfee00000ULL
 
-static struct svb_entry ring_mem[SVB_QUEUE_MAX] __attribute__((aligned(PAGE)));
+static struct gsvb_entry ring_mem[SVB_QUEUE_MAX] __attribute__((aligned(PAGE)));
 static uint8_t buf[PAGE] __attribute__((aligned(PAGE)));
 static uint8_t buf2[PAGE] __attribute__((aligned(PAGE)));
 static uint8_t buf3[PAGE] __attribute__((aligned(PAGE)));
@@ -89,7 +89,7 @@ static int init_ok(void)
 
 static void entry(uint32_t i, uint64_t addr, uint64_t size, uint64_t sector, uint32_t cmd)
 {
-        volatile struct svb_entry *e = (volatile struct svb_entry *)(uintptr_t)ring + i;
+        volatile struct gsvb_entry *e = (volatile struct gsvb_entry *)(uintptr_t)ring + i;
 
         e->addr = addr;
         e->size = size;
@@ -154,11 +154,11 @@ static int recover(void)
 
         wr(SVB_REG_STATUS, SVB_RESET);
         TRY(check_regs(SVB_MAGIC, 0, 0, 0, 0));
-        e = svb_init(&genv.dev, gpa_of(ring_mem), QS);
-        EXPECT(!e, "recovery: init: %s", svb_strerror(e));
+        e = gsvb_init(&genv.dev, gpa_of(ring_mem), QS);
+        EXPECT(!e, "recovery: init: %s", gsvb_strerror(e));
         memset(buf3, FILL, TD_SECTOR);
-        e = svb_read(&genv.dev, KNOWN, buf3, TD_SECTOR);
-        EXPECT(!e, "recovery: read: %s", svb_strerror(e));
+        e = gsvb_read(&genv.dev, KNOWN, buf3, TD_SECTOR);
+        EXPECT(!e, "recovery: read: %s", gsvb_strerror(e));
         return check_sector(buf3, KNOWN);
 }
 

@@ -47,21 +47,21 @@
 /* Requests, tables and buffers; .bss is zeroed at boot. */
 static uint8_t ring_a[3 * PAGE] __attribute__((aligned(PAGE)));
 static uint8_t ring_b[3 * PAGE] __attribute__((aligned(PAGE)));
-static struct vqd_desc table[272] __attribute__((aligned(PAGE))); /* 257 entries fit */
-static struct vqd_desc table2[16] __attribute__((aligned(64)));
+static struct gvq_desc table[272] __attribute__((aligned(PAGE))); /* 257 entries fit */
+static struct gvq_desc table2[16] __attribute__((aligned(64)));
 static uint8_t hdr[PAGE] __attribute__((aligned(PAGE)));
 static uint8_t stat[PAGE] __attribute__((aligned(PAGE)));
 static uint8_t data[DATA_SIZE] __attribute__((aligned(PAGE)));
 static uint8_t rbuf[TD_SECTOR] __attribute__((aligned(64)));
-static struct vblk drv; /* the ordinary driver, for recovery and the boot probe */
+static struct gblk drv; /* the ordinary driver, for recovery and the boot probe */
 
 /* The device and the hostile ring. */
-static struct vio_dev dev;
+static struct gvio_dev dev;
 static struct {
         uint16_t num;
-        struct vqd_desc *desc;
-        struct vqd_avail *avail;
-        struct vqd_used *used;
+        struct gvq_desc *desc;
+        struct gvq_avail *avail;
+        struct gvq_used *used;
         uint64_t base;
         uint16_t avail_idx; /* the next avail->idx to publish */
         uint16_t seen;      /* used elements checked */
@@ -72,13 +72,13 @@ static struct {
 static uint32_t rd(uint32_t off)
 {
         barrier();
-        return vio_read(&dev, off);
+        return gvio_read(&dev, off);
 }
 
 static void wr(uint32_t off, uint32_t v)
 {
         barrier();
-        vio_write(&dev, off, v);
+        gvio_write(&dev, off, v);
         barrier();
 }
 
@@ -122,10 +122,10 @@ static void ring_at(uint8_t *mem, uint16_t num)
 
         hr.num = num;
         hr.base = gpa_of(mem);
-        hr.desc = (struct vqd_desc *)mem;
-        hr.avail = (struct vqd_avail *)(mem + 16u * num);
+        hr.desc = (struct gvq_desc *)mem;
+        hr.avail = (struct gvq_avail *)(mem + 16u * num);
         avail_end = gpa_of(hr.avail) + 6 + 2u * num;
-        hr.used = (struct vqd_used *)(uintptr_t)((avail_end + PAGE - 1) & ~(uint64_t)(PAGE - 1));
+        hr.used = (struct gvq_used *)(uintptr_t)((avail_end + PAGE - 1) & ~(uint64_t)(PAGE - 1));
         memset(hr.desc, 0, 16u * num);
         memset(hr.avail, 0, 6 + 2u * num);
         memset(hr.used, 0, 6 + 8u * num);
@@ -133,7 +133,7 @@ static void ring_at(uint8_t *mem, uint16_t num)
         hr.seen = 0;
 }
 
-static void desc_in(struct vqd_desc *t, uint32_t i, uint64_t addr, uint32_t len, uint32_t flags,
+static void desc_in(struct gvq_desc *t, uint32_t i, uint64_t addr, uint32_t len, uint32_t flags,
                     uint32_t next)
 {
         t[i].addr = addr;
@@ -191,7 +191,7 @@ static void wait_used(uint16_t want)
 
 static void put_hdr(uint8_t *p, uint32_t type, uint64_t sector)
 {
-        struct vblk_hdr h = {type, 0, sector};
+        struct gblk_hdr h = {type, 0, sector};
 
         memcpy(p, &h, sizeof(h));
 }
@@ -255,12 +255,12 @@ static int check_live(void)
 /* The next used element is {head, len}. */
 static int check_next_used(uint16_t head, uint32_t len)
 {
-        struct vqd_used_elem e;
+        struct gvq_used_elem e;
 
         wait_used((uint16_t)(hr.seen + 1));
         EXPECT(used_idx() != hr.seen, "used.idx %u: nothing came back (status 0x%x)", used_idx(),
                rd(VIO_STATUS));
-        e = *(volatile struct vqd_used_elem *)&hr.used->ring[hr.seen % hr.num];
+        e = *(volatile struct gvq_used_elem *)&hr.used->ring[hr.seen % hr.num];
         EXPECT(e.id == head && e.len == len, "used element %u is {%u, %u}, want {%u, %u}", hr.seen,
                e.id, e.len, head, len);
         hr.seen++;
@@ -439,26 +439,26 @@ static int recover(void)
         EXPECT(v == 0, "Status 0x%x after reset", v);
         v = rd(VIO_INTERRUPT_STATUS);
         EXPECT(v == 0, "InterruptStatus 0x%x after reset", v);
-        e = vblk_probe(&drv, dev.base);
+        e = gblk_probe(&drv, dev.base);
         if (!e)
-                e = vblk_init(&drv, ring_b, sizeof(ring_b), QN);
+                e = gblk_init(&drv, ring_b, sizeof(ring_b), QN);
         memset(rbuf, FILL, sizeof(rbuf));
         if (!e)
-                e = vblk_io(&drv, VBLK_T_IN, KNOWN, rbuf, TD_SECTOR, &st);
-        EXPECT(!e, "recovery: the driver failed: %s (status 0x%x)", vio_err_name((enum vio_err)e),
+                e = gblk_io(&drv, VBLK_T_IN, KNOWN, rbuf, TD_SECTOR, &st);
+        EXPECT(!e, "recovery: the driver failed: %s (status 0x%x)", gvio_err_name((enum gvio_err)e),
                rd(VIO_STATUS));
         EXPECT(st == VBLK_S_OK, "recovery: read status %u", st);
         TRY(check_sector(rbuf, KNOWN));
-        vio_reset(&drv.io);
+        gvio_reset(&drv.io);
         return TEST_PASS;
 }
 
 /* Every case starts here: device 0 probed, up with the default features. */
 static int start(void)
 {
-        int e = vio_probe(&dev, genv.boot.virtio[0].base, VIO_ID_BLOCK);
+        int e = gvio_probe(&dev, genv.boot.virtio[0].base, VIO_ID_BLOCK);
 
-        EXPECT(!e, "probe of virtio-blk0: %s", vio_err_name((enum vio_err)e));
+        EXPECT(!e, "probe of virtio-blk0: %s", gvio_err_name((enum gvio_err)e));
         return up();
 }
 
@@ -471,15 +471,15 @@ void hv_probe_disks(void)
                 uint64_t n = 0;
                 int e;
 
-                e = vblk_probe(&drv, genv.boot.virtio[i].base);
+                e = gblk_probe(&drv, genv.boot.virtio[i].base);
                 if (!e)
-                        e = vblk_init(&drv, ring_b, sizeof(ring_b), QN);
+                        e = gblk_init(&drv, ring_b, sizeof(ring_b), QN);
                 if (!e)
-                        e = vblk_io(&drv, VBLK_T_IN, 0, rbuf, TD_SECTOR, &st);
+                        e = gblk_io(&drv, VBLK_T_IN, 0, rbuf, TD_SECTOR, &st);
                 if (e || st != VBLK_S_OK) {
                         snprintf(d->problem, sizeof(d->problem), "boot probe failed: %s (%u)",
-                                 vio_err_name((enum vio_err)e), st);
-                        vio_reset(&drv.io);
+                                 gvio_err_name((enum gvio_err)e), st);
+                        gvio_reset(&drv.io);
                         continue;
                 }
                 d->ok = true;
@@ -495,7 +495,7 @@ void hv_probe_disks(void)
                 }
                 printf("virtio-blk%u: version %u, capacity %lu sectors, ro %d\n", i, d->version,
                        d->capacity, d->ro);
-                vio_reset(&drv.io);
+                gvio_reset(&drv.io);
         }
 }
 
@@ -873,7 +873,7 @@ int hostile_chain_4gib_total(void)
 
 /* === indirect tables (Q8) =================================================== */
 
-static void itable(struct vqd_desc *t, uint64_t s)
+static void itable(struct gvq_desc *t, uint64_t s)
 {
         put_hdr(hdr, VBLK_T_IN, s);
         memset(data, FILL, TD_SECTOR);
@@ -977,7 +977,7 @@ int hostile_indirect_loop(void)
 
 int hostile_indirect_table_outside_ram(void)
 {
-        struct vqd_desc *t = (struct vqd_desc *)(uintptr_t)(ram_end() - 32);
+        struct gvq_desc *t = (struct gvq_desc *)(uintptr_t)(ram_end() - 32);
 
         TRY(start());
         desc(0, dev.base, 48, I, 0);

@@ -22,7 +22,7 @@
 /* Rings and data buffers: page-aligned, in .bss, far below the FDT. */
 /* In .noinit (guest.ld): the tests write what they later read, and
  * zeroing 160 KiB at every boot would cost about 80 ms. */
-static struct svb_entry ring_mem[SVB_QUEUE_MAX] __attribute__((aligned(PAGE), section(".noinit")));
+static struct gsvb_entry ring_mem[SVB_QUEUE_MAX] __attribute__((aligned(PAGE), section(".noinit")));
 static uint8_t buf_a[4 * PAGE] __attribute__((aligned(PAGE), section(".noinit")));
 static uint8_t buf_b[4 * PAGE] __attribute__((aligned(PAGE), section(".noinit")));
 
@@ -33,18 +33,18 @@ static uint8_t buf_b[4 * PAGE] __attribute__((aligned(PAGE), section(".noinit"))
         do {                                                                                       \
                 int e_ = (call);                                                                   \
                 if (e_)                                                                            \
-                        return test_fail("%s: %s (status 0x%x)", #call, svb_strerror(e_),          \
-                                         svb_status(DEV));                                         \
+                        return test_fail("%s: %s (status 0x%x)", #call, gsvb_strerror(e_),         \
+                                         gsvb_status(DEV));                                        \
         } while (0)
 
 static uint32_t reg(uint32_t off)
 {
-        return svb_reg_read(DEV, off);
+        return gsvb_reg_read(DEV, off);
 }
 
 static void reg_write(uint32_t off, uint32_t v)
 {
-        svb_reg_write(DEV, off, v);
+        gsvb_reg_write(DEV, off, v);
 }
 
 static int need_test_disk(void)
@@ -67,11 +67,11 @@ static int setup(uint32_t qs)
         int e;
 
         memset(ring_mem, 0, (qs < 64 ? qs : 64) * sizeof(ring_mem[0]));
-        e = svb_reset(DEV);
-        EXPECT(!e, "reset: %s (status 0x%x)", svb_strerror(e), svb_status(DEV));
-        e = svb_init(DEV, gpa_of(ring_mem), qs);
-        EXPECT(!e, "init with queue_size %u: %s (status 0x%x)", qs, svb_strerror(e),
-               svb_status(DEV));
+        e = gsvb_reset(DEV);
+        EXPECT(!e, "reset: %s (status 0x%x)", gsvb_strerror(e), gsvb_status(DEV));
+        e = gsvb_init(DEV, gpa_of(ring_mem), qs);
+        EXPECT(!e, "init with queue_size %u: %s (status 0x%x)", qs, gsvb_strerror(e),
+               gsvb_status(DEV));
         return TEST_PASS;
 }
 
@@ -138,7 +138,7 @@ static int check_fill(const uint8_t *p, size_t n, uint8_t v, const char *what)
 static int read_check_orig(uint64_t s)
 {
         memset(buf_b, 0xee, TD_SECTOR);
-        IO_OK(svb_read(DEV, s, buf_b, TD_SECTOR));
+        IO_OK(gsvb_read(DEV, s, buf_b, TD_SECTOR));
         return check_orig(buf_b, s);
 }
 
@@ -195,10 +195,10 @@ int test_svirtb_write_read_single(void)
         TRY(may_write());
         TRY(setup(16));
         fill_written(buf_a, s);
-        IO_OK(svb_write(DEV, s, buf_a, TD_SECTOR));
+        IO_OK(gsvb_write(DEV, s, buf_a, TD_SECTOR));
         TRY(check_ready("after the write"));
         memset(buf_b, 0xee, TD_SECTOR);
-        IO_OK(svb_read(DEV, s, buf_b, TD_SECTOR));
+        IO_OK(gsvb_read(DEV, s, buf_b, TD_SECTOR));
         TRY(check_written(buf_b, s));
         /* The write did not spill into its neighbours. */
         if (!td_is_written(s - 1))
@@ -210,17 +210,17 @@ int test_svirtb_write_read_single(void)
 
 int test_svirtb_batch_write_read(void)
 {
-        struct svb_io ios[TD_N_BATCH];
+        struct gsvb_io ios[TD_N_BATCH];
         uint32_t db;
 
         TRY(may_write());
         TRY(setup(16));
         for (uint32_t i = 0; i < TD_N_BATCH; i++) {
-                ios[i] = (struct svb_io){TD_SEC_BATCH + i, buf_a + i * TD_SECTOR, TD_SECTOR};
+                ios[i] = (struct gsvb_io){TD_SEC_BATCH + i, buf_a + i * TD_SECTOR, TD_SECTOR};
                 fill_written(ios[i].buf, ios[i].sector);
         }
         db = DEV->doorbells;
-        IO_OK(svb_write_many(DEV, ios, TD_N_BATCH));
+        IO_OK(gsvb_write_many(DEV, ios, TD_N_BATCH));
         EXPECT(DEV->doorbells == db + 1, "%u writes took %u doorbells, want 1", TD_N_BATCH,
                DEV->doorbells - db);
         EXPECT(reg(SVB_REG_QUEUE_HEAD) == TD_N_BATCH, "head %u after the writes, want %u",
@@ -231,7 +231,7 @@ int test_svirtb_batch_write_read(void)
         for (uint32_t i = 0; i < TD_N_BATCH; i++)
                 ios[i].buf = buf_b + i * TD_SECTOR;
         db = DEV->doorbells;
-        IO_OK(svb_read_many(DEV, ios, TD_N_BATCH));
+        IO_OK(gsvb_read_many(DEV, ios, TD_N_BATCH));
         EXPECT(DEV->doorbells == db + 1, "%u reads took %u doorbells, want 1", TD_N_BATCH,
                DEV->doorbells - db);
         TRY(check_ready("after the reads"));
@@ -243,7 +243,7 @@ int test_svirtb_batch_write_read(void)
 int test_svirtb_ring_wrap(void)
 {
         const uint32_t qs = 4;
-        struct svb_io ios[TD_N_WRAP];
+        struct gsvb_io ios[TD_N_WRAP];
         uint32_t prev = 0, wraps = 0, db, head, tail;
 
         TRY(may_write());
@@ -255,12 +255,12 @@ int test_svirtb_ring_wrap(void)
                 if (chunk > TD_N_WRAP - i)
                         chunk = TD_N_WRAP - i;
                 for (uint32_t j = 0; j < chunk; j++) {
-                        ios[j] = (struct svb_io){TD_SEC_WRAP + i + j, buf_a + (i + j) * TD_SECTOR,
-                                                 TD_SECTOR};
+                        ios[j] = (struct gsvb_io){TD_SEC_WRAP + i + j, buf_a + (i + j) * TD_SECTOR,
+                                                  TD_SECTOR};
                         fill_written(ios[j].buf, ios[j].sector);
                 }
                 db = DEV->doorbells;
-                IO_OK(svb_write_many(DEV, ios, chunk));
+                IO_OK(gsvb_write_many(DEV, ios, chunk));
                 EXPECT(DEV->doorbells == db + 1, "%u writes took %u doorbells, want 1", chunk,
                        DEV->doorbells - db);
                 head = reg(SVB_REG_QUEUE_HEAD);
@@ -280,9 +280,9 @@ int test_svirtb_ring_wrap(void)
         /* One call for all reads: the driver splits it, qs - 1 entries per doorbell. */
         memset(buf_b, 0xee, TD_N_WRAP * TD_SECTOR);
         for (uint32_t i = 0; i < TD_N_WRAP; i++)
-                ios[i] = (struct svb_io){TD_SEC_WRAP + i, buf_b + i * TD_SECTOR, TD_SECTOR};
+                ios[i] = (struct gsvb_io){TD_SEC_WRAP + i, buf_b + i * TD_SECTOR, TD_SECTOR};
         db = DEV->doorbells;
-        IO_OK(svb_read_many(DEV, ios, TD_N_WRAP));
+        IO_OK(gsvb_read_many(DEV, ios, TD_N_WRAP));
         EXPECT(DEV->doorbells - db == (TD_N_WRAP + qs - 2) / (qs - 1),
                "%u reads took %u doorbells, want %u", TD_N_WRAP, DEV->doorbells - db,
                (TD_N_WRAP + qs - 2) / (qs - 1));
@@ -309,18 +309,18 @@ int test_svirtb_ring_wrap_read(void)
         TRY(need_test_disk());
         TRY(setup(qs));
         memset(canary, 0x77, TD_SECTOR);
-        ring_mem[qs] = (struct svb_entry){gpa_of(canary), TD_SECTOR, 0, SVB_CMD_READ, 0};
+        ring_mem[qs] = (struct gsvb_entry){gpa_of(canary), TD_SECTOR, 0, SVB_CMD_READ, 0};
         memset(buf_b, 0xee, n * TD_SECTOR);
         for (uint32_t i = 0, k = 0; i < n; k++) {
                 uint32_t chunk = k % 2 ? 1 : qs - 1;
-                struct svb_io ios[2];
+                struct gsvb_io ios[2];
 
                 if (chunk > n - i)
                         chunk = n - i;
                 for (uint32_t j = 0; j < chunk; j++)
-                        ios[j] = (struct svb_io){i + j, buf_b + (i + j) * TD_SECTOR, TD_SECTOR};
+                        ios[j] = (struct gsvb_io){i + j, buf_b + (i + j) * TD_SECTOR, TD_SECTOR};
                 db = DEV->doorbells;
-                IO_OK(svb_read_many(DEV, ios, chunk));
+                IO_OK(gsvb_read_many(DEV, ios, chunk));
                 EXPECT(DEV->doorbells == db + 1, "%u reads took %u doorbells, want 1", chunk,
                        DEV->doorbells - db);
                 head = reg(SVB_REG_QUEUE_HEAD);
@@ -353,9 +353,9 @@ int test_svirtb_page_span(void)
         TRY(setup(16));
         for (uint32_t s = 0; s < TD_N_SPAN; s++)
                 fill_written(w + s * TD_SECTOR, TD_SEC_SPAN + s);
-        IO_OK(svb_write(DEV, TD_SEC_SPAN, w, size));
+        IO_OK(gsvb_write(DEV, TD_SEC_SPAN, w, size));
         memset(buf_b, 0x5c, sizeof(buf_b));
-        IO_OK(svb_read(DEV, TD_SEC_SPAN, r, size));
+        IO_OK(gsvb_read(DEV, TD_SEC_SPAN, r, size));
         TRY(check_ready("after the transfers"));
         for (uint32_t s = 0; s < TD_N_SPAN; s++)
                 TRY(check_written(r + s * TD_SECTOR, TD_SEC_SPAN + s));
@@ -372,14 +372,14 @@ int test_svirtb_read_past_end(void)
         n = genv.disk_sectors;
         /* Half inside the disk: only the last sector is copied. */
         memset(buf_a, 0xa5, 2048);
-        IO_OK(svb_read(DEV, n - 1, buf_a, 1024));
+        IO_OK(gsvb_read(DEV, n - 1, buf_a, 1024));
         TRY(check_orig(buf_a, n - 1));
         TRY(check_fill(buf_a + 512, 2048 - 512, 0xa5, "read at sector N-1, past the end"));
         /* Entirely past the end, and far past it: nothing is copied. */
         memset(buf_a, 0xa5, 2048);
-        IO_OK(svb_read(DEV, n, buf_a, 1024));
+        IO_OK(gsvb_read(DEV, n, buf_a, 1024));
         TRY(check_fill(buf_a, 2048, 0xa5, "read at sector N"));
-        IO_OK(svb_read(DEV, 1ULL << 40, buf_a, 1024));
+        IO_OK(gsvb_read(DEV, 1ULL << 40, buf_a, 1024));
         TRY(check_fill(buf_a, 2048, 0xa5, "read at sector 2^40"));
         return check_ready("after the reads");
 }
@@ -392,11 +392,11 @@ int test_svirtb_write_past_end_ignored(void)
         TRY(setup(16));
         n = genv.disk_sectors;
         fill_written(buf_a, n);
-        IO_OK(svb_write(DEV, n, buf_a, TD_SECTOR));
+        IO_OK(gsvb_write(DEV, n, buf_a, TD_SECTOR));
         TRY(check_ready("after writing sector N"));
         /* The image did not grow, and its last sector is intact. */
         memset(buf_b, 0xa5, TD_SECTOR);
-        IO_OK(svb_read(DEV, n, buf_b, TD_SECTOR));
+        IO_OK(gsvb_read(DEV, n, buf_b, TD_SECTOR));
         TRY(check_fill(buf_b, TD_SECTOR, 0xa5, "read at sector N after a write there"));
         TRY(read_check_orig(n - 1));
         return check_ready("after the reads");
@@ -410,7 +410,7 @@ int test_svirtb_readonly_write_ignored(void)
         TRY(setup(16));
         TRY(read_check_orig(s));
         fill_written(buf_a, s);
-        IO_OK(svb_write(DEV, s, buf_a, TD_SECTOR));
+        IO_OK(gsvb_write(DEV, s, buf_a, TD_SECTOR));
         TRY(check_ready("after the write"));
         TRY(read_check_orig(s));
         return check_ready("after the read");
@@ -428,7 +428,7 @@ int test_svirtb_high_buffer(void)
                 return test_skip("no free RAM between the image and the FDT");
         TRY(setup(16));
         memset(p, 0xee, 2 * PAGE);
-        IO_OK(svb_read(DEV, 5, p + PAGE - 100, TD_SECTOR));
+        IO_OK(gsvb_read(DEV, 5, p + PAGE - 100, TD_SECTOR));
         TRY(check_orig(p + PAGE - 100, 5));
         TRY(check_fill(p, PAGE - 100, 0xee, "bytes before the buffer"));
         TRY(check_fill(p + PAGE - 100 + TD_SECTOR, PAGE + 100 - TD_SECTOR, 0xee,
@@ -464,7 +464,7 @@ int test_svirtb_reset_reinit(void)
         reg_write(SVB_REG_STATUS, SVB_RESET);
         TRY(check_status(SVB_MAGIC, "after RESET from MAGIC"));
         /* The driver's own reset + init, and a read. */
-        IO_OK(svb_init(DEV, gpa_of(ring_mem), 16));
+        IO_OK(gsvb_init(DEV, gpa_of(ring_mem), 16));
         TRY(read_check_orig(3));
         return check_ready("after reinit and a read");
 }
@@ -499,7 +499,7 @@ int test_svirtb_doorbell_before_ready(void)
         TRY(need_test_disk());
         /* Slot 0 holds a real read: if a doorbell were processed, buf_a changes. */
         memset(buf_a, 0xa5, TD_SECTOR);
-        ring_mem[0] = (struct svb_entry){gpa_of(buf_a), TD_SECTOR, 7, SVB_CMD_READ, 0};
+        ring_mem[0] = (struct gsvb_entry){gpa_of(buf_a), TD_SECTOR, 7, SVB_CMD_READ, 0};
         reg_write(SVB_REG_STATUS, SVB_RESET);
         TRY(check_status(SVB_MAGIC, "after RESET"));
         reg_write(SVB_REG_QUEUE_HEAD, 1);
@@ -528,23 +528,23 @@ int test_svirtb_doorbell_before_ready(void)
 
 int test_svirtb_queue_size_limits(void)
 {
-        struct svb_io ios[3];
+        struct gsvb_io ios[3];
         uint32_t db;
         int e;
 
         TRY(need_test_disk());
         /* 1 is a valid size for the device, but leaves the driver no slot. */
         TRY(setup(1));
-        e = svb_read(DEV, 0, buf_b, TD_SECTOR);
+        e = gsvb_read(DEV, 0, buf_b, TD_SECTOR);
         EXPECT(e == SVB_E_RING_TOO_SMALL, "read with queue_size 1: %s, want \"%s\"",
-               svb_strerror(e), svb_strerror(SVB_E_RING_TOO_SMALL));
+               gsvb_strerror(e), gsvb_strerror(SVB_E_RING_TOO_SMALL));
         /* 2: one entry per doorbell. */
         TRY(setup(2));
         memset(buf_b, 0xee, 3 * TD_SECTOR);
         for (uint32_t i = 0; i < 3; i++)
-                ios[i] = (struct svb_io){8 + i, buf_b + i * TD_SECTOR, TD_SECTOR};
+                ios[i] = (struct gsvb_io){8 + i, buf_b + i * TD_SECTOR, TD_SECTOR};
         db = DEV->doorbells;
-        IO_OK(svb_read_many(DEV, ios, 3));
+        IO_OK(gsvb_read_many(DEV, ios, 3));
         EXPECT(DEV->doorbells == db + 3, "3 reads with queue_size 2 took %u doorbells, want 3",
                DEV->doorbells - db);
         for (uint32_t i = 0; i < 3; i++)
@@ -554,8 +554,8 @@ int test_svirtb_queue_size_limits(void)
         TRY(setup(SVB_QUEUE_MAX));
         memset(buf_b, 0xee, 3 * TD_SECTOR);
         for (uint32_t i = 0; i < 3; i++)
-                ios[i] = (struct svb_io){11 + i, buf_b + i * TD_SECTOR, TD_SECTOR};
-        IO_OK(svb_read_many(DEV, ios, 3));
+                ios[i] = (struct gsvb_io){11 + i, buf_b + i * TD_SECTOR, TD_SECTOR};
+        IO_OK(gsvb_read_many(DEV, ios, 3));
         for (uint32_t i = 0; i < 3; i++)
                 TRY(check_orig(ios[i].buf, ios[i].sector));
         return check_ready("queue_size 4096");
@@ -566,11 +566,11 @@ static int expect_rejected(uint64_t ring, uint32_t qs, const char *what)
 {
         int e;
 
-        e = svb_reset(DEV);
-        EXPECT(!e, "reset: %s (status 0x%x)", svb_strerror(e), svb_status(DEV));
-        e = svb_init(DEV, ring, qs);
+        e = gsvb_reset(DEV);
+        EXPECT(!e, "reset: %s (status 0x%x)", gsvb_strerror(e), gsvb_status(DEV));
+        e = gsvb_init(DEV, ring, qs);
         EXPECT(e == SVB_E_REJECTED, "ring 0x%lx, queue_size %u (%s): init says \"%s\", want \"%s\"",
-               ring, qs, what, svb_strerror(e), svb_strerror(SVB_E_REJECTED));
+               ring, qs, what, gsvb_strerror(e), gsvb_strerror(SVB_E_REJECTED));
         return check_status(SVB_RESET, what);
 }
 
@@ -599,13 +599,13 @@ int test_svirtb_bad_ring_address(void)
 static int expect_entry_reset(uint32_t cmd, uint64_t sector, uint64_t addr, uint64_t size,
                               const char *what)
 {
-        struct svb_io io = {sector, (void *)(uintptr_t)addr, size};
+        struct gsvb_io io = {sector, (void *)(uintptr_t)addr, size};
         int e;
 
         TRY(setup(8));
-        e = svb_submit(DEV, cmd, &io, 1);
-        EXPECT(e == SVB_E_DEVICE_RESET, "%s: \"%s\", want \"%s\"", what, svb_strerror(e),
-               svb_strerror(SVB_E_DEVICE_RESET));
+        e = gsvb_submit(DEV, cmd, &io, 1);
+        EXPECT(e == SVB_E_DEVICE_RESET, "%s: \"%s\", want \"%s\"", what, gsvb_strerror(e),
+               gsvb_strerror(SVB_E_DEVICE_RESET));
         return check_status(SVB_RESET, what);
 }
 
@@ -613,7 +613,7 @@ int test_svirtb_bad_entry_address(void)
 {
         const struct boot_info *b = &genv.boot;
         uint64_t low = boot_low_ram_end(b);
-        struct svb_io ios[2];
+        struct gsvb_io ios[2];
         int e;
 
         TRY(need_test_disk());
@@ -626,11 +626,11 @@ int test_svirtb_bad_entry_address(void)
         /* Entries are consumed in order: the good one before the bad one is done. */
         TRY(setup(8));
         memset(buf_a, 0xee, TD_SECTOR);
-        ios[0] = (struct svb_io){2, buf_a, TD_SECTOR};
-        ios[1] = (struct svb_io){0, (void *)(uintptr_t)(low - 256), 512};
-        e = svb_read_many(DEV, ios, 2);
+        ios[0] = (struct gsvb_io){2, buf_a, TD_SECTOR};
+        ios[1] = (struct gsvb_io){0, (void *)(uintptr_t)(low - 256), 512};
+        e = gsvb_read_many(DEV, ios, 2);
         EXPECT(e == SVB_E_DEVICE_RESET, "good entry then bad entry: \"%s\", want \"%s\"",
-               svb_strerror(e), svb_strerror(SVB_E_DEVICE_RESET));
+               gsvb_strerror(e), gsvb_strerror(SVB_E_DEVICE_RESET));
         TRY(check_status(SVB_RESET, "good entry then bad entry"));
         TRY(check_orig(buf_a, 2));
         return recover(1);
@@ -702,14 +702,14 @@ int test_svirtb_high_ram(void)
                 return test_skip("no RAM above 4 GiB");
         /* A ring above 4 GiB is valid (the guest cannot fill it: only low
          * RAM is mapped, so just the handshake). */
-        IO_OK(svb_reset(DEV));
-        IO_OK(svb_init(DEV, r->base, 16));
+        IO_OK(gsvb_reset(DEV));
+        IO_OK(gsvb_init(DEV, r->base, 16));
         EXPECT(reg(SVB_REG_QUEUE_ADDR_HI) == (uint32_t)(r->base >> 32),
                "queue_addr_hi reads 0x%x, want 0x%x", reg(SVB_REG_QUEUE_ADDR_HI),
                (uint32_t)(r->base >> 32));
         /* The device reaches buffers there; one crossing its end is refused. */
         TRY(setup(16));
-        IO_OK(svb_read(DEV, 5, (void *)(uintptr_t)(r->base + PAGE), TD_SECTOR));
+        IO_OK(gsvb_read(DEV, 5, (void *)(uintptr_t)(r->base + PAGE), TD_SECTOR));
         TRY(check_ready("after a read into high RAM"));
         TRY(expect_entry_reset(SVB_CMD_READ, 5, r->base + r->size - 256, 512,
                                "buffer crossing the end of high RAM"));

@@ -22,7 +22,7 @@
 #include "virtio_blk_drv.h"
 
 #define PAGE          4096u
-#define RING_BYTES    (3 * PAGE) /* vqd_mem_size(256) = 10246 */
+#define RING_BYTES    (3 * PAGE) /* gvq_mem_size(256) = 10246 */
 #define QSIZE         256u
 #define QSIZE_WRAP    8u  /* virtio_ring_wrap: fewer slots than requests */
 #define QSIZE_FLIGHT  16u /* virtio_many_in_flight */
@@ -42,10 +42,10 @@
  */
 static uint8_t *ring_mem[BOOT_MAX_VIRTIO];
 static uint8_t *buf_a, *buf_b;
-static struct vqd_desc (*itables)[ITABLE_N];
+static struct gvq_desc (*itables)[ITABLE_N];
 static char scratch_problem[96];
-static struct vblk_req reqs[TD_VN_WRAP > QSIZE_FLIGHT ? TD_VN_WRAP : QSIZE_FLIGHT];
-static struct vblk *vb; /* boot.nvirtio of them, zeroed by scratch_init */
+static struct gblk_req reqs[TD_VN_WRAP > QSIZE_FLIGHT ? TD_VN_WRAP : QSIZE_FLIGHT];
+static struct gblk *vb; /* boot.nvirtio of them, zeroed by scratch_init */
 static char ebuf[160];
 
 _Static_assert(TD_VN_WRAP *TD_SECTOR <= BUF_BYTES && QSIZE_FLIGHT * TD_SECTOR <= BUF_BYTES,
@@ -66,11 +66,11 @@ static bool scratch_init(void)
         p += BUF_BYTES;
         buf_b = (uint8_t *)(uintptr_t)p;
         p += BUF_BYTES;
-        itables = (struct vqd_desc(*)[ITABLE_N])(uintptr_t)p;
+        itables = (struct gvq_desc(*)[ITABLE_N])(uintptr_t)p;
         p = align_page(p + QSIZE_FLIGHT * sizeof(itables[0]));
         for (unsigned i = 0; i < genv.boot.nvirtio; i++, p += RING_BYTES)
                 ring_mem[i] = (uint8_t *)(uintptr_t)p;
-        vb = (struct vblk *)(uintptr_t)p;
+        vb = (struct gblk *)(uintptr_t)p;
         p += genv.boot.nvirtio * sizeof(vb[0]);
         if (p > genv.boot.fdt_addr || !boot_in_ram(&genv.boot, start, p - start)) {
                 snprintf(scratch_problem, sizeof(scratch_problem),
@@ -93,8 +93,8 @@ static uint64_t supported(void)
 static const char *err_text(unsigned i, int e)
 {
         if ((int)vb[i].io.err.code == e)
-                return vio_strerror(&vb[i].io, ebuf, sizeof(ebuf));
-        return vio_err_name((enum vio_err)e);
+                return gvio_strerror(&vb[i].io, ebuf, sizeof(ebuf));
+        return gvio_err_name((enum gvio_err)e);
 }
 
 /* A request's status byte by name (VIRTIO 1.2 §5.2.6). */
@@ -113,7 +113,7 @@ static const char *status_name(uint8_t st)
 
 static uint32_t status_of(unsigned i)
 {
-        return vio_read(&vb[i].io, VIO_STATUS);
+        return gvio_read(&vb[i].io, VIO_STATUS);
 }
 
 /* A driver call on device i that must succeed. */
@@ -130,22 +130,22 @@ static uint32_t status_of(unsigned i)
 static int vsetup_mode(unsigned i, uint16_t qsize, bool irq)
 {
         const struct boot_virtio *v = &genv.boot.virtio[i];
-        struct vblk *b = &vb[i];
+        struct gblk *b = &vb[i];
         int e;
 
         EXPECT(!scratch_problem[0], "%s", scratch_problem);
-        vio_irq_off(&b->io);
-        e = vblk_probe(b, v->base);
+        gvio_irq_off(&b->io);
+        e = gblk_probe(b, v->base);
         EXPECT(!e, "virtio-blk%u: probe at 0x%lx: %s", i, v->base, err_text(i, e));
         if (irq) {
                 EXPECT(v->has_irq, "virtio-blk%u: no usable interrupt in the FDT: %s", i,
                        v->irq_problem);
-                e = vio_irq_setup(&b->io, v->ioapic_base, v->gsi, v->sense,
-                                  (uint8_t)(IRQ_VECTOR_DEVICE + i));
+                e = gvio_irq_setup(&b->io, v->ioapic_base, v->gsi, v->sense,
+                                   (uint8_t)(IRQ_VECTOR_DEVICE + i));
                 EXPECT(!e, "virtio-blk%u: cannot route GSI %u (sense %u) at IOAPIC 0x%lx", i,
                        v->gsi, v->sense, v->ioapic_base);
         }
-        DRV_OK(i, vblk_init_features(b, ring_mem[i], RING_BYTES, qsize, supported(), 0));
+        DRV_OK(i, gblk_init_features(b, ring_mem[i], RING_BYTES, qsize, supported(), 0));
         return TEST_PASS;
 }
 
@@ -213,7 +213,7 @@ static int check_fill(const uint8_t *p, size_t n, const char *what)
 }
 
 /* A completed request: status want and used.len len (B9). */
-static int check_req(unsigned i, const struct vblk_req *r, uint8_t want, uint32_t len,
+static int check_req(unsigned i, const struct gblk_req *r, uint8_t want, uint32_t len,
                      const char *what)
 {
         EXPECT(r->done, "virtio-blk%u: %s: not completed", i, what);
@@ -227,10 +227,10 @@ static int check_req(unsigned i, const struct vblk_req *r, uint8_t want, uint32_
 static int io_one(unsigned i, uint32_t type, uint64_t s, void *buf, uint32_t len, uint8_t want,
                   uint32_t want_len, const char *what)
 {
-        struct vblk_req r = {0};
-        struct vqd_buf d = {buf, len, false};
+        struct gblk_req r = {0};
+        struct gvq_buf d = {buf, len, false};
 
-        DRV_OK(i, vblk_do(&vb[i], &r, type, s, &d, len ? 1 : 0));
+        DRV_OK(i, gblk_do(&vb[i], &r, type, s, &d, len ? 1 : 0));
         return check_req(i, &r, want, want_len, what);
 }
 
@@ -282,16 +282,16 @@ void virtio_probe_disks(void)
         }
         for (unsigned i = 0; i < genv.boot.nvirtio; i++) {
                 struct vdisk *d = &genv.vdisk[i];
-                struct vblk *b = &vb[i];
+                struct gblk *b = &vb[i];
                 uint8_t st = 0xff;
                 uint64_t n;
                 int e;
 
-                e = vblk_probe(b, genv.boot.virtio[i].base);
+                e = gblk_probe(b, genv.boot.virtio[i].base);
                 if (!e)
-                        e = vblk_init_features(b, ring_mem[i], RING_BYTES, QSIZE, supported(), 0);
+                        e = gblk_init_features(b, ring_mem[i], RING_BYTES, QSIZE, supported(), 0);
                 if (!e)
-                        e = vblk_io(b, VBLK_T_IN, 0, buf_b, TD_SECTOR, &st);
+                        e = gblk_io(b, VBLK_T_IN, 0, buf_b, TD_SECTOR, &st);
                 if (e || st != VBLK_S_OK) {
                         if (e)
                                 snprintf(d->problem, sizeof(d->problem),
@@ -302,7 +302,7 @@ void virtio_probe_disks(void)
                                          "boot probe at 0x%lx failed: reading sector 0 "
                                          "returned status %s",
                                          genv.boot.virtio[i].base, status_name(st));
-                        vio_reset(&b->io);
+                        gvio_reset(&b->io);
                         continue;
                 }
                 d->ok = true;
@@ -321,7 +321,7 @@ void virtio_probe_disks(void)
                         d->test_image = true;
                         d->sectors = n;
                 }
-                vio_reset(&b->io);
+                gvio_reset(&b->io);
         }
 }
 
@@ -333,19 +333,19 @@ int test_virtio_identify(void)
             VIO_BIT(38) /* NOTIFICATION_DATA */ | VIO_BIT(40) /* RING_RESET */;
 
         for (unsigned i = 0; i < genv.boot.nvirtio; i++) {
-                struct vio_dev *d = &vb[i].io;
+                struct gvio_dev *d = &vb[i].io;
                 uint32_t v;
                 bool v1_offered;
 
                 TRY(need_image(i));
                 TRY(vsetup(i, QSIZE));
-                v = vio_read(d, VIO_MAGIC_VALUE);
+                v = gvio_read(d, VIO_MAGIC_VALUE);
                 EXPECT(v == VIO_MAGIC, "virtio-blk%u: magic 0x%x", i, v);
-                v = vio_read(d, VIO_VERSION);
+                v = gvio_read(d, VIO_VERSION);
                 EXPECT(v == 1 || v == 2, "virtio-blk%u: version %u", i, v);
-                v = vio_read(d, VIO_DEVICE_ID);
+                v = gvio_read(d, VIO_DEVICE_ID);
                 EXPECT(v == VIO_ID_BLOCK, "virtio-blk%u: device ID %u, want 2", i, v);
-                v = vio_read(d, VIO_VENDOR_ID);
+                v = gvio_read(d, VIO_VENDOR_ID);
                 /* minivmm's vendor ID and M13 are minivmm's rules; under a PVH
                  * boot (QEMU) the device is someone else's. */
                 EXPECT(genv.boot.pvh || v == VENDOR_MINIVM, "virtio-blk%u: vendor 0x%x, want 0x%x",
@@ -424,8 +424,8 @@ int test_virtio_data_split_descriptors(void)
          * sector boundary), each piece 1 KiB from the last. */
         static const struct piece wr[] = {{0, 512}, {1024, 256}, {2048, 256}};
         static const struct piece rd[] = {{0, 256}, {1024, 512}, {2048, 256}};
-        struct vqd_buf d[3];
-        struct vblk_req r = {0};
+        struct gvq_buf d[3];
+        struct gblk_req r = {0};
         uint8_t data[TD_VN_SPLIT * TD_SECTOR];
         uint32_t at;
 
@@ -438,16 +438,16 @@ int test_virtio_data_split_descriptors(void)
         at = 0;
         for (int k = 0; k < 3; k++) {
                 memcpy(buf_a + wr[k].off, data + at, wr[k].len);
-                d[k] = (struct vqd_buf){buf_a + wr[k].off, wr[k].len, false};
+                d[k] = (struct gvq_buf){buf_a + wr[k].off, wr[k].len, false};
                 at += wr[k].len;
         }
-        DRV_OK(0, vblk_do(&vb[0], &r, VBLK_T_OUT, TD_VSEC_SPLIT, d, 3));
+        DRV_OK(0, gblk_do(&vb[0], &r, VBLK_T_OUT, TD_VSEC_SPLIT, d, 3));
         TRY(check_req(0, &r, VBLK_S_OK, 1, "split write"));
 
         memset(buf_b, FILL, 3 * 1024);
         for (int k = 0; k < 3; k++)
-                d[k] = (struct vqd_buf){buf_b + rd[k].off, rd[k].len, false};
-        DRV_OK(0, vblk_do(&vb[0], &r, VBLK_T_IN, TD_VSEC_SPLIT, d, 3));
+                d[k] = (struct gvq_buf){buf_b + rd[k].off, rd[k].len, false};
+        DRV_OK(0, gblk_do(&vb[0], &r, VBLK_T_IN, TD_VSEC_SPLIT, d, 3));
         TRY(check_req(0, &r, VBLK_S_OK, TD_VN_SPLIT * TD_SECTOR + 1, "split read"));
         at = 0;
         for (int k = 0; k < 3; k++) {
@@ -464,9 +464,9 @@ int test_virtio_data_split_descriptors(void)
 
 int test_virtio_indirect_request(void)
 {
-        struct vblk *b = &vb[0];
-        struct vblk_req r = {0};
-        struct vqd_buf d[2];
+        struct gblk *b = &vb[0];
+        struct gblk_req r = {0};
+        struct gvq_buf d[2];
         uint16_t free_before;
 
         TRY(may_write(0));
@@ -479,22 +479,22 @@ int test_virtio_indirect_request(void)
         /* Header, two data descriptors, status: four entries in the table,
          * one descriptor in the ring. */
         for (uint32_t k = 0; k < TD_VN_INDIRECT; k++)
-                d[k] = (struct vqd_buf){buf_a + k * TD_SECTOR, TD_SECTOR, false};
+                d[k] = (struct gvq_buf){buf_a + k * TD_SECTOR, TD_SECTOR, false};
         r.indirect = itables[0];
         free_before = b->q.num_free;
-        DRV_OK(0, vblk_submit(b, &r, VBLK_T_OUT, TD_VSEC_INDIRECT, d, TD_VN_INDIRECT));
+        DRV_OK(0, gblk_submit(b, &r, VBLK_T_OUT, TD_VSEC_INDIRECT, d, TD_VN_INDIRECT));
         EXPECT(b->q.num_free == free_before - 1, "indirect chain took %u ring descriptors",
                free_before - b->q.num_free);
-        vblk_kick(b);
-        DRV_OK(0, vblk_wait(b, &r));
+        gblk_kick(b);
+        DRV_OK(0, gblk_wait(b, &r));
         TRY(check_req(0, &r, VBLK_S_OK, 1, "indirect write"));
         EXPECT(b->q.num_free == free_before, "descriptors not returned: %u free, want %u",
                b->q.num_free, free_before);
 
         memset(buf_b, FILL, TD_VN_INDIRECT * TD_SECTOR);
-        d[0] = (struct vqd_buf){buf_b, TD_VN_INDIRECT * TD_SECTOR, false};
-        r = (struct vblk_req){.indirect = itables[1]};
-        DRV_OK(0, vblk_do(b, &r, VBLK_T_IN, TD_VSEC_INDIRECT, d, 1));
+        d[0] = (struct gvq_buf){buf_b, TD_VN_INDIRECT * TD_SECTOR, false};
+        r = (struct gblk_req){.indirect = itables[1]};
+        DRV_OK(0, gblk_do(b, &r, VBLK_T_IN, TD_VSEC_INDIRECT, d, 1));
         TRY(check_req(0, &r, VBLK_S_OK, TD_VN_INDIRECT * TD_SECTOR + 1, "indirect read"));
         for (uint32_t k = 0; k < TD_VN_INDIRECT; k++)
                 TRY(check_written(0, buf_b + k * TD_SECTOR, TD_VSEC_INDIRECT + k));
@@ -511,12 +511,12 @@ int test_virtio_flush(void)
 
 static int get_id(unsigned i, uint8_t id[VBLK_ID_BYTES])
 {
-        struct vblk_req r = {0};
-        struct vqd_buf d = {id, VBLK_ID_BYTES, true};
+        struct gblk_req r = {0};
+        struct gvq_buf d = {id, VBLK_ID_BYTES, true};
         uint32_t n = 0;
 
         memset(id, FILL, VBLK_ID_BYTES);
-        DRV_OK(i, vblk_do(&vb[i], &r, VBLK_T_GET_ID, 0, &d, 1));
+        DRV_OK(i, gblk_do(&vb[i], &r, VBLK_T_GET_ID, 0, &d, 1));
         EXPECT(r.status == VBLK_S_OK, "virtio-blk%u: GET_ID status %u", i, r.status);
         EXPECT(r.used_len >= 1 && r.used_len <= VBLK_ID_BYTES + 1,
                "virtio-blk%u: GET_ID used.len %u, want 1..21 (B6, B9)", i, r.used_len);
@@ -583,7 +583,7 @@ int test_virtio_readonly_refuses_write(void)
 static int batched(unsigned i, uint32_t type, uint64_t s, uint8_t *buf, uint32_t n,
                    uint32_t *batches)
 {
-        struct vblk *b = &vb[i];
+        struct gblk *b = &vb[i];
         uint32_t done = 0, len = type == VBLK_T_IN ? TD_SECTOR + 1 : 1;
 
         *batches = 0;
@@ -591,19 +591,19 @@ static int batched(unsigned i, uint32_t type, uint64_t s, uint8_t *buf, uint32_t
                 uint32_t first = done, k;
 
                 for (k = done; k < n; k++) {
-                        struct vqd_buf d = {buf + k * TD_SECTOR, TD_SECTOR, false};
+                        struct gvq_buf d = {buf + k * TD_SECTOR, TD_SECTOR, false};
                         int e;
 
-                        reqs[k] = (struct vblk_req){0};
-                        e = vblk_submit(b, &reqs[k], type, s + k, &d, 1);
+                        reqs[k] = (struct gblk_req){0};
+                        e = gblk_submit(b, &reqs[k], type, s + k, &d, 1);
                         if (e == VIO_ERR_QUEUE_FULL && k > first)
                                 break;
                         DRV_OK(i, e);
                 }
-                vblk_kick(b);
+                gblk_kick(b);
                 (*batches)++;
                 for (uint32_t j = first; j < k; j++) {
-                        DRV_OK(i, vblk_wait(b, &reqs[j]));
+                        DRV_OK(i, gblk_wait(b, &reqs[j]));
                         TRY(check_req(i, &reqs[j], VBLK_S_OK, len, "batched request"));
                 }
                 done = k;
@@ -613,7 +613,7 @@ static int batched(unsigned i, uint32_t type, uint64_t s, uint8_t *buf, uint32_t
 
 int test_virtio_ring_wrap(void)
 {
-        struct vblk *b = &vb[0];
+        struct gblk *b = &vb[0];
         uint32_t wb, rb;
 
         TRY(may_write(0));
@@ -638,8 +638,8 @@ int test_virtio_ring_wrap(void)
 
 int test_virtio_reset_reinit(void)
 {
-        struct vblk *b = &vb[0];
-        struct vio_dev *d = &b->io;
+        struct gblk *b = &vb[0];
+        struct gvio_dev *d = &b->io;
         uint16_t used_idx;
         uint32_t v;
 
@@ -647,27 +647,27 @@ int test_virtio_reset_reinit(void)
         TRY(vsetup(0, QSIZE));
         TRY(read_check_orig(0, 3, 1));
         used_idx = b->q.used->idx;
-        DRV_OK(0, vio_reset(d));
-        v = vio_read(d, VIO_STATUS);
+        DRV_OK(0, gvio_reset(d));
+        v = gvio_read(d, VIO_STATUS);
         EXPECT(v == 0, "Status 0x%x after reset, want 0", v);
-        vio_write(d, VIO_QUEUE_SEL, 0);
+        gvio_write(d, VIO_QUEUE_SEL, 0);
         if (d->version == 2) {
-                v = vio_read(d, VIO_QUEUE_READY);
+                v = gvio_read(d, VIO_QUEUE_READY);
                 EXPECT(v == 0, "QueueReady %u after reset, want 0 (M3)", v);
         } else {
-                v = vio_read(d, VIO_QUEUE_PFN);
+                v = gvio_read(d, VIO_QUEUE_PFN);
                 EXPECT(v == 0, "QueuePFN 0x%x after reset, want 0 (M3)", v);
         }
-        v = vio_read(d, VIO_INTERRUPT_STATUS);
+        v = gvio_read(d, VIO_INTERRUPT_STATUS);
         EXPECT(v == 0, "InterruptStatus 0x%x after reset, want 0 (M3)", v);
         /* A notify after reset processes nothing (Q12). */
-        vio_write(d, VIO_QUEUE_NOTIFY, 0);
+        gvio_write(d, VIO_QUEUE_NOTIFY, 0);
         EXPECT(b->q.used->idx == used_idx, "used idx moved from %u to %u after reset", used_idx,
                b->q.used->idx);
-        v = vio_read(d, VIO_STATUS);
+        v = gvio_read(d, VIO_STATUS);
         EXPECT(v == 0, "Status 0x%x after a notify on a reset device, want 0", v);
 
-        DRV_OK(0, vblk_init_features(b, ring_mem[0], RING_BYTES, QSIZE, supported(), 0));
+        DRV_OK(0, gblk_init_features(b, ring_mem[0], RING_BYTES, QSIZE, supported(), 0));
         EXPECT(b->q.avail_idx == 0 && b->q.last_used == 0, "ring indices not restarted");
         TRY(read_check_orig(0, 3, 1));
         return read_check_orig(0, genv.vdisk[0].sectors - 1, 1);
@@ -681,7 +681,7 @@ int test_virtio_unknown_type_unsupp(void)
 
 int test_virtio_interrupt_completion(void)
 {
-        struct vblk *b = &vb[0];
+        struct gblk *b = &vb[0];
         const struct boot_virtio *v = &genv.boot.virtio[0];
         uint8_t vec = IRQ_VECTOR_DEVICE;
         uint32_t st, rte, taken;
@@ -696,15 +696,15 @@ int test_virtio_interrupt_completion(void)
         if (rw) {
                 /* Two requests in flight, one notify. */
                 for (uint32_t k = 0; k < TD_VN_IRQ; k++) {
-                        struct vqd_buf d = {buf_a + k * TD_SECTOR, TD_SECTOR, false};
+                        struct gvq_buf d = {buf_a + k * TD_SECTOR, TD_SECTOR, false};
 
                         fill_written(buf_a + k * TD_SECTOR, TD_VSEC_IRQ + k);
-                        reqs[k] = (struct vblk_req){0};
-                        DRV_OK(0, vblk_submit(b, &reqs[k], VBLK_T_OUT, TD_VSEC_IRQ + k, &d, 1));
+                        reqs[k] = (struct gblk_req){0};
+                        DRV_OK(0, gblk_submit(b, &reqs[k], VBLK_T_OUT, TD_VSEC_IRQ + k, &d, 1));
                 }
-                vblk_kick(b);
+                gblk_kick(b);
                 for (uint32_t k = 0; k < TD_VN_IRQ; k++) {
-                        DRV_OK(0, vblk_wait(b, &reqs[k]));
+                        DRV_OK(0, gblk_wait(b, &reqs[k]));
                         TRY(check_req(0, &reqs[k], VBLK_S_OK, 1, "write"));
                 }
                 TRY(read_check_written(0, TD_VSEC_IRQ, TD_VN_IRQ));
@@ -716,7 +716,7 @@ int test_virtio_interrupt_completion(void)
                b->io.irq_calls, vec, irq_count(vec) - taken);
         EXPECT(b->io.irq_bits == VIO_INT_USED, "handler saw InterruptStatus bits 0x%x, want 0x1",
                b->io.irq_bits);
-        st = vio_read(&b->io, VIO_INTERRUPT_STATUS);
+        st = gvio_read(&b->io, VIO_INTERRUPT_STATUS);
         EXPECT(st == 0, "InterruptStatus 0x%x after the handler acknowledged it (M2)", st);
         rte = ioapic_read(v->ioapic_base, 0x10 + 2 * v->gsi);
         EXPECT((rte & 0xff) == vec && !(rte & IOAPIC_RTE_MASKED),
@@ -729,13 +729,13 @@ int test_virtio_interrupt_completion(void)
                        "set (host LAPIC quirk, not checked)\n",
                        v->gsi, rte);
         EXPECT(irq_unclaimed() == 0, "%u interrupts on vectors with no handler", irq_unclaimed());
-        vio_irq_off(&b->io);
+        gvio_irq_off(&b->io);
         return TEST_PASS;
 }
 
 int test_virtio_two_disks(void)
 {
-        struct vblk_req r[2];
+        struct gblk_req r[2];
         unsigned w;
 
         if (genv.boot.nvirtio < 2)
@@ -746,16 +746,16 @@ int test_virtio_two_disks(void)
         }
         /* Sector 0 of both, in flight together: each names its own size. */
         for (unsigned i = 0; i < 2; i++) {
-                struct vqd_buf d = {buf_b + i * TD_SECTOR, TD_SECTOR, false};
+                struct gvq_buf d = {buf_b + i * TD_SECTOR, TD_SECTOR, false};
 
                 memset(buf_b + i * TD_SECTOR, FILL, TD_SECTOR);
-                r[i] = (struct vblk_req){0};
-                DRV_OK(i, vblk_submit(&vb[i], &r[i], VBLK_T_IN, 0, &d, 1));
+                r[i] = (struct gblk_req){0};
+                DRV_OK(i, gblk_submit(&vb[i], &r[i], VBLK_T_IN, 0, &d, 1));
         }
         for (unsigned i = 0; i < 2; i++)
-                vblk_kick(&vb[i]);
+                gblk_kick(&vb[i]);
         for (unsigned i = 0; i < 2; i++) {
-                DRV_OK(i, vblk_wait(&vb[i], &r[i]));
+                DRV_OK(i, gblk_wait(&vb[i], &r[i]));
                 TRY(check_req(i, &r[i], VBLK_S_OK, TD_SECTOR + 1, "read of sector 0"));
                 TRY(check_orig(i, buf_b + i * TD_SECTOR, 0));
                 EXPECT(le64(buf_b + i * TD_SECTOR + 16) == vb[i].capacity,
@@ -781,7 +781,7 @@ int test_virtio_feature_negotiation_refused(void)
 {
         /* EVENT_IDX (when the device does not offer it) and bit 40. */
         static const unsigned bits[] = {VIO_F_EVENT_IDX, 40};
-        struct vblk *b = &vb[0];
+        struct gblk *b = &vb[0];
         unsigned tried = 0;
 
         for (unsigned k = 0; k < sizeof(bits) / sizeof(bits[0]); k++) {
@@ -789,11 +789,11 @@ int test_virtio_feature_negotiation_refused(void)
                 uint32_t st;
                 int e;
 
-                vio_irq_off(&b->io);
-                DRV_OK(0, vblk_probe(b, genv.boot.virtio[0].base));
+                gvio_irq_off(&b->io);
+                DRV_OK(0, gblk_probe(b, genv.boot.virtio[0].base));
                 if (b->io.version == 1)
                         return test_skip("version 1 (legacy) has no FEATURES_OK to refuse");
-                e = vblk_init_features(b, ring_mem[0], RING_BYTES, QSIZE, supported(), bit);
+                e = gblk_init_features(b, ring_mem[0], RING_BYTES, QSIZE, supported(), bit);
                 if (b->io.offered & bit)
                         continue; /* offered: nothing to refuse; init already done */
                 tried++;
@@ -819,18 +819,18 @@ int test_virtio_feature_negotiation_refused(void)
 
 int test_virtio_queue_not_available(void)
 {
-        struct vblk *b = &vb[0];
+        struct gblk *b = &vb[0];
         struct vqd q1;
         struct vqd *qs[2] = {&b->q, &q1};
         uint32_t st, v;
         int e;
 
-        vio_irq_off(&b->io);
-        DRV_OK(0, vblk_probe(b, genv.boot.virtio[0].base));
-        vqd_init(&b->q, 0, ring_mem[0], RING_BYTES, QSIZE);
+        gvio_irq_off(&b->io);
+        DRV_OK(0, gblk_probe(b, genv.boot.virtio[0].base));
+        gvq_init(&b->q, 0, ring_mem[0], RING_BYTES, QSIZE);
         b->q.no_interrupt = true;
-        vqd_init(&q1, 1, NULL, 0, QSIZE);
-        e = vio_init(&b->io, supported(), 0, qs, 2);
+        gvq_init(&q1, 1, NULL, 0, QSIZE);
+        e = gvio_init(&b->io, supported(), 0, qs, 2);
         st = status_of(0);
         EXPECT(e == VIO_ERR_QUEUE_NOT_AVAILABLE && b->io.err.value == 1,
                "setting up queues 0 and 1: %s, want VirtqueueNotAvailable(1) (status 0x%x)",
@@ -841,8 +841,8 @@ int test_virtio_queue_not_available(void)
         /* Out-of-range selectors read QueueNumMax 0 (M9). */
         static const uint32_t sels[] = {1, 0xffff, 0xffffffffu};
         for (unsigned k = 0; k < sizeof(sels) / sizeof(sels[0]); k++) {
-                vio_write(&b->io, VIO_QUEUE_SEL, sels[k]);
-                v = vio_read(&b->io, VIO_QUEUE_NUM_MAX);
+                gvio_write(&b->io, VIO_QUEUE_SEL, sels[k]);
+                v = gvio_read(&b->io, VIO_QUEUE_NUM_MAX);
                 EXPECT(v == 0, "QueueSel 0x%x: QueueNumMax %u, want 0 (M9)", sels[k], v);
         }
         TRY(vsetup(0, QSIZE));
@@ -851,7 +851,7 @@ int test_virtio_queue_not_available(void)
 
 int test_virtio_probe_errors(void)
 {
-        struct vio_dev d;
+        struct gvio_dev d;
         char missing[96] = "";
         unsigned slot = genv.boot.nvirtio > 7 ? genv.boot.nvirtio : 7;
         uint64_t empty = VIO_SLOT_BASE + slot * VIO_REGION_SIZE;
@@ -860,14 +860,14 @@ int test_virtio_probe_errors(void)
         /* svirtb's register page: status reads "virt" after a reset, and its
          * second word (queue_size) 0. */
         if (genv.boot.has_svirtb) {
-                e = svb_reset(&genv.dev);
-                EXPECT(!e, "svirtb reset: %s", svb_strerror(e));
-                e = vio_probe(&d, genv.boot.svirtb_base, VIO_ID_BLOCK);
+                e = gsvb_reset(&genv.dev);
+                EXPECT(!e, "svirtb reset: %s", gsvb_strerror(e));
+                e = gvio_probe(&d, genv.boot.svirtb_base, VIO_ID_BLOCK);
                 EXPECT(e == VIO_ERR_INVALID_VERSION && d.err.value == 0,
                        "probe of svirtb at 0x%lx: %s, want InvalidVersion(0)",
-                       genv.boot.svirtb_base, vio_strerror(&d, ebuf, sizeof(ebuf)));
+                       genv.boot.svirtb_base, gvio_strerror(&d, ebuf, sizeof(ebuf)));
                 printf("# svirtb at 0x%lx: %s\n", genv.boot.svirtb_base,
-                       vio_strerror(&d, ebuf, sizeof(ebuf)));
+                       gvio_strerror(&d, ebuf, sizeof(ebuf)));
         } else {
                 snprintf(missing, sizeof(missing), "no svirtb");
         }
@@ -876,19 +876,20 @@ int test_virtio_probe_errors(void)
                 snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
                          missing[0] ? ", " : "", "not minivmm's slot layout");
         } else {
-                e = vio_probe(&d, empty, VIO_ID_BLOCK);
+                e = gvio_probe(&d, empty, VIO_ID_BLOCK);
                 EXPECT(e == VIO_ERR_NOT_A_VIRTIO_DEVICE && d.err.value == 0xffffffffu,
                        "probe of empty slot 0x%lx: %s, want NotAVirtIODevice(magic 0xffffffff)",
-                       empty, vio_strerror(&d, ebuf, sizeof(ebuf)));
-                printf("# empty slot 0x%lx: %s\n", empty, vio_strerror(&d, ebuf, sizeof(ebuf)));
+                       empty, gvio_strerror(&d, ebuf, sizeof(ebuf)));
+                printf("# empty slot 0x%lx: %s\n", empty, gvio_strerror(&d, ebuf, sizeof(ebuf)));
         }
         /* A block device asked for by a network driver. */
         if (genv.boot.nvirtio) {
-                e = vio_probe(&d, genv.boot.virtio[0].base, VIO_ID_NET);
+                e = gvio_probe(&d, genv.boot.virtio[0].base, VIO_ID_NET);
                 EXPECT(e == VIO_ERR_INCOMPATIBLE_DEVICE_TYPE && d.err.value == VIO_ID_BLOCK,
                        "net probe of virtio-blk0: %s, want IncompatibleDeviceType(2)",
-                       vio_strerror(&d, ebuf, sizeof(ebuf)));
-                printf("# virtio-blk0 as a net device: %s\n", vio_strerror(&d, ebuf, sizeof(ebuf)));
+                       gvio_strerror(&d, ebuf, sizeof(ebuf)));
+                printf("# virtio-blk0 as a net device: %s\n",
+                       gvio_strerror(&d, ebuf, sizeof(ebuf)));
         } else {
                 snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
                          missing[0] ? ", " : "", "no virtio device");
@@ -900,7 +901,7 @@ int test_virtio_probe_errors(void)
 
 int test_virtio_many_in_flight(void)
 {
-        struct vblk *b = &vb[0];
+        struct gblk *b = &vb[0];
 
         TRY(need_image(0));
         TRY(vsetup(0, QSIZE_FLIGHT));
@@ -916,21 +917,21 @@ int test_virtio_many_in_flight(void)
                         break;
                 memset(buf_b, FILL, QSIZE_FLIGHT * TD_SECTOR);
                 for (;;) {
-                        struct vqd_buf d = {buf_b + n * TD_SECTOR, TD_SECTOR, false};
+                        struct gvq_buf d = {buf_b + n * TD_SECTOR, TD_SECTOR, false};
 
-                        reqs[n] = (struct vblk_req){.indirect = ind ? itables[n] : NULL};
-                        e = vblk_submit(b, &reqs[n], VBLK_T_IN, n, &d, 1);
+                        reqs[n] = (struct gblk_req){.indirect = ind ? itables[n] : NULL};
+                        e = gblk_submit(b, &reqs[n], VBLK_T_IN, n, &d, 1);
                         if (e)
                                 break;
                         if (++n == QSIZE_FLIGHT)
                                 break;
                 }
                 EXPECT(n == want, "%s: %u requests fit in a %u-entry ring, want %u (then %s)",
-                       ind ? "indirect" : "direct", n, QSIZE_FLIGHT, want, vio_err_name(e));
+                       ind ? "indirect" : "direct", n, QSIZE_FLIGHT, want, gvio_err_name(e));
                 EXPECT(b->q.in_flight == n, "%u in flight, want %u", b->q.in_flight, n);
-                vblk_kick(b);
+                gblk_kick(b);
                 for (uint32_t k = 0; k < n; k++) {
-                        DRV_OK(0, vblk_wait(b, &reqs[k]));
+                        DRV_OK(0, gblk_wait(b, &reqs[k]));
                         TRY(check_req(0, &reqs[k], VBLK_S_OK, TD_SECTOR + 1, "read in flight"));
                         TRY(check_orig(0, buf_b + k * TD_SECTOR, k));
                 }
@@ -954,10 +955,10 @@ int test_virtio_read_past_end(void)
         n = vb[0].capacity;
         for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
                 uint64_t s = cases[k].off == (uint64_t)-1 ? ~0ULL : n - cases[k].off;
-                struct vblk_req r = {0};
-                struct vqd_buf d = {buf_b, cases[k].sectors * TD_SECTOR, false};
+                struct gblk_req r = {0};
+                struct gvq_buf d = {buf_b, cases[k].sectors * TD_SECTOR, false};
 
-                DRV_OK(0, vblk_do(&vb[0], &r, VBLK_T_IN, s, &d, 1));
+                DRV_OK(0, gblk_do(&vb[0], &r, VBLK_T_IN, s, &d, 1));
                 EXPECT(r.status == VBLK_S_IOERR,
                        "read of %u sectors at %lu (capacity %lu): status %u, want IOERR (B3)",
                        cases[k].sectors, s, n, r.status);
@@ -986,16 +987,16 @@ static bool poll_used_idx(unsigned i, uint16_t want)
 /* Submits a read of sector s into buf_b + k sectors; no notify. */
 static int submit_read(unsigned i, uint32_t k, uint64_t s)
 {
-        struct vqd_buf d = {buf_b + k * TD_SECTOR, TD_SECTOR, false};
+        struct gvq_buf d = {buf_b + k * TD_SECTOR, TD_SECTOR, false};
 
-        reqs[k] = (struct vblk_req){0};
-        DRV_OK(i, vblk_submit(&vb[i], &reqs[k], VBLK_T_IN, s, &d, 1));
+        reqs[k] = (struct gblk_req){0};
+        DRV_OK(i, gblk_submit(&vb[i], &reqs[k], VBLK_T_IN, s, &d, 1));
         return TEST_PASS;
 }
 
 int test_virtio_event_idx(void)
 {
-        struct vblk *b = &vb[0];
+        struct gblk *b = &vb[0];
         struct vqd *q = &b->q;
         uint32_t isr, notified;
         uint16_t base;
@@ -1021,44 +1022,44 @@ int test_virtio_event_idx(void)
         /* One request first: outside used_event a device only SHOULD NOT
          * interrupt (§2.7.10), and QEMU does once after a queue is set up. */
         TRY(read_check_orig(0, 5, 1));
-        (void)vio_ack_interrupt(&b->io);
+        (void)gvio_ack_interrupt(&b->io);
         base = q->last_used;
         notified = q->notifies;
         /* used_event = base + 3: no interrupt for the first three used
          * entries, one when the device writes the fourth (§2.7.7.2). */
-        *vqd_used_event(q) = (uint16_t)(base + 3);
+        *gvq_used_event(q) = (uint16_t)(base + 3);
         memset(buf_b, FILL, 4 * TD_SECTOR);
         for (uint32_t k = 0; k < 3; k++)
                 TRY(submit_read(0, k, k + 1));
-        vblk_kick(b);
+        gblk_kick(b);
         EXPECT(poll_used_idx(0, (uint16_t)(base + 3)),
                "3 reads: used idx %u, want %u (status 0x%x)", q->used->idx, (uint16_t)(base + 3),
                status_of(0));
-        isr = vio_read(&b->io, VIO_INTERRUPT_STATUS);
+        isr = gvio_read(&b->io, VIO_INTERRUPT_STATUS);
         EXPECT(!(isr & VIO_INT_USED),
                "InterruptStatus 0x%x after 3 used entries with used_event %u: the device "
                "interrupted before crossing used_event",
                isr, (uint16_t)(base + 3));
         TRY(submit_read(0, 3, 4));
-        vblk_kick(b);
+        gblk_kick(b);
         EXPECT(poll_used_idx(0, (uint16_t)(base + 4)), "4th read: used idx %u, want %u",
                q->used->idx, (uint16_t)(base + 4));
-        isr = vio_read(&b->io, VIO_INTERRUPT_STATUS);
+        isr = gvio_read(&b->io, VIO_INTERRUPT_STATUS);
         EXPECT(isr & VIO_INT_USED,
                "InterruptStatus 0x%x after the used entry at used_event %u: no interrupt", isr,
                (uint16_t)(base + 3));
-        (void)vio_ack_interrupt(&b->io);
+        (void)gvio_ack_interrupt(&b->io);
         /* The device caught up after each batch, so each kick notified. */
         EXPECT(q->notifies - notified == 2,
                "%u notifications for 2 kicks after the device caught up", q->notifies - notified);
-        DRV_OK(0, vblk_reap(b));
+        DRV_OK(0, gblk_reap(b));
         for (uint32_t k = 0; k < 4; k++) {
                 TRY(check_req(0, &reqs[k], VBLK_S_OK, TD_SECTOR + 1, "read"));
                 TRY(check_orig(0, buf_b + k * TD_SECTOR, k + 1));
         }
         /* Consuming parks used_event one behind last_used: polling, no interrupts. */
-        EXPECT(*vqd_used_event(q) == (uint16_t)(q->last_used - 1),
-               "used_event %u after reaping to %u, want %u", *vqd_used_event(q), q->last_used,
+        EXPECT(*gvq_used_event(q) == (uint16_t)(q->last_used - 1),
+               "used_event %u after reaping to %u, want %u", *gvq_used_event(q), q->last_used,
                (uint16_t)(q->last_used - 1));
         return TEST_PASS;
 }
@@ -1081,14 +1082,14 @@ int test_virtio_event_idx_driver(void)
             {0xffff, 3, false}, /* [5, 8) */
         };
         struct vqd q;
-        struct vqd_buf buf = {hdr, sizeof(hdr), false};
+        struct gvq_buf buf = {hdr, sizeof(hdr), false};
 
-        vqd_init(&q, 0, mem, sizeof(mem), 8);
+        gvq_init(&q, 0, mem, sizeof(mem), 8);
         q.event_idx = true;
-        EXPECT(vqd_layout(&q, 8, false, false) == VIO_OK, "layout of an 8-entry ring failed");
-        EXPECT(q.avail->flags == 0 && *vqd_used_event(&q) == 0,
+        EXPECT(gvq_layout(&q, 8, false, false) == VIO_OK, "layout of an 8-entry ring failed");
+        EXPECT(q.avail->flags == 0 && *gvq_used_event(&q) == 0,
                "interrupt-driven ring: avail flags 0x%x, used_event %u, want 0 and 0",
-               q.avail->flags, *vqd_used_event(&q));
+               q.avail->flags, *gvq_used_event(&q));
         for (unsigned k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
                 uint16_t old = q.avail_idx;
                 bool got;
@@ -1096,32 +1097,32 @@ int test_virtio_event_idx_driver(void)
                 for (uint16_t j = 0; j < steps[k].add; j++) {
                         uint16_t head;
 
-                        EXPECT(vqd_add(&q, &buf, 1, NULL, NULL, &head) == VIO_OK, "vqd_add failed");
+                        EXPECT(gvq_add(&q, &buf, 1, NULL, NULL, &head) == VIO_OK, "gvq_add failed");
                         /* Hand it straight back, as a device would, to keep slots free. */
-                        q.used->ring[q.used->idx & 7] = (struct vqd_used_elem){head, 0};
+                        q.used->ring[q.used->idx & 7] = (struct gvq_used_elem){head, 0};
                         q.used->idx++;
-                        EXPECT(vqd_get_used(&q, NULL, NULL, NULL) == VIO_OK, "vqd_get_used failed");
+                        EXPECT(gvq_get_used(&q, NULL, NULL, NULL) == VIO_OK, "gvq_get_used failed");
                 }
-                *vqd_avail_event(&q) = steps[k].avail_event;
-                got = vqd_needs_notify(&q);
+                *gvq_avail_event(&q) = steps[k].avail_event;
+                got = gvq_needs_notify(&q);
                 EXPECT(got == steps[k].notify,
                        "step %u: avail_event %u, entries [%u, %u): notify %d, want %d", k,
                        steps[k].avail_event, old, q.avail_idx, got, steps[k].notify);
-                EXPECT(*vqd_used_event(&q) == q.last_used,
+                EXPECT(*gvq_used_event(&q) == q.last_used,
                        "step %u: used_event %u after consuming to %u, want %u", k,
-                       *vqd_used_event(&q), q.last_used, q.last_used);
+                       *gvq_used_event(&q), q.last_used, q.last_used);
         }
         /* Wrapping: [0xfffe, 1) holds 0xffff. */
         q.avail_idx = q.kicked_idx = 0xfffe;
         q.avail_idx = (uint16_t)(q.avail_idx + 3);
-        *vqd_avail_event(&q) = 0xffff;
-        EXPECT(vqd_needs_notify(&q), "entries [0xfffe, 1) with avail_event 0xffff: no notify");
+        *gvq_avail_event(&q) = 0xffff;
+        EXPECT(gvq_needs_notify(&q), "entries [0xfffe, 1) with avail_event 0xffff: no notify");
         /* A polling ring parks used_event one behind what it consumed. */
-        vqd_init(&q, 0, mem, sizeof(mem), 8);
+        gvq_init(&q, 0, mem, sizeof(mem), 8);
         q.event_idx = true;
-        EXPECT(vqd_layout(&q, 8, false, true) == VIO_OK, "layout of a polling ring failed");
-        EXPECT(q.avail->flags == 0 && *vqd_used_event(&q) == 0xffff,
+        EXPECT(gvq_layout(&q, 8, false, true) == VIO_OK, "layout of a polling ring failed");
+        EXPECT(q.avail->flags == 0 && *gvq_used_event(&q) == 0xffff,
                "polling ring: avail flags 0x%x, used_event 0x%x, want 0 and 0xffff", q.avail->flags,
-               *vqd_used_event(&q));
+               *gvq_used_event(&q));
         return TEST_PASS;
 }

@@ -169,18 +169,18 @@ static void need_event_window(void **state)
 {
         (void)state;
         /* event in [old, new): notify. */
-        assert_true(vqd_need_event(0, 1, 0));
-        assert_true(vqd_need_event(4, 5, 4));
-        assert_true(vqd_need_event(3, 10, 2));
-        assert_false(vqd_need_event(0, 3, 1));
-        assert_false(vqd_need_event(4, 4, 3));
-        assert_false(vqd_need_event(10, 10, 2));
-        assert_false(vqd_need_event(5, 5, 5)); /* nothing new */
+        assert_true(gvq_need_event(0, 1, 0));
+        assert_true(gvq_need_event(4, 5, 4));
+        assert_true(gvq_need_event(3, 10, 2));
+        assert_false(gvq_need_event(0, 3, 1));
+        assert_false(gvq_need_event(4, 4, 3));
+        assert_false(gvq_need_event(10, 10, 2));
+        assert_false(gvq_need_event(5, 5, 5)); /* nothing new */
         /* Across the 16-bit wrap. */
-        assert_true(vqd_need_event(0xffff, 1, 0xfffe));
-        assert_true(vqd_need_event(0, 1, 0xfffe));
-        assert_false(vqd_need_event(1, 1, 0xfffe));
-        assert_false(vqd_need_event(0xfffd, 1, 0xfffe));
+        assert_true(gvq_need_event(0xffff, 1, 0xfffe));
+        assert_true(gvq_need_event(0, 1, 0xfffe));
+        assert_false(gvq_need_event(1, 1, 0xfffe));
+        assert_false(gvq_need_event(0xfffd, 1, 0xfffe));
 }
 
 int main(void)
