@@ -7,44 +7,20 @@
 # the image bytes checked on the host afterwards.
 # QEMU's isa-debug-exit makes it exit with (guest status << 1) | 1.
 # Without qemu-system-x86_64 the suite prints why and counts one skip.
-# Ends with "qemu: N passed, M failed[, K skipped]".
-set -u
-cd "$(dirname "$0")/../.."
+# TAP through tests/lib.sh.
+. "$(dirname "$0")/../lib.sh"
 
 QEMU=${QEMU:-qemu-system-x86_64}
 ELF=guest/guest.elf
-MKDISK=build/tools/mkdisk
 
+tap_begin qemu
 if ! command -v "$QEMU" >/dev/null; then
-        echo "qemu: $QEMU is not installed (Debian: apt-get install -y qemu-system-x86); QEMU cases skipped"
-        echo "qemu: 0 passed, 0 failed, 1 skipped"
-        exit 0
+        skip qemu "$QEMU is not installed (Debian: apt-get install -y qemu-system-x86)"
+        tap_end
 fi
-if [ ! -w /dev/kvm ]; then
-        if [ "${MINIVMM_SKIP_KVM:-0}" = 1 ]; then
-                echo "qemu: /dev/kvm is not usable here; QEMU cases skipped (MINIVMM_SKIP_KVM=1)"
-                echo "qemu: 0 passed, 0 failed, 1 skipped"
-                exit 0
-        fi
-        echo "qemu: /dev/kvm is not usable here; the QEMU cases need KVM"
-        echo "qemu: 0 passed, 1 failed"
-        exit 1
-fi
-for f in "$ELF" "$MKDISK"; do
-        if [ ! -e "$f" ]; then
-                echo "qemu: $f missing (run make)"
-                echo "qemu: 0 passed, 1 failed"
-                exit 1
-        fi
-done
-
-W=$(mktemp -d /tmp/minivmm-qemu.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-
-npass=0
-nfail=0
-ok() { echo "ok - $1"; npass=$((npass + 1)); }
-not_ok() { echo "not ok - $1: $2"; nfail=$((nfail + 1)); }
+kvm_required qemu
+built "$ELF" "$MKDISK"
+tap_tmpdir
 
 # qemu_run APPEND LEGACY DISK[,ro] [DISK[,ro]]: boots the guest; status in
 # $rc (QEMU's), guest status in $grc, output in $W/out and $W/err.
@@ -64,18 +40,6 @@ qemu_run() {
         rc=$?
         grc=-1
         [ $((rc & 1)) -eq 1 ] && grc=$((rc >> 1))
-}
-
-summary() { grep -E '^[0-9]+ passed, [0-9]+ failed' "$W/out" | tail -n 1; }
-
-# untouched_blocks FILE N: the 64 KiB blocks among the first N still all 0xff.
-untouched_blocks() {
-        local i
-        for ((i = 0; i < $2; i++)); do
-                if [ "$(dd if="$1" bs=64k skip="$i" count=1 status=none | tr -d '\377' | wc -c)" -eq 0 ]; then
-                        printf ' %d' "$i"
-                fi
-        done
 }
 
 # must_pass NAME TEST...: every named test ran and passed (no SKIP).
@@ -99,7 +63,7 @@ suite() {
         "$MKDISK" make "$W/a.img" 2048 && "$MKDISK" make "$W/b.img" 512 || return
         before=$(sha256sum <"$W/b.img")
         qemu_run "boot_* virtio_* $append" "$legacy" "$W/a.img" "$W/b.img,ro"
-        sum=$(summary)
+        sum=$(guest_summary)
         if [ "$grc" -ne 0 ] || ! [[ "$sum" =~ ^[0-9]+\ passed,\ 0\ failed ]]; then
                 not_ok "$name" "QEMU status $rc (guest $grc), summary '$sum'; $(grep -E '^not ok|unknown|minivmm guest: [^ur]' "$W/out" | head -3) $(head -c 300 "$W/err")"
                 return
@@ -143,7 +107,7 @@ personas() {
                 fi
         done
         if [ "$grc" -ne 0 ]; then
-                not_ok "$name" "QEMU status $rc (guest $grc), summary '$(summary)'"
+                not_ok "$name" "QEMU status $rc (guest $grc), summary '$(guest_summary)'"
         elif ! "$MKDISK" pristine "$W/p.img" 2>"$W/mk"; then
                 not_ok "$name" "the image is not pristine: $(cat "$W/mk")"
         else
@@ -161,7 +125,7 @@ if [ "$grc" -eq 0 ] && [ "$(grep -c '^ok ' "$W/out")" -eq 1 ] &&
         grep -q '^ok 1 - virtio_read_single$' "$W/out"; then
         ok qemu_cmdline_selects_tests
 else
-        not_ok qemu_cmdline_selects_tests "QEMU status $rc, $(summary)"
+        not_ok qemu_cmdline_selects_tests "QEMU status $rc, $(guest_summary)"
 fi
 
 # A failing guest: status 1 reaches QEMU as 3.
@@ -200,5 +164,4 @@ else
         not_ok qemu_bench_seqwrite_scratch "QEMU status $rc, line '$line', blocks never written:$untouched"
 fi
 
-echo "qemu: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+tap_end
