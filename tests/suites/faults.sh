@@ -340,6 +340,9 @@ root_cases() {
 }
 
 # --- SIGKILL at random points of a write workload -----------------------------------
+flushes_answered() { grep -c '^faultio: f .* -> OK' "$W/out"; }
+flushed_at_least() { [ "$(flushes_answered)" -ge "$1" ]; }
+
 # Every write acknowledged before a FLUSH that was acknowledged OK is in the image.
 kill_cases() {
         local io aio k
@@ -355,18 +358,17 @@ kill_cases() {
                 # workload is bounded (10^5 rounds) and the wait below too.
                 "$VMM" --io "$io" --disk "$IMG,aio=$aio" \
                         --append 'faultio=c100000:64:16' "$GUEST" >"$W/out" 2>"$W/err" </dev/null &
-                local pid=$! tries=0 want
-                # Somewhere after the first few rounds: a random count of FLUSH answers.
+                local pid=$! want
+                # Somewhere after the first few rounds: a random count of FLUSH
+                # answers (a hang watchdog of 2400 polls, 2 minutes: a loaded
+                # machine may take long to boot the guest).
                 want=$((3 + RANDOM % 60))
-                while [ "$(grep -c '^faultio: f .* -> OK' "$W/out")" -lt "$want" ] && [ $tries -lt 4000 ]; do
-                        sleep 0.01
-                        tries=$((tries + 1))
-                done
+                wait_for 2400 flushed_at_least "$want"
                 kill -KILL "$pid" 2>/dev/null
                 wait "$pid" 2>/dev/null
                 rc=$?
                 local flushed
-                flushed=$(grep -c '^faultio: f .* -> OK' "$W/out")
+                flushed=$(flushes_answered)
                 if [ "$rc" -ne 137 ]; then
                         not_ok "$name" "minivmm ended with $rc, not by SIGKILL: $(head -c 300 "$W/err")"
                 elif [ "$flushed" -lt 3 ]; then
