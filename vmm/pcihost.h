@@ -14,7 +14,12 @@
 #ifndef MINIVMM_PCIHOST_H
 #define MINIVMM_PCIHOST_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "devices/pci.h"
+#include "devices/virtio_pci.h"
+#include "vm.h"
 
 #define PCIHOST_IO_BASE   0xc000u
 #define PCIHOST_IO_SIZE   0x4000u
@@ -25,5 +30,23 @@
 /* The host bridge's IDs: those of QEMU's generic host bridge (Red Hat, 0x0008). */
 #define PCIHOST_BRIDGE_VENDOR 0x1b36u
 #define PCIHOST_BRIDGE_DEVICE 0x0008u
+
+#define PCIHOST_MAX_DISKS 8u
+/* Where firmware-style placement puts disk i's BARs. */
+#define PCIHOST_IO_BAR(i)  (PCIHOST_IO_BASE + VPCI_LEGACY_BAR_SIZE * (i))
+#define PCIHOST_MEM_BAR(i) (PCIHOST_MEM_BASE + VPCI_MODERN_BAR_SIZE * (i))
+
+struct pcihost {
+        struct pci_host bus;
+        struct vpci disk[PCIHOST_MAX_DISKS];
+        struct kvm *kvm;
+        bool on; /* the ports and windows are registered */
+};
+
+/* Registers 0xcf8-0xcff and the two windows on the VM's buses. Dies (status 1) on a clash. */
+void pcihost_init(struct pcihost *p, struct vm *vm);
+/* Disk i (its index among --disk) as device i + 1, transitional or legacy-only. */
+void pcihost_add_disk(struct pcihost *p, unsigned i, struct vm *vm,
+                      const struct virtio_dev_ops *ops, void *dev, bool legacy);
 
 #endif

@@ -69,7 +69,7 @@ cli_cases() {
         bad_input cli_missing_disk "disk image '$W/nope.img': No such file" --disk "$W/nope.img" "$GUEST"
         bad_input cli_disk_is_directory "disk image '$W/adir': is a directory" --disk "$W/adir" "$GUEST"
         bad_input cli_empty_disk "disk image '$W/empty': empty" --disk "$W/empty" "$GUEST"
-        bad_input cli_unknown_disk_option "--disk '$W/cli.img,rw': unknown option 'rw' \(known: ro, legacy, aio=sync\|io_uring, werror=report\|stop\)" \
+        bad_input cli_unknown_disk_option "--disk '$W/cli.img,rw': unknown option 'rw' \(known: ro, legacy, pci, pci-legacy, aio=sync\|io_uring, werror=report\|stop\)" \
                 --disk "$W/cli.img,rw" "$GUEST"
         bad_input cli_unknown_option "unknown option '--frobnicate'" --frobnicate "$GUEST"
         bad_input cli_missing_option_value "option '--mem' needs a value" "$GUEST" --mem
