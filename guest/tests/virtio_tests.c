@@ -703,6 +703,9 @@ int test_virtio_interrupt_completion(void)
         uint32_t st, rte, taken;
         bool rw = !genv.vdisk[0].ro;
 
+        /* Under firmware (QEMU q35) the guest is not told where INTx goes. */
+        if (gpci_is(v->base) && !v->has_irq)
+                return test_skip("%s", v->irq_problem);
         if (rw)
                 TRY(may_write(0));
         else
