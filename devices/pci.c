@@ -89,8 +89,12 @@ static const char *pci_bar_refusal(const struct pci_host *h, unsigned dev, unsig
         return NULL;
 }
 
-/* was_at: where the BAR decoded before this change (traced only when it moves). */
-static void pci_try_map(struct pci_host *h, unsigned dev, unsigned i, int64_t was_at)
+/*
+ * was_at: where the BAR decoded before this change (a mapping is traced only
+ * when it moves); moved: the guest just programmed this BAR or its command
+ * register, so a refusal is traced even for the same reason as before.
+ */
+static void pci_try_map(struct pci_host *h, unsigned dev, unsigned i, int64_t was_at, bool moved)
 {
         struct pci_func *f = &h->fn[dev];
         struct pci_bar *b = &f->bar[i];
@@ -107,7 +111,7 @@ static void pci_try_map(struct pci_host *h, unsigned dev, unsigned i, int64_t wa
                               dev, f->name, i, b->io ? "io" : "mem", b->addr, b->size);
                 return;
         }
-        if (b->refused != why)
+        if (moved || b->refused != why)
                 TRACE("pci 00:%02x.0 %s: BAR%u %s [0x%" PRIx32 ", +0x%" PRIx32 ") refused: %s", dev,
                       f->name, i, b->io ? "io" : "mem", b->addr, b->size, why);
         b->refused = why;
@@ -129,11 +133,11 @@ static void pci_remap(struct pci_host *h, unsigned dev)
                         f->bar[i].refused = NULL;
         }
         for (unsigned i = 0; i < PCI_NBARS; i++)
-                pci_try_map(h, dev, i, was_at[i]);
+                pci_try_map(h, dev, i, was_at[i], true);
         for (unsigned d = 0; d < PCI_MAX_DEVS; d++)
                 for (unsigned i = 0; i < PCI_NBARS; i++)
                         if (h->fn[d].present)
-                                pci_try_map(h, d, i, -1);
+                                pci_try_map(h, d, i, -1, false);
 }
 
 static uint32_t pci_bar_value(const struct pci_bar *b)
@@ -264,10 +268,11 @@ void pci_cfg_access(struct pci_host *h, unsigned dev, uint32_t off, uint8_t *dat
                 return;
         if ((len != 1 && len != 2 && len != 4) || (off & 3u) + len > 4 || dev >= PCI_MAX_DEVS ||
             !h->fn[dev].present || off >= PCI_CFG_SIZE) {
-                TRACE("pci 00:%02x.0: %u-byte config %s at 0x%" PRIx32 " ignored (%s)", dev, len,
-                      is_write ? "write" : "read", off,
-                      dev < PCI_MAX_DEVS && h->fn[dev].present ? "bad offset or width"
-                                                               : "no function");
+                /* Enumeration reads absent functions all the time: only misuse is traced. */
+                if (dev < PCI_MAX_DEVS && h->fn[dev].present)
+                        TRACE("pci 00:%02x.0: %u-byte config %s at 0x%" PRIx32
+                              " ignored (bad offset or width)",
+                              dev, len, is_write ? "write" : "read", off);
                 if (!is_write)
                         pci_ones(data, len);
                 return;

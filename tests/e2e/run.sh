@@ -486,6 +486,24 @@ pci_cases() {
                         ok virtio_pci_and_mmio_side_by_side
                 fi
         fi
+        # A guest moving the BARs over RAM, svirtb, the virtio-mmio slots, past 4 GiB,
+        # the console and the configuration ports: each move refused with a trace line.
+        local m
+        for m in pci pci-legacy; do
+                run "$SAN_VMM" --no-sandbox --trace --disk "$W/a.img,$m" --append pci_bars_hostile "$GUEST"
+                if [ "$rc" -ne 0 ] || [ "$(summary)" != "1 passed, 0 failed" ]; then
+                        not_ok "virtio_${m//-/_}_bars_hostile" "status $rc, summary '$(summary)' $(grep -m 1 '^not ok' "$W/out")"
+                elif ! grep -q 'BAR0 io \[0x3c0, +0x40) refused: outside the PCI I/O window$' "$W/err" ||
+                        ! grep -q 'BAR0 io \[0xcc0, +0x40) refused: outside the PCI I/O window$' "$W/err" ||
+                        { [ "$m" = pci ] && ! grep -q 'BAR1 mem \[0xcafe0000, +0x4000) refused' "$W/err"; } ||
+                        { [ "$m" = pci ] && ! grep -q 'BAR1 mem \[0xd0008000, +0x4000) refused' "$W/err"; }; then
+                        not_ok "virtio_${m//-/_}_bars_hostile" "refusals not traced: $(grep -c refused "$W/err") lines"
+                elif grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$W/err"; then
+                        not_ok "virtio_${m//-/_}_bars_hostile" "sanitizer report: $(grep -m 1 -E 'ERROR|runtime' "$W/err")"
+                else
+                        ok "virtio_${m//-/_}_bars_hostile"
+                fi
+        done
         # --trace shows where the BARs decode.
         run "$VMM" --trace --disk "$W/a.img,pci" --append virtio_read_single "$GUEST"
         if [ "$rc" -eq 0 ] && grep -q '^pci 00:01.0 virtio-blk: BAR0 io \[0xc000, +0x40) mapped$' "$W/err" &&
