@@ -3,16 +3,19 @@
  * virtio-pci (VIRTIO 1.2 §4.1, docs/virtio-pci.md) on a devices/pci.c bus,
  * driven through configuration space and the BARs as a driver would: IDs
  * and capabilities, both initialization sequences with a real request on a
- * test image, INTx through the ISR, the transitional switch, and the
- * accesses the transport must ignore.
+ * test image's bytes, INTx through the ISR, the transitional switch, and the
+ * accesses the transport must ignore. The device is a small fake block device
+ * (reads only), so these tests need no disk and no virtio-blk model.
  */
 #include <errno.h>
 
 #include "tests/unit/vfake.h"
 
+#include <linux/virtio_blk.h>
+
 #include "devices/pci.h"
-#include "devices/virtio_blk.h"
 #include "devices/virtio_pci.h"
+#include "devices/virtq.h"
 #include "vmm/pcihost.h"
 
 #define DEV     1u
@@ -30,11 +33,92 @@
 #define ISR     (MEM_BAR + VPCI_ISR_OFF)
 #define DEVCFG  (MEM_BAR + VPCI_DEVICE_OFF)
 
+#define VBLK_SECTOR      512u
+#define VBLK_CONFIG_SIZE 0x24u
+
+/* --- the fake device: IN requests answered with the test image's bytes ----- */
+
+struct fakeblk {
+        const struct gmem *gm;
+        uint8_t config[VBLK_CONFIG_SIZE];
+};
+
+static uint64_t fake_features(void *dev)
+{
+        (void)dev;
+        return VIRTIO_FEAT_VERSION_1 | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
+}
+
+static void fake_config_read(void *dev, uint32_t off, void *buf, uint32_t len)
+{
+        memcpy(buf, ((struct fakeblk *)dev)->config + off, len);
+}
+
+static unsigned fake_num_queues(void *dev)
+{
+        (void)dev;
+        return 1;
+}
+
+static uint16_t fake_queue_max(void *dev, unsigned q)
+{
+        (void)dev;
+        (void)q;
+        return 256;
+}
+
+/* Chains of header, one 512-byte buffer, status: the sector's bytes, status OK. */
+static void fake_notify(void *dev, struct virtq *vq)
+{
+        struct fakeblk *b = dev;
+        static struct vq_chain c;
+
+        while (vq_pop(vq, &c) == VQ_POP_CHAIN) {
+                const uint8_t *hdr = gmem_ptr(b->gm, c.segs[0].gpa, 16);
+                uint8_t *data = c.nsegs == 3 ? gmem_ptr(b->gm, c.segs[1].gpa, VBLK_SECTOR) : NULL;
+                uint8_t *st = gmem_ptr(b->gm, c.segs[c.nsegs - 1].gpa, 1);
+                uint64_t s = 0;
+
+                assert_non_null(hdr);
+                assert_non_null(data);
+                assert_non_null(st);
+                for (int k = 7; k >= 0; k--)
+                        s = s << 8 | hdr[8 + k];
+                for (uint32_t i = 0; i < VBLK_SECTOR; i++)
+                        data[i] = ti_byte(SECTORS, s * VBLK_SECTOR + i);
+                *st = VIRTIO_BLK_S_OK;
+                assert_int_equal(vq_push(vq, c.head, VBLK_SECTOR + 1), 0);
+        }
+        vq_signal_used(vq);
+}
+
+static void fake_reset(void *dev)
+{
+        (void)dev;
+}
+
+static void fake_activate(void *dev, uint64_t negotiated)
+{
+        (void)dev;
+        (void)negotiated;
+}
+
+static const struct virtio_dev_ops fake_ops = {
+    .name = "fake-blk",
+    .device_id = VIRTIO_ID_BLOCK,
+    .features = fake_features,
+    .config_size = VBLK_CONFIG_SIZE,
+    .config_read = fake_config_read,
+    .num_queues = fake_num_queues,
+    .queue_max = fake_queue_max,
+    .notify = fake_notify,
+    .reset = fake_reset,
+    .activate = fake_activate,
+};
+
 struct fx {
         struct vfake f;
-        char path[256];
-        struct disk disk;
-        struct vblk b;
+        struct fakeblk b;
         struct pci_host host;
         struct vpci v;
         struct vf_ring r;
@@ -57,9 +141,11 @@ static void bring_up(struct fx *x, bool modern)
         const struct pci_window io = {PCIHOST_IO_BASE, PCIHOST_IO_SIZE};
         const struct pci_window mem = {PCIHOST_MEM_BASE, PCIHOST_MEM_SIZE};
 
-        assert_int_equal(vblk_init(&x->b, &x->disk, "vpci"), 0);
+        x->b.gm = &x->f.gm;
+        memset(x->b.config, 0, sizeof(x->b.config));
+        x->b.config[0] = SECTORS; /* capacity, little-endian */
         pci_init(&x->host, &io, &mem, PCIHOST_BRIDGE_VENDOR, PCIHOST_BRIDGE_DEVICE, set_line, x);
-        assert_int_equal(vpci_init(&x->v, &x->host, DEV, &x->f.gm, &vblk_ops, &x->b, modern), 0);
+        assert_int_equal(vpci_init(&x->v, &x->host, DEV, &x->f.gm, &fake_ops, &x->b, modern), 0);
         pci_place_bar(&x->host, DEV, VPCI_LEGACY_BAR, IO_BAR);
         pci_place_bar(&x->host, DEV, VPCI_MODERN_BAR, MEM_BAR);
         pci_set_command(&x->host, DEV, PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER);
@@ -68,11 +154,8 @@ static void bring_up(struct fx *x, bool modern)
 static int setup_common(void **state, bool modern)
 {
         struct fx *x = calloc(1, sizeof(*x));
-        char err[256];
 
-        if (x == NULL || vf_setup(&x->f) < 0 ||
-            ti_make(x->path, sizeof(x->path), "vpci", SECTORS) < 0 ||
-            disk_open(&x->disk, x->path, false, err, sizeof(err)) < 0)
+        if (x == NULL || vf_setup(&x->f) < 0)
                 return -1;
         trace_enabled = ti_trace_wanted();
         bring_up(x, modern);
@@ -94,8 +177,6 @@ static int teardown(void **state)
 {
         struct fx *x = *state;
 
-        disk_close(&x->disk);
-        unlink(x->path);
         vf_teardown(&x->f);
         free(x);
         return 0;
@@ -524,10 +605,10 @@ static void bad_arguments_are_refused(void **state)
         struct vpci other;
 
         /* The slot is taken. */
-        assert_int_equal(vpci_init(&other, &x->host, DEV, &x->f.gm, &vblk_ops, &x->b, true),
+        assert_int_equal(vpci_init(&other, &x->host, DEV, &x->f.gm, &fake_ops, &x->b, true),
                          -EINVAL);
-        assert_int_equal(vpci_init(&other, &x->host, 0, &x->f.gm, &vblk_ops, &x->b, true), -EINVAL);
-        assert_int_equal(vpci_init(&other, &x->host, 32, &x->f.gm, &vblk_ops, &x->b, true),
+        assert_int_equal(vpci_init(&other, &x->host, 0, &x->f.gm, &fake_ops, &x->b, true), -EINVAL);
+        assert_int_equal(vpci_init(&other, &x->host, 32, &x->f.gm, &fake_ops, &x->b, true),
                          -EINVAL);
 }
 
