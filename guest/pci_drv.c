@@ -232,6 +232,11 @@ bool gpci_fdt_has_pci(const void *fdt)
         return fdt != NULL && fdt_node_offset_by_compatible(fdt, -1, "minivmm,pci-cf8") >= 0;
 }
 
+uint64_t gpci_notify_base(uint64_t base)
+{
+        return fn_of(base)->modern ? fn_of(base)->notify : 0;
+}
+
 const char *gpci_describe(uint64_t base, char *buf, unsigned len)
 {
         snprintf(buf, len, "pci 00:%02x.0 %s", (unsigned)(base & (GPCI_DEVS - 1)),

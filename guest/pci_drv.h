@@ -46,6 +46,8 @@ bool gpci_fdt_has_pci(const void *fdt);
 /* One 32-bit configuration register of 00:dev.0 (all ones when absent). */
 uint32_t gpci_cfg_read32(unsigned dev, unsigned off);
 void gpci_cfg_write32(unsigned dev, unsigned off, uint32_t v);
+/* The modern notification area of the device at base (0 for a legacy one). */
+uint64_t gpci_notify_base(uint64_t base);
 /* "pci 00:01.0 legacy" or "... modern", for listings. */
 const char *gpci_describe(uint64_t base, char *buf, unsigned len);
 

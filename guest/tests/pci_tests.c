@@ -2,7 +2,8 @@
  * pci_tests: what a guest may do to the PCI layer under minivmm
  * (docs/virtio-pci.md "Refused"): BARs moved over RAM, over the svirtb page,
  * over the virtio-mmio slots, past 4 GiB, an I/O BAR over the console and the
- * configuration ports, and notifications at offsets no queue has. Each move
+ * configuration ports, and notifications at offsets no queue has (on the
+ * modern area's unused words, and a queue index past the last). Each move
  * must leave RAM, the other devices and the VMM as they were; the disk must
  * then work again at its own place and read what it read before.
  */
@@ -73,6 +74,18 @@ int test_pci_bars_hostile(void)
         bar1 = gpci_cfg_read32(dev, BAR1);
         cmd = gpci_cfg_read32(dev, COMMAND) & 0xffff;
         TRY(read_known(&b, genv.boot.virtio[i].base, before));
+        /* Notifications of queues that do not exist, while queue 0 is live. */
+        if (gpci_notify_base(genv.boot.virtio[i].base)) {
+                uint64_t n = gpci_notify_base(genv.boot.virtio[i].base);
+
+                *(volatile uint16_t *)(uintptr_t)(n + 4) = 1;
+                *(volatile uint16_t *)(uintptr_t)(n + 2) = 0;
+                *(volatile uint16_t *)(uintptr_t)(n + 0xffc) = 1023;
+                *(volatile uint8_t *)(uintptr_t)n = 0;
+        }
+        gvio_write(&b.io, VIO_QUEUE_NOTIFY, 7);
+        EXPECT(!(gvio_read(&b.io, VIO_STATUS) & VIO_S_NEEDS_RESET),
+               "status 0x%x after notifications of absent queues", gvio_read(&b.io, VIO_STATUS));
         if (bar1 != 0) {
                 /* Over RAM: the page stays RAM, reads and writes alike. */
                 memset(ram_probe, 0xa5, sizeof(ram_probe));
