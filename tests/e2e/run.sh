@@ -53,7 +53,7 @@ cli_cases() {
         bad_input cli_missing_disk "disk image '$W/nope.img': No such file" --disk "$W/nope.img" "$GUEST"
         bad_input cli_disk_is_directory "disk image '$W/adir': is a directory" --disk "$W/adir" "$GUEST"
         bad_input cli_empty_disk "disk image '$W/empty': empty" --disk "$W/empty" "$GUEST"
-        bad_input cli_unknown_disk_option "--disk '$W/cli.img,rw': unknown option 'rw' \(known: ro, legacy, aio=sync\|io_uring, werror=report\|stop\)" \
+        bad_input cli_unknown_disk_option "--disk '$W/cli.img,rw': unknown option 'rw' \(known: ro, legacy, pci, pci-legacy, aio=sync\|io_uring, werror=report\|stop\)" \
                 --disk "$W/cli.img,rw" "$GUEST"
         bad_input cli_unknown_option "unknown option '--frobnicate'" --frobnicate "$GUEST"
         bad_input cli_missing_option_value "option '--mem' needs a value" "$GUEST" --mem
@@ -388,6 +388,79 @@ virtio_cases() {
         fi
 }
 
+# --- virtio-blk over virtio-pci (docs/virtio-pci.md) ---------------------------
+pci_cases() {
+        # Transitional devices driven through the modern capabilities: the whole suite.
+        two_disks virtio_pci_two_disks_modern "$VMM" ,pci
+        two_disks virtio_pci_two_disks_modern_irq "$VMM" ,pci complete=irq
+        # Legacy-only devices, found and driven as a legacy x86 driver does: ports
+        # 0xcf8/0xcfc, I/O BAR0, a page-number queue address, the device's 256 entries.
+        fresh_disk "$W/a.img" 2048
+        fresh_disk "$W/b.img" 512
+        local before t
+        before=$(sha256sum <"$W/b.img")
+        if guest_suite virtio_pci_two_disks_legacy_irq "$VMM" --disk "$W/a.img,pci-legacy" \
+                --disk "$W/b.img,ro,pci-legacy" --append complete=irq; then
+                for t in virtio_two_disks virtio_readonly_refuses_write virtio_write_read_single \
+                        virtio_multi_sector virtio_interrupt_completion virtio_flush; do
+                        grep -qE "^ok [0-9]+ - $t\$" "$W/out" || break
+                        t=
+                done
+                if [ -n "$t" ]; then
+                        not_ok virtio_pci_two_disks_legacy_irq "$t did not run and pass"
+                elif [ "$(grep -c '# SKIP legacy virtio-pci: the queue size' "$W/out")" -ne 2 ]; then
+                        not_ok virtio_pci_two_disks_legacy_irq "want exactly ring_wrap and many_in_flight skipped for the fixed queue size"
+                elif ! grep -q "^virtio-blk0: version 1, capacity 2048 sectors" "$W/out" ||
+                        ! grep -q "^virtio-blk1: version 1, capacity 512 sectors, ro 1" "$W/out"; then
+                        not_ok virtio_pci_two_disks_legacy_irq "devices not identified as legacy: $(grep '^virtio-blk' "$W/out" | head -2)"
+                elif [ "$before" != "$(sha256sum <"$W/b.img")" ]; then
+                        not_ok virtio_pci_two_disks_legacy_irq "the read-only image b changed"
+                else
+                        ok virtio_pci_two_disks_legacy_irq
+                fi
+        fi
+        # One disk on each transport, under the sanitized VMM.
+        fresh_disk "$W/a.img" 2048
+        fresh_disk "$W/b.img" 512
+        if guest_suite virtio_pci_and_mmio_side_by_side "$SAN_VMM" --no-sandbox --disk "$W/a.img" \
+                --disk "$W/b.img,ro,pci" --append 'virtio_two_disks virtio_identify complete=irq'; then
+                if [ "$(guest_summary)" != "2 passed, 0 failed" ]; then
+                        not_ok virtio_pci_and_mmio_side_by_side "summary '$(guest_summary)'"
+                elif grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$W/err"; then
+                        not_ok virtio_pci_and_mmio_side_by_side "sanitizer report: $(head -c 300 "$W/err")"
+                else
+                        ok virtio_pci_and_mmio_side_by_side
+                fi
+        fi
+        # A guest moving the BARs over RAM, svirtb, the virtio-mmio slots, past 4 GiB,
+        # the console and the configuration ports: each move refused with a trace line.
+        local m
+        for m in pci pci-legacy; do
+                run "$SAN_VMM" --no-sandbox --trace --disk "$W/a.img,$m" --append pci_bars_hostile "$GUEST"
+                if [ "$rc" -ne 0 ] || [ "$(guest_summary)" != "1 passed, 0 failed" ]; then
+                        not_ok "virtio_${m//-/_}_bars_hostile" "status $rc, summary '$(guest_summary)' $(grep -m 1 '^not ok' "$W/out")"
+                elif ! grep -q 'BAR0 io \[0x3c0, +0x40) refused: outside the PCI I/O window$' "$W/err" ||
+                        ! grep -q 'BAR0 io \[0xcc0, +0x40) refused: outside the PCI I/O window$' "$W/err" ||
+                        { [ "$m" = pci ] && ! grep -q 'BAR1 mem \[0xcafe0000, +0x4000) refused' "$W/err"; } ||
+                        { [ "$m" = pci ] && ! grep -q 'BAR1 mem \[0xd0008000, +0x4000) refused' "$W/err"; }; then
+                        not_ok "virtio_${m//-/_}_bars_hostile" "refusals not traced: $(grep -c refused "$W/err") lines"
+                elif grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$W/err"; then
+                        not_ok "virtio_${m//-/_}_bars_hostile" "sanitizer report: $(grep -m 1 -E 'ERROR|runtime' "$W/err")"
+                else
+                        ok "virtio_${m//-/_}_bars_hostile"
+                fi
+        done
+        # --trace shows where the BARs decode.
+        run "$VMM" --trace --disk "$W/a.img,pci" --append virtio_read_single "$GUEST"
+        if [ "$rc" -eq 0 ] && grep -q '^pci 00:01.0 virtio-blk: BAR0 io \[0xc000, +0x40) mapped$' "$W/err" &&
+                grep -q '^pci 00:01.0 virtio-blk: BAR1 mem \[0xe0000000, +0x4000) mapped$' "$W/err" &&
+                grep -qE '^virtio-blk: IN sector 0, 512 bytes -> OK' "$W/err"; then
+                ok virtio_pci_trace_shows_bars_and_requests
+        else
+                not_ok virtio_pci_trace_shows_bars_and_requests "status $rc, $(grep -c '^pci' "$W/err") pci trace lines"
+        fi
+}
+
 if [ ! -c /dev/kvm ] || ! { "$VMM" "$TG/exit42.bin" >/dev/null 2>&1; [ $? -eq 42 ]; }; then
         if [ "${MINIVMM_SKIP_KVM:-0}" = 1 ]; then
                 cli_cases
@@ -402,4 +475,5 @@ cli_cases
 vmm_cases
 svirtb_cases
 virtio_cases
+pci_cases
 tap_end

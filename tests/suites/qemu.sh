@@ -3,6 +3,7 @@
 # through its PVH ELF note (guest/pvh_entry.S): virtio-blk found from the
 # "virtio_mmio.device=" words QEMU appends, the virtio tests in both
 # transport versions and completion modes, with and without EVENT_IDX, the
+# same virtio tests over virtio-pci on q35 (legacy and modern), the
 # driver personas (real drivers' register sequences), the benchmark mode, and
 # the image bytes checked on the host afterwards.
 # QEMU's isa-debug-exit makes it exit with (guest status << 1) | 1.
@@ -89,6 +90,65 @@ suite qemu_virtio_modern_irq false complete=irq
 suite qemu_virtio_legacy_poll true ""
 suite qemu_virtio_legacy_irq true complete=irq
 suite qemu_virtio_modern_irq_no_event_idx false "complete=irq event_idx=off"
+
+# virtio-blk-pci on QEMU's q35 (docs/virtio-pci.md): the guest finds the disks
+# by scanning bus 0 through 0xcf8/0xcfc, on BARs SeaBIOS placed, and drives
+# them modern-only (disable-legacy=on) or legacy-only (disable-modern=on),
+# polling (the guest is not told where firmware routes INTx).
+qemu_pci_run() {
+        local append=$1 opt=$2 args=() i=0 d ro
+        shift 2
+        for d in "$@"; do
+                ro=
+                case $d in *,ro) ro=,readonly=on d=${d%,ro} ;; esac
+                args+=(-drive "id=d$i,file=$d,format=raw,if=none$ro" -device "virtio-blk-pci,drive=d$i,$opt")
+                i=$((i + 1))
+        done
+        "$QEMU" -M q35 -accel kvm -cpu host -m 64M -nodefaults -no-user-config -nographic \
+                -serial stdio -kernel "$ELF" "${args[@]}" -device isa-debug-exit,iobase=0x501,iosize=4 \
+                -no-reboot -append "$append" >"$W/out" 2>"$W/err" </dev/null
+        rc=$?
+        grc=-1
+        [ $((rc & 1)) -eq 1 ] && grc=$((rc >> 1))
+}
+
+# Sectors of FILE that differ from a fresh image of N sectors, one per line.
+changed_sectors() {
+        "$MKDISK" make "$W/fresh.img" "$2" >/dev/null || return
+        cmp -l "$W/fresh.img" "$1" | awk '{ print int(($1 - 1) / 512) }' | uniq
+}
+
+# pci_suite NAME OPT VERSION TEST...: the virtio tests pass on a writable and a
+# read-only disk, the named ones ran; only the virtio write tests' sectors changed.
+pci_suite() {
+        local name=$1 opt=$2 version=$3 before sum bad
+        shift 3
+        rm -f "$W/a.img" "$W/b.img"
+        "$MKDISK" make "$W/a.img" 2048 && "$MKDISK" make "$W/b.img" 512 || return
+        before=$(sha256sum <"$W/b.img")
+        qemu_pci_run "boot_* virtio_*" "$opt" "$W/a.img" "$W/b.img,ro"
+        sum=$(summary)
+        if [ "$grc" -ne 0 ] || ! [[ "$sum" =~ ^[0-9]+\ passed,\ 0\ failed ]]; then
+                not_ok "$name" "QEMU status $rc (guest $grc), summary '$sum'; $(grep -E '^not ok|minivmm guest: [^ur]' "$W/out" | head -3) $(head -c 300 "$W/err")"
+                return
+        fi
+        must_pass "$name" virtio_identify virtio_write_read_single virtio_multi_sector \
+                virtio_two_disks virtio_readonly_refuses_write virtio_event_idx "$@" || return
+        bad=$(changed_sectors "$W/a.img" 2048 | awk '$1 < 64 || $1 >= 128' | head -3 | tr '\n' ' ')
+        if ! grep -q "^virtio-blk0: version $version, capacity 2048 sectors" "$W/out" ||
+                ! grep -q "^virtio-blk1: version $version, capacity 512 sectors, ro 1" "$W/out"; then
+                not_ok "$name" "devices not found as version $version: $(grep '^virtio-blk' "$W/out" | head -2)"
+        elif ! changed_sectors "$W/a.img" 2048 | grep -qx 64 || [ -n "$bad" ]; then
+                not_ok "$name" "image a: sector 64 unwritten, or sectors outside 64-127 changed: $bad"
+        elif [ "$before" != "$(sha256sum <"$W/b.img")" ]; then
+                not_ok "$name" "the read-only image changed"
+        else
+                ok "$name"
+        fi
+}
+
+pci_suite qemu_q35_virtio_pci_modern disable-legacy=on 2 virtio_ring_wrap virtio_many_in_flight
+pci_suite qemu_q35_virtio_pci_legacy disable-modern=on 1
 
 # The driver personas (guest/tests/driver_tests.c, docs/virtio-mmio.md "Real
 # drivers") against QEMU's device: the replays are checked against an
