@@ -127,7 +127,7 @@ pci_suite() {
         "$MKDISK" make "$W/a.img" 2048 && "$MKDISK" make "$W/b.img" 512 || return
         before=$(sha256sum <"$W/b.img")
         qemu_pci_run "boot_* virtio_*" "$opt" "$W/a.img" "$W/b.img,ro"
-        sum=$(summary)
+        sum=$(guest_summary)
         if [ "$grc" -ne 0 ] || ! [[ "$sum" =~ ^[0-9]+\ passed,\ 0\ failed ]]; then
                 not_ok "$name" "QEMU status $rc (guest $grc), summary '$sum'; $(grep -E '^not ok|minivmm guest: [^ur]' "$W/out" | head -3) $(head -c 300 "$W/err")"
                 return
