@@ -16,6 +16,13 @@
 
 #define VU_KICK_ROUNDS 16 /* notify rounds per kick before the caller looks at its socket again */
 #define VU_QUEUES      1u
+/*
+ * Largest queue accepted: QEMU's virtio-mmio reports 1024 as QueueNumMax
+ * whatever the device's queue-size, and Linux takes it (docs/vhost-user.md).
+ * The virtq code handles any power of 2 up to VQ_SIZE_MAX; the device
+ * model batches at most VBLK_BATCH_MAX requests at a time either way.
+ */
+#define VU_QUEUE_MAX 1024u
 
 static void vu_close(int *fd)
 {
@@ -105,7 +112,7 @@ static const char *vu_ring_update(struct vu_dev *d)
             gmem_uva_to_gpa(&d->gm, r->avail_uva, 6 + 2ull * r->num, &l.avail) ||
             gmem_uva_to_gpa(&d->gm, r->used_uva, 6 + 8ull * r->num, &l.used))
                 return "ring address outside every memory region";
-        if (vq_enable(&r->vq, &l, VBLK_QUEUE_MAX, d->features, &why) != 0)
+        if (vq_enable(&r->vq, &l, VU_QUEUE_MAX, d->features, &why) != 0)
                 return why;
         if (vq_set_base(&r->vq, r->base) != 0) {
                 vq_reset(&r->vq);
@@ -310,9 +317,9 @@ static const char *vu_handle_msg(struct vu_dev *d, struct vu_msg *m, struct vu_m
         case VU_SET_VRING_NUM:
                 if (r->running)
                         return "queue size changed while the queue runs";
-                if (m->p.state.num == 0 || m->p.state.num > VBLK_QUEUE_MAX ||
+                if (m->p.state.num == 0 || m->p.state.num > VU_QUEUE_MAX ||
                     (m->p.state.num & (m->p.state.num - 1)) != 0)
-                        return "queue size not a power of 2 up to 256";
+                        return "queue size not a power of 2 up to 1024";
                 r->num = m->p.state.num;
                 return NULL;
         case VU_SET_VRING_ADDR:

@@ -183,8 +183,9 @@ static bool vu_serve_msg(int conn, struct vu_dev *d)
                 fprintf(stderr, VU_NAME ": bad message: %s; connection closed\n", why);
                 return false;
         }
-        TRACE("vhost-user: %s (%" PRIu32 "), flags 0x%" PRIx32 ", %" PRIu32 " bytes, %u fds",
-              vu_msg_name(m.hdr.request), m.hdr.request, m.hdr.flags, m.hdr.size, m.nfds);
+        TRACE("vhost-user: %s (%" PRIu32 "), flags 0x%" PRIx32 ", %" PRIu32
+              " bytes, %u fds, first word 0x%" PRIx64,
+              vu_msg_name(m.hdr.request), m.hdr.request, m.hdr.flags, m.hdr.size, m.nfds, m.p.u64);
         why = vu_msg_check(&m);
         if (why == NULL)
                 why = vu_dev_handle(d, &m, &reply, &has_reply);
