@@ -14,3 +14,12 @@ minivmm-vhost-user-blk: $(B)/host/vhost/vu_main.o $(VHOST_OBJS) $(LIB_OBJS)
 $(filter $(B)/unit/test_vhost_%,$(UNIT_BINS)): $(VHOST_SAN_OBJS)
 
 CHECK_DEPS += minivmm-vhost-user-blk
+
+# The message-parser fuzzer (tests/fuzz/fuzz_vhost_msg.c), run by tests/suites/fuzz.sh.
+$(B)/fuzz/fuzz_vhost_msg: tests/fuzz/fuzz_vhost_msg.c tests/fuzz/fuzz.h $(FUZZ_DEV_SRCS) \
+		vhost/vu_msg.c vhost/vu_dev.c $(wildcard devices/*.h vhost/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_DEV_SRCS) vhost/vu_msg.c vhost/vu_dev.c $(LDLIBS)
+
+FUZZ_BINS  += $(B)/fuzz/fuzz_vhost_msg
+CHECK_DEPS += $(B)/fuzz/fuzz_vhost_msg

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "devices/trace.h"
@@ -139,6 +140,7 @@ static const char *vu_map_region(const struct vu_region *reg, int fd, struct gme
 {
         long page = sysconf(_SC_PAGESIZE);
         uint64_t delta, len;
+        struct stat st;
         void *p;
 
         if (page <= 0)
@@ -147,6 +149,11 @@ static const char *vu_map_region(const struct vu_region *reg, int fd, struct gme
         if (reg->size == 0 || __builtin_add_overflow(reg->size, delta, &len) ||
             reg->mmap_offset > INT64_MAX || len > SIZE_MAX)
                 return "memory region size or offset out of range";
+        /* Past the end of the file a mapping faults (SIGBUS): the region must lie inside it. */
+        if (fstat(fd, &st) != 0 || st.st_size < 0 ||
+            reg->mmap_offset > (uint64_t)st.st_size ||
+            reg->size > (uint64_t)st.st_size - reg->mmap_offset)
+                return "memory region larger than its file";
         p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
                  (off_t)(reg->mmap_offset - delta));
         if (p == MAP_FAILED)

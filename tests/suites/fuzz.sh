@@ -12,7 +12,7 @@ set -u
 cd "$(dirname "$0")/../.."
 
 SECS=${FUZZ_SECONDS:-20}
-TARGETS="virtio_blk virtio_mmio svirtb"
+TARGETS="virtio_blk virtio_mmio svirtb vhost_msg"
 if [ -n "${FUZZ_WORK:-}" ]; then
         W=$FUZZ_WORK
         mkdir -p "$W"

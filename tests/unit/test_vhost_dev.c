@@ -345,6 +345,11 @@ static void wrapping_regions_are_refused(void **state)
         send_refused(x, "memory region size or offset out of range");
         mem_table(x, GPA, 0x1000, UVA, 1ull << 63);
         send_refused(x, "memory region size or offset out of range");
+        /* Inside the address space but past the end of the memfd: would fault on access. */
+        mem_table(x, GPA, MEM_SIZE, UVA, 0x1000);
+        send_refused(x, "memory region larger than its file");
+        mem_table(x, GPA, 2 * MEM_SIZE, UVA, 0);
+        send_refused(x, "memory region larger than its file");
 }
 
 /* --- ring messages -------------------------------------------------------------- */
