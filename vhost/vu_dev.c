@@ -62,6 +62,7 @@ void vu_dev_init(struct vu_dev *d, struct vblk *blk)
 {
         memset(d, 0, sizeof(*d));
         d->blk = blk;
+        d->written_base = blk->stats.bytes_written;
         gmem_init(&d->gm);
         d->backend_req = -1;
         d->ring.kick = d->ring.call = d->ring.err = -1;
@@ -150,8 +151,7 @@ static const char *vu_map_region(const struct vu_region *reg, int fd, struct gme
             reg->mmap_offset > INT64_MAX || len > SIZE_MAX)
                 return "memory region size or offset out of range";
         /* Past the end of the file a mapping faults (SIGBUS): the region must lie inside it. */
-        if (fstat(fd, &st) != 0 || st.st_size < 0 ||
-            reg->mmap_offset > (uint64_t)st.st_size ||
+        if (fstat(fd, &st) != 0 || st.st_size < 0 || reg->mmap_offset > (uint64_t)st.st_size ||
             reg->size > (uint64_t)st.st_size - reg->mmap_offset)
                 return "memory region larger than its file";
         p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
@@ -420,7 +420,8 @@ void vu_dev_drop(struct vu_dev *d)
         vu_close(&d->ring.err);
         vu_close(&d->backend_req);
         vu_unmap(d->maps);
-        if (!blk->disk->ro && (err = disk_flush(blk->disk)) != 0)
+        /* Everything acknowledged is durable once the front end is gone. */
+        if (blk->stats.bytes_written != d->written_base && (err = disk_flush(blk->disk)) != 0)
                 fprintf(stderr, "minivmm-vhost-user-blk: flush of '%s' failed: %s\n",
                         blk->disk->path, strerror(-err));
         vblk_ops.reset(blk);

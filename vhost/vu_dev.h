@@ -58,7 +58,8 @@ struct vu_dev {
         bool features_set;
         int backend_req; /* SET_BACKEND_REQ_FD's descriptor, or -1 */
         struct vu_ring ring;
-        uint64_t kicks; /* kick notifications served, for --stats */
+        uint64_t kicks;        /* kick notifications served, for --stats */
+        uint64_t written_base; /* blk->stats.bytes_written when the connection began */
 };
 
 /* Binds a fresh connection state to the device model (vblk_init done). */
@@ -80,7 +81,10 @@ int vu_dev_kick_fd(const struct vu_dev *d);
  * caller must call again (without waiting for a kick).
  */
 bool vu_dev_kick(struct vu_dev *d);
-/* Forgets the connection: stops the queue, unmaps memory, closes descriptors, flushes the disk. */
+/*
+ * Forgets the connection: stops the queue, unmaps memory, closes descriptors,
+ * and flushes the disk when the connection wrote to it.
+ */
 void vu_dev_drop(struct vu_dev *d);
 
 #endif
