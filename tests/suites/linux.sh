@@ -171,7 +171,8 @@ boot() {
                 write_conf "$d" "$mode" "$serial" "$(echo $QMODS)" /pat
                 (cd "$d" && echo conf | cpio -o -H newc --quiet | gzip -1) >"$d/conf.cpio.gz"
                 cat "$W/base.cpio.gz" "$d/conf.cpio.gz" >"$d/initrd"
-                local m dev app="console=ttyS0 quiet panic=-1 rdinit=/init vt_dir=/"
+                # no_timer_check: under a loaded TCG the IO-APIC timer check can fail and panic.
+                local m dev app="console=ttyS0 quiet panic=-1 no_timer_check rdinit=/init vt_dir=/"
                 if [ "$front" = q35 ]; then
                         m=(-M q35 -numa node,memdev=mem)
                         dev=vhost-user-blk-pci
