@@ -12,6 +12,13 @@
  * its end (the same rule: base <= gpa && gpa + len <= base + size).
  * No KVM here: the VMM fills the table, unit tests fill it with malloc'd
  * buffers.
+ *
+ * A region may also carry the address the same bytes have in another
+ * process (a vhost-user front end's virtual address, docs/vhost-user.md):
+ * the front end names ring areas by that address, and gmem_uva_to_gpa()
+ * turns such a range into guest-physical under the same rule, so every
+ * later access is still checked by gpa. Those ranges must not overlap or
+ * wrap either.
  */
 #ifndef MINIVMM_GMEM_H
 #define MINIVMM_GMEM_H
@@ -20,12 +27,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GMEM_MAX_REGIONS 4
+/* vhost-user front ends send up to 8 regions (docs/vhost-user.md). */
+#define GMEM_MAX_REGIONS 8
 
 struct gmem_region {
         uint64_t gpa;
         uint64_t size;
         uint8_t *host;
+        bool has_uva; /* uva is meaningful (added by gmem_add_uva) */
+        uint64_t uva; /* the front end's address of gpa */
 };
 
 struct gmem {
@@ -36,6 +46,16 @@ struct gmem {
 void gmem_init(struct gmem *gm);
 /* 0, or -EINVAL (size 0, gpa + size overflows, overlap), -ENOSPC (table full). */
 int gmem_add(struct gmem *gm, uint64_t gpa, uint64_t size, void *host);
+/*
+ * gmem_add, plus the front end's address of gpa: -EINVAL also when
+ * uva + size overflows or [uva, uva + size) overlaps another region's.
+ */
+int gmem_add_uva(struct gmem *gm, uint64_t gpa, uint64_t size, void *host, uint64_t uva);
+/*
+ * The guest-physical address of front-end range [uva, uva + len) when it
+ * lies entirely inside one region that has a uva: 0, else -EFAULT.
+ */
+int gmem_uva_to_gpa(const struct gmem *gm, uint64_t uva, uint64_t len, uint64_t *gpa);
 /* True when [gpa, gpa + len) lies entirely inside one region. */
 bool gmem_contains(const struct gmem *gm, uint64_t gpa, uint64_t len);
 /* Host pointer for [gpa, gpa + len), or NULL when the range is refused. */

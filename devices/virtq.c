@@ -498,3 +498,18 @@ void vq_signal_used(struct virtq *vq)
         if (vq->irq != NULL)
                 vq->irq(vq->opaque, vq);
 }
+
+/*
+ * vhost-user resumes a ring at the front end's avail index (docs/vhost-user.md,
+ * SET_VRING_BASE); the used index is the one the ring in memory holds.
+ */
+int vq_set_base(struct virtq *vq, uint16_t last_avail)
+{
+        uint16_t used;
+
+        if (!vq->ready || vq->inflight != 0 || !vq_load16(vq, vq->used + 2, &used))
+                return -EINVAL;
+        vq->last_avail = vq->shadow_avail = last_avail;
+        vq->used_idx = vq->signalled_used = used;
+        return 0;
+}

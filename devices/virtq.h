@@ -121,6 +121,12 @@ bool vq_enable_notify(struct virtq *vq);
 void vq_signal_used(struct virtq *vq);
 /* Stops the queue and reports why (a device's unrecoverable error). */
 void vq_fail(struct virtq *vq, const char *why);
+/*
+ * A ready queue with nothing in flight continues from avail index last_avail
+ * and the used index its used ring holds (vhost-user's SET_VRING_BASE, after
+ * vq_enable); 0, or -EINVAL.
+ */
+int vq_set_base(struct virtq *vq, uint16_t last_avail);
 /* The EVENT_IDX rule: true iff moving from old to new_idx crosses event. */
 bool vq_need_event(uint16_t event, uint16_t new_idx, uint16_t old);
 

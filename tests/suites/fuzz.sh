@@ -11,7 +11,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 SECS=${FUZZ_SECONDS:-20}
-TARGETS="virtio_blk virtio_mmio svirtb pci"
+TARGETS="virtio_blk virtio_mmio svirtb pci vhost_msg"
 tap_begin fuzz
 if [ -n "${FUZZ_WORK:-}" ]; then
         W=$FUZZ_WORK

@@ -149,14 +149,84 @@ static void add_adjacent_regions_is_accepted(void **state)
 static void add_beyond_table_size_fails_with_enospc(void **state)
 {
         struct fixture *f = *state;
-        uint8_t buf[3][16];
+        uint8_t buf[GMEM_MAX_REGIONS + 1][16];
+        unsigned i;
 
-        assert_int_equal(gmem_add(&f->gm, 0x100000, 16, buf[0]), 0);
-        assert_int_equal(gmem_add(&f->gm, 0x200000, 16, buf[1]), 0);
+        for (i = f->gm.nregions; i < GMEM_MAX_REGIONS; i++)
+                assert_int_equal(gmem_add(&f->gm, 0x100000ULL * (i + 1), 16, buf[i]), 0);
         assert_int_equal(f->gm.nregions, GMEM_MAX_REGIONS);
-        assert_int_equal(gmem_add(&f->gm, 0x300000, 16, buf[2]), -ENOSPC);
+        assert_int_equal(gmem_add(&f->gm, 0x10000000, 16, buf[GMEM_MAX_REGIONS]), -ENOSPC);
         assert_int_equal(f->gm.nregions, GMEM_MAX_REGIONS);
-        assert_false(gmem_contains(&f->gm, 0x300000, 1));
+        assert_false(gmem_contains(&f->gm, 0x10000000, 1));
+}
+
+/* --- front-end addresses (vhost-user) --------------------------------------- */
+
+#define U_GPA  0x100000ULL
+#define U_SIZE 0x1000ULL
+#define U_UVA  0x7f0000000000ULL
+
+static void uva_region_translates_to_gpa(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t buf[U_SIZE];
+        uint64_t gpa = 0;
+
+        assert_int_equal(gmem_add_uva(&f->gm, U_GPA, U_SIZE, buf, U_UVA), 0);
+        assert_int_equal(gmem_uva_to_gpa(&f->gm, U_UVA + 0x10, 0x20, &gpa), 0);
+        assert_int_equal(gpa, U_GPA + 0x10);
+        assert_ptr_equal(gmem_ptr(&f->gm, gpa, 0x20), buf + 0x10);
+        /* The whole region, and a zero-length range at its end. */
+        assert_int_equal(gmem_uva_to_gpa(&f->gm, U_UVA, U_SIZE, &gpa), 0);
+        assert_int_equal(gpa, U_GPA);
+        assert_int_equal(gmem_uva_to_gpa(&f->gm, U_UVA + U_SIZE, 0, &gpa), 0);
+        assert_int_equal(gpa, U_GPA + U_SIZE);
+}
+
+static void uva_outside_every_region_is_refused(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t buf[U_SIZE];
+        uint64_t gpa = 0x1234;
+
+        assert_int_equal(gmem_add_uva(&f->gm, U_GPA, U_SIZE, buf, U_UVA), 0);
+        assert_int_equal(gmem_uva_to_gpa(&f->gm, U_UVA - 1, 1, &gpa), -EFAULT);
+        assert_int_equal(gmem_uva_to_gpa(&f->gm, U_UVA + U_SIZE - 1, 2, &gpa), -EFAULT);
+        assert_int_equal(gmem_uva_to_gpa(&f->gm, U_UVA + 1, UINT64_MAX, &gpa), -EFAULT);
+        assert_int_equal(gmem_uva_to_gpa(&f->gm, UINT64_MAX, 2, &gpa), -EFAULT);
+        assert_int_equal(gpa, 0x1234); /* untouched on refusal */
+        /* Regions added without a uva (A and B) are never matched by a front-end address. */
+        assert_int_equal(gmem_uva_to_gpa(&f->gm, A_GPA, 1, &gpa), -EFAULT);
+}
+
+static void uva_whose_end_overflows_is_refused(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t buf[16];
+
+        assert_int_equal(gmem_add_uva(&f->gm, U_GPA, 16, buf, UINT64_MAX - 8), -EINVAL);
+        assert_int_equal(f->gm.nregions, 2);
+        /* Ending exactly at 2^64 is refused too: the end is not representable. */
+        assert_int_equal(gmem_add_uva(&f->gm, U_GPA, 16, buf, UINT64_MAX - 15), -EINVAL);
+        assert_int_equal(gmem_add_uva(&f->gm, U_GPA, 16, buf, UINT64_MAX - 16), 0);
+}
+
+static void uva_overlapping_another_region_is_refused(void **state)
+{
+        struct fixture *f = *state;
+        uint8_t buf[2][U_SIZE];
+
+        assert_int_equal(gmem_add_uva(&f->gm, U_GPA, U_SIZE, buf[0], U_UVA), 0);
+        /* Different gpa, front-end range sharing its last byte with the first. */
+        assert_int_equal(gmem_add_uva(&f->gm, 2 * U_GPA, U_SIZE, buf[1], U_UVA + U_SIZE - 1),
+                         -EINVAL);
+        assert_int_equal(gmem_add_uva(&f->gm, 2 * U_GPA, U_SIZE, buf[1], U_UVA - U_SIZE + 1),
+                         -EINVAL);
+        assert_int_equal(f->gm.nregions, 3);
+        /* Adjacent front-end ranges are fine. */
+        assert_int_equal(gmem_add_uva(&f->gm, 2 * U_GPA, U_SIZE, buf[1], U_UVA + U_SIZE), 0);
+        /* Same uva rule does not apply to a gpa overlap: that is refused as before. */
+        assert_int_equal(gmem_add_uva(&f->gm, U_GPA + 1, 1, buf[1], 0x1000), -EINVAL);
 }
 
 static void whole_region_is_contained(void **state)
@@ -300,6 +370,11 @@ int main(void)
             cmocka_unit_test_setup_teardown(add_overlapping_region_is_refused, setup, teardown),
             cmocka_unit_test_setup_teardown(add_adjacent_regions_is_accepted, setup, teardown),
             cmocka_unit_test_setup_teardown(add_beyond_table_size_fails_with_enospc, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(uva_region_translates_to_gpa, setup, teardown),
+            cmocka_unit_test_setup_teardown(uva_outside_every_region_is_refused, setup, teardown),
+            cmocka_unit_test_setup_teardown(uva_whose_end_overflows_is_refused, setup, teardown),
+            cmocka_unit_test_setup_teardown(uva_overlapping_another_region_is_refused, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(whole_region_is_contained, setup, teardown),
             cmocka_unit_test_setup_teardown(range_one_byte_past_region_end_is_refused, setup,
