@@ -122,11 +122,13 @@ install: all
 	install -d $(BINDIR) $(DATADIR) $(MAN1DIR)
 	install -m 755 minivmm $(BINDIR)/minivmm
 	install -m 755 $(B)/tools/mkdisk $(BINDIR)/minivmm-mkdisk
+	install -m 755 minivmm-vhost-user-blk $(BINDIR)/minivmm-vhost-user-blk
 	install -m 644 guest/guest.bin guest/guest.elf $(DATADIR)/
 	install -m 644 docs/minivmm.1 $(MAN1DIR)/minivmm.1
 
 uninstall:
-	rm -f $(BINDIR)/minivmm $(BINDIR)/minivmm-mkdisk $(MAN1DIR)/minivmm.1 \
+	rm -f $(BINDIR)/minivmm $(BINDIR)/minivmm-mkdisk $(BINDIR)/minivmm-vhost-user-blk \
+		$(MAN1DIR)/minivmm.1 \
 		$(DATADIR)/guest.bin $(DATADIR)/guest.elf
 	-rmdir $(DATADIR) 2>/dev/null
 

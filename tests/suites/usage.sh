@@ -114,14 +114,15 @@ fi
 
 # --- make install / uninstall into a scratch prefix ------------------------------
 P="$W/prefix"
-files="bin/minivmm bin/minivmm-mkdisk share/minivmm/guest.bin share/minivmm/guest.elf share/man/man1/minivmm.1"
+files="bin/minivmm bin/minivmm-mkdisk bin/minivmm-vhost-user-blk share/minivmm/guest.bin share/minivmm/guest.elf share/man/man1/minivmm.1"
 if make --no-print-directory -s install PREFIX="$P" >"$W/inst" 2>&1; then
         absent=""
         for f in $files; do [ -f "$P/$f" ] || absent="$absent $f"; done
         if [ -z "$absent" ] && [ -x "$P/bin/minivmm" ] && "$P/bin/minivmm" --version >/dev/null &&
                 cmp -s "$P/share/minivmm/guest.bin" "$GUEST" &&
                 "$P/bin/minivmm-mkdisk" make "$W/inst.img" 128 >/dev/null &&
-                "$P/bin/minivmm-mkdisk" pristine "$W/inst.img" >/dev/null 2>&1; then
+                "$P/bin/minivmm-mkdisk" pristine "$W/inst.img" >/dev/null 2>&1 &&
+                "$P/bin/minivmm-vhost-user-blk" --help >/dev/null 2>&1; then
                 ok make_install_puts_every_file_in_prefix
         else
                 not_ok make_install_puts_every_file_in_prefix "missing:$absent"
