@@ -44,27 +44,29 @@ static void vslot_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
         pthread_mutex_unlock(&s->lock);
 }
 
-/* I/O thread: a queue's ioeventfd fired (count writes), or another round. */
-static bool vslot_on_notify(void *opaque, uint64_t count)
+/*
+ * I/O thread: a queue's ioeventfd fired (count writes). A pass that yielded
+ * (virtq.h) signals the ioeventfd again: the queue is served once more on a
+ * later turn of the I/O thread, after the other ready sources, with no kick
+ * from the driver.
+ */
+static void vslot_on_notify(void *opaque, uint64_t count)
 {
         struct vslot_queue *q = opaque;
         struct vslot *s = q->slot;
-        bool more;
 
         pthread_mutex_lock(&s->lock);
-        if (count) {
-                s->stats.notify_wakeups++;
-                s->stats.notify_writes += count;
-                TRACE("virtio-mmio@%u: QueueNotify <- %u (ioeventfd, %llu writes)", s->transport.id,
-                      q->index, (unsigned long long)count);
-        }
-        more = vmmio_notify_queue(&s->transport, q->index);
+        s->stats.notify_wakeups++;
+        s->stats.notify_writes += count;
+        TRACE("virtio-mmio@%u: QueueNotify <- %u (ioeventfd, %llu writes)", s->transport.id,
+              q->index, (unsigned long long)count);
+        if (vmmio_notify_queue(&s->transport, q->index))
+                vslot_signal(q->fd);
         pthread_mutex_unlock(&s->lock);
-        return more;
 }
 
 /* I/O thread: the guest's EOI lowered the GSI; raise it again if still wanted. */
-static bool vslot_on_resample(void *opaque, uint64_t count)
+static void vslot_on_resample(void *opaque, uint64_t count)
 {
         struct vslot *s = opaque;
 
@@ -75,7 +77,6 @@ static bool vslot_on_resample(void *opaque, uint64_t count)
                 vslot_signal(s->irq_fd);
         }
         pthread_mutex_unlock(&s->lock);
-        return false;
 }
 
 static int vslot_eventfd(unsigned index)
