@@ -45,13 +45,11 @@ struct vblk_req {
 /* The lab's stubs: r fails because the calling function is not written yet. */
 #define VBLK_TODO(r) ((r)->err = VBLK_E_TODO, (r)->stub = __func__)
 
-#define VBLK_ERR_WORDS(id, words) [id] = words,
-static const char *const vblk_err_words[VBLK_ERR_COUNT] = {VBLK_ERRORS(VBLK_ERR_WORDS)};
-#undef VBLK_ERR_WORDS
-
 const char *vblk_err_name(enum vblk_err e)
 {
-        return (unsigned)e < VBLK_ERR_COUNT ? vblk_err_words[e] : "unknown error";
+        static const char *const words[VBLK_ERR_COUNT] = {VBLK_ERRORS(ERRTAB_WORDS)};
+
+        return errtab_name(words, VBLK_ERR_COUNT, (unsigned)e);
 }
 
 /* A byte range [skip, skip + len) of some of a chain's segments. */

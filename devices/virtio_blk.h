@@ -25,6 +25,7 @@
 #include <linux/virtio_blk.h>
 
 #include "disk.h"
+#include "errtab.h"
 #include "virtio.h"
 
 #define VBLK_SECTOR      512u
@@ -55,12 +56,7 @@
         X(VBLK_E_UNSTABLE, "fdatasync after the write failed")                                     \
         X(VBLK_E_TODO, "not implemented (TODO(lab))")
 
-#define VBLK_ERR_ENUM(id, words) id,
-enum vblk_err { VBLK_ERRORS(VBLK_ERR_ENUM) VBLK_ERR_COUNT };
-#undef VBLK_ERR_ENUM
-
-/* The trace's words for e; "unknown error" out of range. */
-const char *vblk_err_name(enum vblk_err e);
+enum vblk_err { VBLK_ERRORS(ERRTAB_ENUM) VBLK_ERR_COUNT };
 
 /* What the device did, for --stats. */
 struct vblk_stats {
@@ -114,5 +110,7 @@ extern const struct virtio_dev_ops vblk_ops;
  * 0, or -EINVAL when the image holds no whole sector.
  */
 int vblk_init(struct vblk *b, struct disk *disk, const char *serial);
+/* The trace's words for a request's failure ("sectors beyond the disk"). */
+const char *vblk_err_name(enum vblk_err e);
 
 #endif

@@ -88,13 +88,11 @@ bool vq_live(const struct virtq *vq)
         return vq->ready && !vq->broken;
 }
 
-#define VQ_ERR_WORDS(id, words) [id] = words,
-static const char *const vq_err_words[VQ_ERR_COUNT] = {VQ_ERRORS(VQ_ERR_WORDS)};
-#undef VQ_ERR_WORDS
-
 const char *vq_err_name(enum vq_err e)
 {
-        return (unsigned)e < VQ_ERR_COUNT ? vq_err_words[e] : "unknown error";
+        static const char *const words[VQ_ERR_COUNT] = {VQ_ERRORS(ERRTAB_WORDS)};
+
+        return errtab_name(words, VQ_ERR_COUNT, (unsigned)e);
 }
 
 void vq_fail(struct virtq *vq, enum vq_err why)

@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "errtab.h"
 #include "gmem.h"
 
 #define VQ_SIZE_MAX  32768u /* largest split queue (virtio 1.2 §2.7) */
@@ -94,11 +95,8 @@ struct vq_chain {
         X(VQ_E_INDIRECT_NEXT_RANGE, "next beyond the indirect table")                              \
         X(VQ_E_NEXT_RANGE, "next >= queue size")
 
-#define VQ_ERR_ENUM(id, words) id,
-enum vq_err { VQ_ERRORS(VQ_ERR_ENUM) VQ_ERR_COUNT };
-#undef VQ_ERR_ENUM
-
-/* The trace's words for e ("descriptor loop"); "unknown error" out of range. */
+enum vq_err { VQ_ERRORS(ERRTAB_ENUM) VQ_ERR_COUNT };
+/* The trace's words for e ("descriptor loop"). */
 const char *vq_err_name(enum vq_err e);
 
 struct virtq;

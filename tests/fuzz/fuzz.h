@@ -220,4 +220,13 @@ static inline struct disk *fuzz_pick_disk(unsigned sel)
         }
 }
 
+/* libFuzzer's set-up, once per process and the same for every target: the fake machine. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+        (void)argc;
+        (void)argv;
+        fuzz_machine_init();
+        return 0;
+}
+
 #endif
