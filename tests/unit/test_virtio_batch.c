@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "devices/disk.h"
+#include "devices/disk_engine.h"
 #include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
 #include "devices/virtq.h"
@@ -485,6 +486,33 @@ static void synchronous_disk_serves_a_mixed_batch(void **state)
         mixed_batch(*state);
 }
 
+/* The synchronous engine, counting what the device hands it. */
+static unsigned engine_calls, engine_ops;
+
+static void counting_run(struct disk *d, struct disk_op *ops, unsigned n)
+{
+        engine_calls++;
+        engine_ops += n;
+        disk_sync_engine.run(d, ops, n);
+}
+
+static const struct disk_engine counting_engine = {.name = "counting", .run = counting_run};
+
+/* One disk-op path: a pass's requests reach the disk in one disk_run, one op each that needs one.
+ */
+static void a_pass_reaches_the_disk_in_one_disk_run(void **state)
+{
+        struct fx *x = *state;
+
+        engine_calls = engine_ops = 0;
+        x->disk.engine = &counting_engine;
+        mixed_batch(x);
+        x->disk.engine = &disk_sync_engine;
+        assert_int_equal(engine_calls, 1);
+        /* 40 requests: the out-of-range read and the GET_ID need no disk. */
+        assert_int_equal(engine_ops, 38);
+}
+
 static void io_uring_disk_serves_the_same_batch_alike(void **state)
 {
         struct fx *x = *state;
@@ -552,6 +580,7 @@ int main(void)
             T(read_over_several_regions_lands_in_every_segment),
             T(write_over_several_segments_reaches_the_file_in_order),
             T(synchronous_disk_serves_a_mixed_batch),
+            T(a_pass_reaches_the_disk_in_one_disk_run),
             T(io_uring_disk_serves_the_same_batch_alike),
             T(io_uring_batch_larger_than_the_iovec_pool_is_split),
         };
