@@ -55,12 +55,17 @@ static void vslot_on_notify(void *opaque, uint64_t count)
         struct vslot_queue *q = opaque;
         struct vslot *s = q->slot;
 
+        uint64_t guest = count - (q->resignalled ? 1 : 0); /* --stats counts the guest's */
+
         pthread_mutex_lock(&s->lock);
-        s->stats.notify_wakeups++;
-        s->stats.notify_writes += count;
-        TRACE("virtio-mmio@%u: QueueNotify <- %u (ioeventfd, %llu writes)", s->transport.id,
-              q->index, (unsigned long long)count);
-        if (vmmio_notify_queue(&s->transport, q->index))
+        if (guest > 0) {
+                s->stats.notify_wakeups++;
+                s->stats.notify_writes += guest;
+        }
+        TRACE("virtio-mmio@%u: QueueNotify <- %u (ioeventfd, %llu writes%s)", s->transport.id,
+              q->index, (unsigned long long)guest, q->resignalled ? ", and a pass to resume" : "");
+        q->resignalled = vmmio_notify_queue(&s->transport, q->index);
+        if (q->resignalled)
                 vslot_signal(q->fd);
         pthread_mutex_unlock(&s->lock);
 }
@@ -139,7 +144,7 @@ void vslot_add(struct vslot *s, unsigned index, struct vm *vm, const struct virt
         vmmio_init(&s->transport, &vm->gm, ops, dev, legacy, vslot_set_irq, s);
         s->transport.id = index;
         for (uint32_t q = 0; q < VMMIO_MAX_QUEUES; q++)
-                s->queues[q] = (struct vslot_queue){s, q, -1};
+                s->queues[q] = (struct vslot_queue){s, q, -1, false};
         if (io != NULL)
                 vslot_thread_mode(s, index, io);
         if (bus_register(&vm->mmio, s->base, VSLOT_SIZE, ops->name, vslot_io, s))

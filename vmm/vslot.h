@@ -59,6 +59,7 @@ struct vslot_queue {
         struct vslot *slot;
         uint32_t index;
         int fd;
+        bool resignalled; /* fd holds one write of our own (a pass yielded), not the guest's */
 };
 
 struct vslot {
