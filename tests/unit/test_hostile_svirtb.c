@@ -275,7 +275,7 @@ static int setup(void **state)
             disk_open(&x->disk, x->path, false, err, sizeof(err)) < 0)
                 return -1;
         unlink(x->path); /* nothing left behind, even if the test is killed */
-        trace_enabled = false;
+        trace_enabled = ti_trace_wanted(); /* lab/grade reruns a failure with it on */
         svirtb_init(&x->s, x->page, &x->gm, &x->disk);
         *state = x;
         init_ok(x);

@@ -461,7 +461,7 @@ static int setup(void **state)
                 uring_failed = true;
                 fprintf(stderr, "io_uring refused by the kernel: the group runs synchronously\n");
         }
-        trace_enabled = false;
+        trace_enabled = ti_trace_wanted(); /* lab/grade reruns a failure with it on */
         if (vblk_init(&x->b, &x->disk, SERIAL) < 0)
                 return -1;
         vmmio_init(&x->t, &x->f.gm, &vblk_ops, &x->b, legacy, vf_set_irq, &x->f);
