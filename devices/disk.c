@@ -1,13 +1,29 @@
 /*
  * disk: an image file or block device as a fixed-size array of bytes
- * (contract: disk.h).
+ * (contract: disk.h). This file: open, lock, the shared byte arithmetic
+ * (clamping, trimming iovecs), sticky write-back errors, close and serials;
+ * the engines that move the bytes are disk_sync.c and disk_uring.c behind
+ * struct disk_engine (disk_engine.h).
  *
  * The size is read once at open; every transfer is clamped to it, so the
- * image never grows. Short pread/pwrite and EINTR are retried, and every
- * loop makes progress or returns. Errors at open are one line naming the
- * path and the problem.
+ * image never grows. Errors at open are one line naming the path and the
+ * problem.
  */
 #include "disk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "disk_engine.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -151,6 +167,7 @@ int disk_open(struct disk *d, const char *path, bool ro, char *err, size_t errle
         d->ro = ro;
         d->path = path;
         d->ring = NULL;
+        d->engine = &disk_sync_engine;
         d->ring_failed = false;
         d->werr = 0;
         d->on_werr = NULL;
@@ -174,7 +191,7 @@ int disk_open(struct disk *d, const char *path, bool ro, char *err, size_t errle
 /* --- sticky write-back errors (disk.h) ------------------------------------ */
 
 /* Records the first failed write or sync; e is a positive errno. */
-static void disk_set_werr(struct disk *d, int e)
+void disk_set_werr(struct disk *d, int e)
 {
         if (d->werr != 0)
                 return;
@@ -191,7 +208,7 @@ static void disk_set_werr(struct disk *d, int e)
 }
 
 /* How many of len bytes at off lie inside the disk (0 when off >= size). */
-static size_t disk_clamp(const struct disk *d, uint64_t off, size_t len)
+size_t disk_clamp(const struct disk *d, uint64_t off, size_t len)
 {
         uint64_t avail;
 
@@ -206,73 +223,14 @@ static size_t disk_clamp(const struct disk *d, uint64_t off, size_t len)
         return len;
 }
 
-ssize_t disk_read(struct disk *d, uint64_t off, void *buf, size_t len)
-{
-        size_t n = disk_clamp(d, off, len);
-        size_t done = 0;
-        ssize_t r;
-
-        while (done < n) {
-                /* off + done <= d->size: no overflow, and fits off_t for real files. */
-                r = pread(d->fd, (uint8_t *)buf + done, n - done, (off_t)(off + done));
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r < 0)
-                        return -errno;
-                if (r == 0)
-                        break; /* the file shrank under us: report what we have */
-                done += (size_t)r;
-        }
-        return (ssize_t)done;
-}
-
-ssize_t disk_write(struct disk *d, uint64_t off, const void *buf, size_t len)
-{
-        size_t n, done = 0;
-        ssize_t r;
-
-        if (d->ro)
-                return -EROFS;
-        if (d->werr)
-                return -d->werr;
-        n = disk_clamp(d, off, len);
-        while (done < n) {
-                r = pwrite(d->fd, (const uint8_t *)buf + done, n - done, (off_t)(off + done));
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r <= 0) {
-                        disk_set_werr(d, r < 0 ? errno : EIO); /* r == 0: no progress, never spin */
-                        return -d->werr;
-                }
-                done += (size_t)r;
-        }
-        return (ssize_t)done;
-}
-
-int disk_flush(struct disk *d)
-{
-        int r;
-
-        if (d->werr)
-                return -d->werr;
-        do {
-                r = fdatasync(d->fd);
-        } while (r < 0 && errno == EINTR); /* a signal is not a write-back error */
-        if (r < 0) {
-                disk_set_werr(d, errno);
-                return -d->werr;
-        }
-        return 0;
-}
-
 /* --- vectored transfers ------------------------------------------------- */
 
 /*
  * Copies iov into v, trimmed to the bytes the image holds at off; returns
  * how many entries v has and their total in *n.
  */
-static unsigned disk_trim(const struct disk *d, uint64_t off, const struct iovec *iov,
-                          unsigned iovcnt, struct iovec *v, size_t *n)
+unsigned disk_trim(const struct disk *d, uint64_t off, const struct iovec *iov, unsigned iovcnt,
+                   struct iovec *v, size_t *n)
 {
         size_t total = 0, left;
         unsigned i, cnt = 0;
@@ -295,7 +253,7 @@ static unsigned disk_trim(const struct disk *d, uint64_t off, const struct iovec
 }
 
 /* Drops the first done bytes of v[*i, cnt). */
-static void disk_advance(struct iovec *v, unsigned *i, unsigned cnt, size_t done)
+void disk_advance(struct iovec *v, unsigned *i, unsigned cnt, size_t done)
 {
         while (done > 0 && *i < cnt) {
                 if (done >= v[*i].iov_len) {
@@ -309,390 +267,16 @@ static void disk_advance(struct iovec *v, unsigned *i, unsigned cnt, size_t done
         }
 }
 
-static ssize_t disk_rw_v(struct disk *d, uint64_t off, const struct iovec *iov, unsigned iovcnt,
-                         bool write)
-{
-        struct iovec v[DISK_IOV_MAX];
-        unsigned i = 0, cnt;
-        size_t n, done = 0;
-        ssize_t r;
-
-        if (write && d->ro)
-                return -EROFS;
-        if (write && d->werr)
-                return -d->werr;
-        if (iovcnt > DISK_IOV_MAX)
-                return -EINVAL;
-        cnt = disk_trim(d, off, iov, iovcnt, v, &n);
-        while (done < n && i < cnt) {
-                /* off + done <= d->size, as in disk_read. */
-                if (write)
-                        r = pwritev(d->fd, v + i, (int)(cnt - i), (off_t)(off + done));
-                else
-                        r = preadv(d->fd, v + i, (int)(cnt - i), (off_t)(off + done));
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r <= 0 && write) {
-                        disk_set_werr(d, r < 0 ? errno : EIO); /* r == 0: no progress, never spin */
-                        return -d->werr;
-                }
-                if (r < 0)
-                        return -errno;
-                if (r == 0)
-                        break; /* the file shrank under us */
-                done += (size_t)r;
-                disk_advance(v, &i, cnt, (size_t)r);
-        }
-        return (ssize_t)done;
-}
-
-ssize_t disk_readv(struct disk *d, uint64_t off, const struct iovec *iov, unsigned iovcnt)
-{
-        return disk_rw_v(d, off, iov, iovcnt, false);
-}
-
-ssize_t disk_writev(struct disk *d, uint64_t off, const struct iovec *iov, unsigned iovcnt)
-{
-        return disk_rw_v(d, off, iov, iovcnt, true);
-}
-
-/* --- batches --------------------------------------------------------------- */
-
-static ssize_t disk_op_sync(struct disk *d, const struct disk_op *op)
-{
-        switch (op->kind) {
-        case DISK_OP_READ:
-                return disk_readv(d, op->off, op->iov, op->iovcnt);
-        case DISK_OP_WRITE:
-                return disk_writev(d, op->off, op->iov, op->iovcnt);
-        default:
-                return disk_flush(d);
-        }
-}
-
-/* The index of the image in the ring's fixed-file table: its only entry. */
-#define DISK_RING_FILE 0
-
-/*
- * What the ring may do once enabled (docs/security.md, "The restricted
- * io_uring"): the three operations disk_uring_sqe prepares, only on a fixed
- * file (the table holds the image alone), no other SQE flag than DRAIN, and
- * no register operation at all.
- */
-static int disk_uring_restrict(struct io_uring *ring, int fd)
-{
-        struct io_uring_restriction res[] = {
-            {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_READV},
-            {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_WRITEV},
-            {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_FSYNC},
-            {.opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED,
-             .sqe_flags = IOSQE_FIXED_FILE | IOSQE_IO_DRAIN},
-            {.opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED, .sqe_flags = IOSQE_FIXED_FILE},
-        };
-        int r = io_uring_register_files(ring, &fd, 1);
-
-        /* Raw register calls: Debian 12's liburing.so (2.3) does not export
-         * io_uring_register_restrictions or io_uring_enable_rings. */
-        if (r == 0)
-                r = io_uring_register((unsigned)ring->ring_fd, IORING_REGISTER_RESTRICTIONS, res,
-                                      sizeof(res) / sizeof(res[0]));
-        if (r == 0)
-                r = io_uring_register((unsigned)ring->ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL,
-                                      0);
-        return r;
-}
-
-/*
- * A second open file description of d's image, for the ring's file table.
- * Not d->fd itself: the ring drops its reference asynchronously after the
- * process ends, and d->fd carries the image's lock, which must go at once.
- * The same file (device and inode) or -errno; O_NONBLOCK only while opening.
- */
-static int disk_reopen(const struct disk *d)
-{
-        struct stat a, b;
-        int fd = open(d->path, (d->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        int fl, e;
-
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &a) < 0 || fstat(d->fd, &b) < 0 || a.st_dev != b.st_dev ||
-            a.st_ino != b.st_ino) {
-                close(fd);
-                return -ESTALE;
-        }
-        fl = fcntl(fd, F_GETFL);
-        if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
-                e = -errno;
-                close(fd);
-                return e;
-        }
-        return fd;
-}
-
-int disk_use_uring(struct disk *d, unsigned entries)
-{
-        struct io_uring *ring;
-        int r, fd = disk_reopen(d);
-
-        if (fd < 0)
-                return fd;
-        ring = calloc(1, sizeof(*ring));
-        if (ring == NULL) {
-                close(fd);
-                return -ENOMEM;
-        }
-
-        if (ring == NULL)
-                return -ENOMEM;
-        /* R_DISABLED (5.10): no SQE runs before the restrictions are in place.
-         * SUBMIT_ALL (5.18): a bad SQE does not hold back the ones after it. */
-        r = io_uring_queue_init(entries, ring, IORING_SETUP_R_DISABLED | IORING_SETUP_SUBMIT_ALL);
-        if (r == -EINVAL)
-                r = io_uring_queue_init(entries, ring, IORING_SETUP_R_DISABLED);
-        if (r < 0) {
-                free(ring);
-                close(fd);
-                return r;
-        }
-        r = disk_uring_restrict(ring, fd);
-        close(fd); /* the ring holds its own reference */
-        if (r < 0) {
-                io_uring_queue_exit(ring);
-                free(ring);
-                return r;
-        }
-        d->ring = ring;
-        d->ring_failed = false;
-        return 0;
-}
-
-/*
- * Trims op to the image and decides whether it needs the kernel at all:
- * false when op->res is already final (nothing inside the image, a write to
- * a read-only disk, too many iovecs, a sticky write-back error).
- */
-static bool disk_uring_prepare(struct disk *d, struct disk_op *op)
-{
-        struct iovec v[DISK_IOV_MAX];
-        unsigned cnt;
-
-        op->late = false;
-        if (op->kind != DISK_OP_READ && d->werr) {
-                op->res = -d->werr;
-                return false;
-        }
-        if (op->kind == DISK_OP_FLUSH)
-                return true;
-        if (op->kind == DISK_OP_WRITE && d->ro) {
-                op->res = -EROFS;
-                return false;
-        }
-        if (op->iovcnt > DISK_IOV_MAX) {
-                op->res = -EINVAL;
-                return false;
-        }
-        cnt = disk_trim(d, op->off, op->iov, op->iovcnt, v, &op->want);
-        memcpy(op->iov, v, cnt * sizeof(v[0]));
-        op->iovcnt = cnt;
-        if (op->want == 0) {
-                op->res = 0;
-                return false;
-        }
-        return true;
-}
-
-/* Every SQE names the image by its fixed-file index (the ring allows nothing else). */
-static void disk_uring_sqe(struct io_uring_sqe *sqe, struct disk_op *op)
-{
-        if (op->kind == DISK_OP_READ) {
-                io_uring_prep_readv(sqe, DISK_RING_FILE, op->iov, op->iovcnt, op->off);
-        } else if (op->kind == DISK_OP_WRITE) {
-                io_uring_prep_writev(sqe, DISK_RING_FILE, op->iov, op->iovcnt, op->off);
-        } else {
-                io_uring_prep_fsync(sqe, DISK_RING_FILE, IORING_FSYNC_DATASYNC);
-                sqe->flags |= IOSQE_IO_DRAIN; /* after everything submitted before it */
-        }
-        sqe->flags |= IOSQE_FIXED_FILE;
-        io_uring_sqe_set_data(sqe, op);
-}
-
-/* A completion: short transfers inside the image and EAGAIN are finished here. */
-static void disk_uring_done(struct disk *d, struct disk_op *op, int res)
-{
-        struct iovec v[DISK_IOV_MAX];
-        unsigned i = 0;
-        ssize_t more;
-
-        if (op->kind == DISK_OP_FLUSH) {
-                /* Not supported by the ring, or interrupted: fdatasync instead. */
-                if (res == -EINVAL || res == -EINTR || res == -EAGAIN) {
-                        op->res = disk_flush(d);
-                        return;
-                }
-                if (res < 0)
-                        disk_set_werr(d, -res);
-                op->res = res < 0 ? -d->werr : res;
-                return;
-        }
-        if (res == -EAGAIN || res == -EINTR) {
-                op->late = true;
-                op->res = disk_op_sync(d, op);
-                return;
-        }
-        if (res < 0 && op->kind == DISK_OP_WRITE) {
-                disk_set_werr(d, -res);
-                op->res = -d->werr;
-                return;
-        }
-        if (res <= 0 || (size_t)res >= op->want) {
-                op->res = res;
-                return;
-        }
-        /* Short: the rest now, synchronously (a FLUSH behind it is redone, disk_uring_order). */
-        op->late = true;
-        memcpy(v, op->iov, op->iovcnt * sizeof(v[0]));
-        disk_advance(v, &i, op->iovcnt, (size_t)res);
-        if (op->kind == DISK_OP_READ)
-                more = disk_readv(d, op->off + (uint64_t)res, v + i, op->iovcnt - i);
-        else
-                more = disk_writev(d, op->off + (uint64_t)res, v + i, op->iovcnt - i);
-        op->res = more < 0 ? more : res + more;
-}
-
-/*
- * The order the guest was promised, restored after a chunk's completions:
- * a FLUSH covers every write before it, so one behind a write that finished
- * synchronously (after the ring's fsync may already have run) is repeated
- * now; and once a write or FLUSH failed, the ones after it fail too (sticky
- * errors), even if the kernel ran them.
- */
-static void disk_uring_order(struct disk *d, struct disk_op *ops, unsigned from, unsigned to)
-{
-        bool late = false, failed = false;
-
-        for (unsigned k = from; k < to; k++) {
-                struct disk_op *op = &ops[k];
-
-                if (op->kind == DISK_OP_READ)
-                        continue;
-                if (failed) {
-                        op->res = -d->werr;
-                        continue;
-                }
-                if (op->kind == DISK_OP_FLUSH && late && op->res == 0)
-                        op->res = disk_flush(d);
-                if (op->kind == DISK_OP_WRITE && op->late)
-                        late = true;
-                failed = op->res < 0 && d->werr != 0;
-        }
-}
-
-/* Submits every queued SQE (one io_uring_enter that also waits, normally); how many went. */
-static unsigned disk_uring_submit(struct disk *d, unsigned queued)
-{
-        unsigned submitted = 0, tries;
-        int r;
-
-        /* Bounded: a ring that keeps refusing is given up (disk_uring_chunk). */
-        for (tries = 0; submitted < queued && tries < 64; tries++) {
-                if (submitted == 0)
-                        r = io_uring_submit_and_wait(d->ring, queued);
-                else
-                        r = io_uring_submit(d->ring);
-                if (r == -EINTR || r == -EAGAIN || r == -EBUSY)
-                        continue;
-                if (r <= 0)
-                        break;
-                submitted += (unsigned)r;
-        }
-        return submitted;
-}
-
-/*
- * Reaps n completions; false when the ring fails. A signal interrupting the
- * wait is retried without a bound: submitted I/O on a file always completes,
- * and giving up early would leave it landing in guest memory later.
- */
-static bool disk_uring_reap(struct disk *d, unsigned n)
-{
-        struct io_uring_cqe *cqe;
-        int r;
-
-        while (n > 0) {
-                r = io_uring_wait_cqe(d->ring, &cqe);
-                if (r == -EINTR || r == -EAGAIN)
-                        continue;
-                if (r < 0)
-                        return false;
-                disk_uring_done(d, io_uring_cqe_get_data(cqe), cqe->res);
-                io_uring_cqe_seen(d->ring, cqe);
-                n--;
-        }
-        return true;
-}
-
-/*
- * A ring that failed is left alone (closed by disk_close): no free() or
- * munmap here, on the I/O thread under the sandbox. One line says so.
- */
-static void disk_uring_fail(struct disk *d)
-{
-        d->ring_failed = true;
-        fprintf(stderr,
-                "minivmm: disk image '%s': aio=io_uring failed; continuing with synchronous I/O\n",
-                d->path);
-}
-
-/* Submits ops[from, n) as far as the ring has room, and waits; returns where it stopped. */
-static unsigned disk_uring_chunk(struct disk *d, struct disk_op *ops, unsigned from, unsigned n)
-{
-        unsigned i, queued = 0, submitted;
-
-        for (i = from; i < n; i++) {
-                struct io_uring_sqe *sqe;
-
-                if (!disk_uring_prepare(d, &ops[i]))
-                        continue;
-                sqe = io_uring_get_sqe(d->ring);
-                if (sqe == NULL)
-                        break; /* ring full: the rest goes in the next chunk */
-                disk_uring_sqe(sqe, &ops[i]);
-                queued++;
-        }
-        if (queued == 0 && i == from && i < n) {
-                ops[i].res = disk_op_sync(d, &ops[i]); /* a ring with no room at all */
-                return i + 1;
-        }
-        submitted = disk_uring_submit(d, queued);
-        if (disk_uring_reap(d, submitted) && submitted == queued) {
-                disk_uring_order(d, ops, from, i);
-                return i;
-        }
-        /* The ring is unusable: redo this chunk synchronously (idempotent), in order. */
-        disk_uring_fail(d);
-        for (unsigned k = from; k < i; k++)
-                ops[k].res = disk_op_sync(d, &ops[k]);
-        return i;
-}
-
 void disk_run(struct disk *d, struct disk_op *ops, unsigned n)
 {
-        unsigned i = 0;
-
-        while (i < n && d->ring != NULL && !d->ring_failed)
-                i = disk_uring_chunk(d, ops, i, n);
-        for (; i < n; i++)
-                ops[i].res = disk_op_sync(d, &ops[i]);
+        d->engine->run(d, ops, n);
 }
 
 void disk_close(struct disk *d)
 {
-        if (d->ring != NULL) {
-                io_uring_queue_exit(d->ring);
-                free(d->ring);
-                d->ring = NULL;
-        }
+        if (d->engine != NULL && d->engine->close != NULL)
+                d->engine->close(d);
+        d->engine = &disk_sync_engine;
         if (d->fd >= 0)
                 close(d->fd);
         d->fd = -1;

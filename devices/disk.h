@@ -11,8 +11,10 @@
  *
  * Vectored transfers (disk_readv, disk_writev) take iovecs over the caller's
  * memory (guest RAM: no bounce buffer) with the same clamping. disk_run()
- * executes a batch of them; on a disk switched to io_uring (disk_use_uring)
- * the whole batch is submitted at once, otherwise the ops run one by one.
+ * executes a batch of operations through the disk's engine: synchronous
+ * (disk_sync.c, the default: one by one) or io_uring (disk_uring.c, after
+ * disk_use_uring: the whole batch submitted at once). A device calls
+ * disk_run and nothing else to move data; it never looks at the engine.
  *
  * Write-back errors are sticky (docs/security.md, "Faults"): once a write or
  * a sync of the image fails in the kernel, every later write and flush of it
@@ -29,14 +31,17 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+struct disk_engine;
+
 struct disk {
         int fd;
         uint64_t size;
         bool ro;
         const char *path;
-        struct io_uring *ring; /* NULL: synchronous (the default) */
-        bool ring_failed;      /* the ring failed once: synchronous from then on */
-        int werr;              /* the first write-back error (errno), 0 while none */
+        const struct disk_engine *engine; /* how disk_run moves bytes (disk_engine.h) */
+        struct io_uring *ring;            /* the io_uring engine's ring; NULL: synchronous */
+        bool ring_failed;                 /* the ring failed once: synchronous from then on */
+        int werr;                         /* the first write-back error (errno), 0 while none */
         /* Called once, on the I/O path, when werr is first set; NULL: one line on stderr. */
         void (*on_werr)(const struct disk *d);
 };

@@ -65,9 +65,10 @@ struct virtio_dev_ops {
         void (*config_write)(void *dev, uint32_t off, const void *buf, uint32_t len);
         unsigned (*num_queues)(void *dev);
         uint16_t (*queue_max)(void *dev, unsigned q); /* QueueNumMax, a power of 2 */
-        /* The driver kicked a live queue: process what is available, push the
-         * used elements, then vq_signal_used(). Must return in bounded time.
-         * The transport calls it again while chains wait (vq_enable_notify). */
+        /* The driver kicked a live queue: one pass (virtq.h): pop with
+         * vq_pop_or_arm until it answers anything but VQ_POP_CHAIN, push the
+         * used elements, then vq_signal_used(). Bounded by the pass's budget;
+         * the transport calls again when the pass yielded (vq_yielded). */
         void (*notify)(void *dev, struct virtq *vq);
         /* Status 0 was written: forget everything negotiated. */
         void (*reset)(void *dev);

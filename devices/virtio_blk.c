@@ -8,9 +8,10 @@
  * a status byte at the very end of the writable ones, the data in between
  * (B1-B3). The header is copied once into a local; data goes straight
  * between the image and guest RAM: each piece of guest memory becomes one
- * iovec, and one preadv/pwritev moves the whole request (no bounce buffer).
- * On an io_uring disk the transfers of a batch are queued instead and
- * submitted together (vblk_batch_run), then completed in order.
+ * iovec, and one vectored disk operation moves the whole request (no bounce
+ * buffer). Every request is served into the batch; the batch's operations
+ * go to the disk together (vblk_batch_run), then its requests complete in
+ * order.
  */
 #include "virtio_blk.h"
 
@@ -24,8 +25,6 @@
 #include "virtq.h"
 
 #define VBLK_HDR_SIZE 16u
-/* Internal status: the request's I/O waits in the batch (io_uring). */
-#define VBLK_S_QUEUED 0xffu
 
 /* Config offsets (virtio 1.2 §5.2.4). */
 #define VBLK_CFG_CAPACITY 0x00
@@ -37,9 +36,21 @@ struct vblk_req {
         const struct vq_chain *c;
         uint32_t type;
         uint64_t sector;
-        uint64_t bytes;  /* data bytes, for the trace */
-        const char *why; /* why it failed, for the trace */
+        uint64_t bytes;    /* data bytes, for the trace */
+        enum vblk_err err; /* why it failed (VBLK_E_NONE) */
+        const char *stub;  /* with VBLK_E_TODO: the function not written yet */
+        int op;            /* its disk operation in the batch, or -1 */
 };
+
+/* The lab's stubs: r fails because the calling function is not written yet. */
+#define VBLK_TODO(r) ((r)->err = VBLK_E_TODO, (r)->stub = __func__)
+
+const char *vblk_err_name(enum vblk_err e)
+{
+        static const char *const words[VBLK_ERR_COUNT] = {VBLK_ERRORS(ERRTAB_WORDS)};
+
+        return errtab_name(words, VBLK_ERR_COUNT, (unsigned)e);
+}
 
 /* A byte range [skip, skip + len) of some of a chain's segments. */
 struct vblk_area {
@@ -54,8 +65,6 @@ typedef int (*vblk_piece_fn)(void *ctx, uint64_t gpa, uint64_t len, uint64_t pos
 
 struct vblk_io {
         const struct gmem *gm;
-        struct disk *disk;
-        uint64_t off;      /* image offset of the area's first byte */
         uint8_t *buf;      /* host buffer of copies (header, id) */
         struct iovec *iov; /* iovecs gathered by vblk_piece_iov, at most VQ_CHAIN_MAX */
         unsigned niov;
@@ -160,23 +169,14 @@ static int vblk_piece_iov(void *ctx, uint64_t gpa, uint64_t len, uint64_t pos)
         return 0;
 }
 
-/* --- the batch (io_uring disks) ------------------------------------------ */
-
-/*
- * Whether transfers go through the batch: always on an io_uring disk, and on
- * a synchronous one while writes must be stable before they complete, so
- * that one fdatasync covers the whole batch (vblk_batch_run).
- */
-static bool vblk_batched(const struct vblk *b)
-{
-        return b->disk->ring != NULL || b->write_through;
-}
+/* --- the batch ------------------------------------------------------------ */
 
 /*
  * §5.2.6.2: FLUSH is offered (and CONFIG_WCE never is), so when the driver
  * did not negotiate FLUSH every write must be stable before it completes.
  * U-Boot never negotiates it; a legacy driver may not have written its
- * features yet (§3.1.2): both get write-through.
+ * features yet (§3.1.2): both get write-through, one FLUSH behind each
+ * batch's writes (vblk_batch_run).
  */
 static bool vblk_write_through(const struct vblk *b, const struct virtq *vq)
 {
@@ -188,15 +188,17 @@ static bool vblk_batch_has_room(const struct vblk *b)
 {
         const struct vblk_batch *q = &b->batch;
 
-        return q->n < VBLK_BATCH_MAX && VBLK_BATCH_IOV - q->niov >= VQ_CHAIN_MAX;
+        return q->nreq < VBLK_BATCH_MAX && VBLK_BATCH_IOV - q->niov >= VQ_CHAIN_MAX;
 }
 
-/* Queues the gathered iovecs (already in q->iov[niov..]) as op n of the batch. */
-static void vblk_batch_add(struct vblk *b, enum disk_op_kind kind, uint64_t off, unsigned niov)
+/* Queues r's disk operation over the niov iovecs gathered at q->iov[niov..]. */
+static void vblk_batch_add(struct vblk *b, struct vblk_req *r, enum disk_op_kind kind, uint64_t off,
+                           unsigned niov)
 {
         struct vblk_batch *q = &b->batch;
 
-        q->ops[q->n] =
+        r->op = (int)q->nops;
+        q->ops[q->nops++] =
             (struct disk_op){.kind = kind, .off = off, .iov = q->iov + q->niov, .iovcnt = niov};
         q->niov += niov;
 }
@@ -210,11 +212,11 @@ static bool vblk_range_ok(const struct vblk *b, struct vblk_req *r, uint64_t len
         uint64_t nsect = len / VBLK_SECTOR;
 
         if (len % VBLK_SECTOR != 0) {
-                r->why = "data not a multiple of 512 bytes";
+                r->err = VBLK_E_LEN;
                 return false;
         }
         if (r->sector > b->capacity || nsect > b->capacity - r->sector) {
-                r->why = "sectors beyond the disk";
+                r->err = VBLK_E_RANGE;
                 return false;
         }
         return true;
@@ -230,7 +232,7 @@ static bool vblk_read_header(const struct gmem *gm, struct vblk_req *r)
         struct vblk_area a = vblk_readable(r->c, 0, VBLK_HDR_SIZE);
 
         if (r->c->read_len < VBLK_HDR_SIZE || vblk_walk(&a, vblk_piece_copy_in, &io) < 0) {
-                r->why = "header shorter than 16 readable bytes";
+                r->err = VBLK_E_HEADER;
                 return false;
         }
         r->type = le32_get(hdr);
@@ -252,35 +254,22 @@ static uint64_t vblk_in_len(const struct vq_chain *c)
 
 /*
  * The data of a checked IN or OUT, straight between image and guest RAM:
- * one preadv/pwritev of the area's iovecs now, or (io_uring disk) queued in
- * the batch, whose completion decides the status (VBLK_S_QUEUED).
+ * the area's iovecs become one operation of the batch. OK, unless the data
+ * is not in guest RAM; a failed operation turns it into IOERR later
+ * (vblk_batch_run).
  */
 static uint8_t vblk_transfer(struct vblk *b, const struct gmem *gm, struct vblk_req *r,
                              const struct vblk_area *a, enum disk_op_kind kind)
 {
-        struct iovec local[VQ_CHAIN_MAX];
-        struct vblk_io io = {.gm = gm, .disk = b->disk, .iov = local};
-        ssize_t n;
+        /* Room: vblk_batch_has_room before the chain was popped. */
+        struct vblk_io io = {.gm = gm, .iov = b->batch.iov + b->batch.niov};
 
-        if (vblk_batched(b))
-                io.iov = b->batch.iov + b->batch.niov; /* room: vblk_batch_has_room */
         if (vblk_walk(a, vblk_piece_iov, &io) < 0) {
-                r->why = "buffer not in guest RAM";
+                r->err = VBLK_E_BUF_RAM;
                 return VIRTIO_BLK_S_IOERR;
         }
-        io.off = r->sector * VBLK_SECTOR; /* checked: sector <= capacity < 2^55 */
-        if (vblk_batched(b)) {
-                vblk_batch_add(b, kind, io.off, io.niov);
-                return VBLK_S_QUEUED;
-        }
-        if (kind == DISK_OP_READ)
-                n = disk_readv(b->disk, io.off, io.iov, io.niov);
-        else
-                n = disk_writev(b->disk, io.off, io.iov, io.niov);
-        if (n < 0 || (uint64_t)n != a->len) {
-                r->why = kind == DISK_OP_READ ? "image read failed" : "image write failed";
-                return VIRTIO_BLK_S_IOERR;
-        }
+        /* checked: sector <= capacity < 2^55 */
+        vblk_batch_add(b, r, kind, r->sector * VBLK_SECTOR, io.niov);
         return VIRTIO_BLK_S_OK;
 }
 
@@ -291,7 +280,7 @@ static uint8_t vblk_do_in(struct vblk *b, const struct gmem *gm, struct vblk_req
 
         r->bytes = a.len;
         if (vblk_out_len(r->c) != 0) {
-                r->why = "IN with readable data"; /* B3 */
+                r->err = VBLK_E_IN_DATA; /* B3 */
                 return VIRTIO_BLK_S_IOERR;
         }
         if (!vblk_range_ok(b, r, a.len))
@@ -305,11 +294,11 @@ static uint8_t vblk_do_out(struct vblk *b, const struct gmem *gm, struct vblk_re
 
         r->bytes = a.len;
         if (b->disk->ro) {
-                r->why = "read-only disk"; /* B4: nothing written */
+                r->err = VBLK_E_RO; /* B4: nothing written */
                 return VIRTIO_BLK_S_IOERR;
         }
         if (vblk_in_len(r->c) != 0) {
-                r->why = "OUT with writable data"; /* B3 */
+                r->err = VBLK_E_OUT_DATA; /* B3 */
                 return VIRTIO_BLK_S_IOERR;
         }
         if (!vblk_range_ok(b, r, a.len))
@@ -325,15 +314,8 @@ static uint8_t vblk_do_flush(struct vblk *b, struct vblk_req *r)
 {
         if (b->disk->ro)
                 return VIRTIO_BLK_S_OK; /* nothing was ever written */
-        if (vblk_batched(b)) {
-                /* Drained behind every write queued before it (disk_run). */
-                b->batch.ops[b->batch.n] = (struct disk_op){.kind = DISK_OP_FLUSH};
-                return VBLK_S_QUEUED;
-        }
-        if (disk_flush(b->disk) < 0) {
-                r->why = "fdatasync failed";
-                return VIRTIO_BLK_S_IOERR;
-        }
+        /* Behind every write queued before it (disk_run); IOERR if it fails. */
+        vblk_batch_add(b, r, DISK_OP_FLUSH, 0, 0);
         return VIRTIO_BLK_S_OK;
 }
 
@@ -346,11 +328,11 @@ static uint8_t vblk_do_get_id(struct vblk *b, const struct gmem *gm, struct vblk
 
         r->bytes = a.len;
         if (vblk_out_len(r->c) != 0) {
-                r->why = "GET_ID with readable data";
+                r->err = VBLK_E_GET_ID_DATA;
                 return VIRTIO_BLK_S_IOERR;
         }
         if (vblk_walk(&a, vblk_piece_copy_out, &io) < 0) {
-                r->why = "id not writable";
+                r->err = VBLK_E_ID_RAM;
                 return VIRTIO_BLK_S_IOERR;
         }
         return VIRTIO_BLK_S_OK;
@@ -404,38 +386,16 @@ static uint8_t vblk_dispatch(struct vblk *b, const struct gmem *gm, struct vblk_
 }
 
 /*
- * The end of a request: the status byte at status_gpa, the counters, the
- * trace. Returns used.len: wlen, every writable byte (B9, §2.7.8.2), or 0
- * when the status byte cannot be written.
- */
-static uint32_t vblk_finish(struct vblk *b, const struct gmem *gm, uint64_t status_gpa,
-                            uint8_t status, const struct vblk_req *r, uint32_t wlen)
-{
-        if (gmem_write(gm, status_gpa, &status, 1) < 0)
-                return 0;
-        if (status == VIRTIO_BLK_S_OK && r->type == VIRTIO_BLK_T_IN)
-                b->stats.bytes_read += r->bytes;
-        else if (status == VIRTIO_BLK_S_OK && r->type == VIRTIO_BLK_T_OUT)
-                b->stats.bytes_written += r->bytes;
-        TRACE("virtio-blk: %s sector %" PRIu64 ", %" PRIu64 " bytes -> %s%s%s",
-              vblk_type_name(r->type), r->sector, r->bytes, vblk_status_name(status),
-              r->why ? ": " : "", r->why ? r->why : "");
-        return wlen;
-}
-
-/*
  * §2.7.8.2, B9: used.len is every writable byte, so the writable data bytes
- * a request did not fill are zeroed: all of them when it failed (or, queued,
- * when it is not an IN, whose failure vblk_batch_run handles), none of a
- * successful IN, those past the 20 id bytes of a GET_ID, all of a FLUSH's.
+ * a request did not fill are zeroed: all of them when it failed, none of a
+ * successful IN (or of one whose read fails later: vblk_complete), those
+ * past the 20 id bytes of a GET_ID, all of a FLUSH's.
  */
 static void vblk_fill_rest(const struct gmem *gm, const struct vblk_req *r, uint8_t status)
 {
         uint64_t room = r->c->write_len - 1, filled = 0; /* vblk_handle: write_len >= 1 */
         struct vblk_area a;
 
-        if (status == VBLK_S_QUEUED && r->type == VIRTIO_BLK_T_IN)
-                return;
         if (status == VIRTIO_BLK_S_OK && r->type == VIRTIO_BLK_T_IN)
                 filled = room;
         else if (status == VIRTIO_BLK_S_OK && r->type == VIRTIO_BLK_T_GET_ID)
@@ -447,130 +407,144 @@ static void vblk_fill_rest(const struct gmem *gm, const struct vblk_req *r, uint
 }
 
 /*
- * Serves one chain. True with *used = used.len (B9; 0 when there is no
- * status byte, B2); false when its I/O was queued in the batch, which
- * completes it (vblk_batch_run).
+ * Serves one chain into the batch (room: vblk_batch_has_room): its status
+ * now, and its disk operation queued when it has one. B2: a chain without a
+ * writable byte has no status byte and completes with used.len 0.
  */
-static bool vblk_handle(struct vblk *b, const struct gmem *gm, const struct vq_chain *c,
-                        uint32_t *used)
+static void vblk_handle(struct vblk *b, const struct gmem *gm, const struct vq_chain *c)
 {
-        struct vblk_req r = {.c = c, .type = UINT32_MAX};
+        struct vblk_req r = {.c = c, .type = UINT32_MAX, .op = -1};
+        struct vblk_inflight *f = &b->batch.req[b->batch.nreq++];
         const struct vq_seg *last;
-        struct vblk_inflight *f;
-        uint64_t status_gpa;
-        uint8_t status;
 
         b->stats.requests++;
+        *f = (struct vblk_inflight){.head = c->head, .op = -1};
         if (c->nsegs == 0 || c->write_len == 0) {
                 TRACE("virtio-blk: head %u: no writable status byte, used.len 0", c->head);
-                *used = 0;
-                return true;
+                return;
         }
-        last = &c->segs[c->nsegs - 1];
         /* B2: the last byte of the last (writable, len >= 1) segment; in RAM. */
-        status_gpa = last->gpa + last->len - 1;
-        status = vblk_dispatch(b, gm, &r);
-        vblk_fill_rest(gm, &r, status);
-        if (status != VBLK_S_QUEUED) {
-                /* B9: the chain is < 4 GiB */
-                *used = vblk_finish(b, gm, status_gpa, status, &r, (uint32_t)c->write_len);
-                return true;
-        }
-        f = &b->batch.req[b->batch.n++];
-        *f = (struct vblk_inflight){c->head,  status_gpa, r.type, (uint32_t)c->write_len,
-                                    r.sector, r.bytes};
-        return false;
+        last = &c->segs[c->nsegs - 1];
+        f->status = vblk_dispatch(b, gm, &r);
+        vblk_fill_rest(gm, &r, f->status);
+        f->has_status = true;
+        f->status_gpa = last->gpa + last->len - 1;
+        f->used = (uint32_t)c->write_len; /* B9: the chain is < 4 GiB */
+        f->type = r.type;
+        f->sector = r.sector;
+        f->bytes = r.bytes;
+        f->err = r.err;
+        f->stub = r.stub;
+        f->op = r.op;
 }
 
 /*
  * Write-through (§5.2.6.2): one FLUSH behind the batch's writes, drained
  * after them (disk_run), so they are stable before any of them is published
- * in the used ring; false when it failed and the writes must fail too.
+ * in the used ring. Its index in ops, or -1 when none is needed.
  */
-static bool vblk_batch_sync(struct vblk *b)
+static int vblk_batch_sync(struct vblk *b)
 {
         struct vblk_batch *q = &b->batch;
         bool writes = false;
-        unsigned i;
 
-        for (i = 0; i < q->n; i++)
+        for (unsigned i = 0; i < q->nops; i++)
                 writes |= q->ops[i].kind == DISK_OP_WRITE;
         if (!b->write_through || !writes)
-                return true;
-        q->ops[q->n] = (struct disk_op){.kind = DISK_OP_FLUSH}; /* ops has room for it */
-        disk_run(b->disk, &q->ops[q->n], 1);
-        return q->ops[q->n].res >= 0;
+                return -1;
+        q->ops[q->nops] = (struct disk_op){.kind = DISK_OP_FLUSH}; /* ops has room for it */
+        return (int)q->nops++;
 }
 
-/* Zeros the guest buffers of a failed READ (§2.7.8.2, as vblk_handle). */
+/* Zeros the guest buffers of a failed READ (§2.7.8.2, as vblk_fill_rest). */
 static void vblk_op_zero(const struct disk_op *op)
 {
-        unsigned i;
-
-        for (i = 0; i < op->iovcnt; i++)
+        for (unsigned i = 0; i < op->iovcnt; i++)
                 memset(op->iov[i].iov_base, 0, op->iov[i].iov_len);
 }
 
+/* The final status of f: its disk operation, if any, decides between OK and IOERR. */
+static void vblk_settle(struct vblk_inflight *f, const struct disk_op *op, bool stable)
+{
+        if (op == NULL)
+                return;
+        if (op->kind == DISK_OP_FLUSH ? op->res < 0 : op->res != (ssize_t)f->bytes) {
+                f->status = VIRTIO_BLK_S_IOERR;
+                f->err = op->kind == DISK_OP_READ    ? VBLK_E_READ
+                         : op->kind == DISK_OP_WRITE ? VBLK_E_WRITE
+                                                     : VBLK_E_FLUSH;
+        } else if (op->kind == DISK_OP_WRITE && !stable) {
+                f->status = VIRTIO_BLK_S_IOERR;
+                f->err = VBLK_E_UNSTABLE;
+        }
+        if (f->status != VIRTIO_BLK_S_OK && op->kind == DISK_OP_READ)
+                vblk_op_zero(op);
+}
+
 /*
- * Runs the queued I/O (one io_uring submission, or one by one on a
- * synchronous disk), then the write-through FLUSH, and only then completes
- * those requests.
+ * The end of a request: the status byte, the counters, the trace. Returns
+ * used.len: every writable byte (B9, §2.7.8.2), or 0 when there is no status
+ * byte or it cannot be written.
+ */
+static uint32_t vblk_finish(struct vblk *b, const struct gmem *gm, const struct vblk_inflight *f)
+{
+        const char *why = vblk_err_name(f->err);
+
+        if (!f->has_status || gmem_write(gm, f->status_gpa, &f->status, 1) < 0)
+                return 0;
+        if (f->err != VBLK_E_NONE)
+                b->last_err = f->err;
+        if (f->status == VIRTIO_BLK_S_OK && f->type == VIRTIO_BLK_T_IN)
+                b->stats.bytes_read += f->bytes;
+        else if (f->status == VIRTIO_BLK_S_OK && f->type == VIRTIO_BLK_T_OUT)
+                b->stats.bytes_written += f->bytes;
+        TRACE("virtio-blk: %s sector %" PRIu64 ", %" PRIu64 " bytes -> %s%s%s%s%s",
+              vblk_type_name(f->type), f->sector, f->bytes, vblk_status_name(f->status),
+              *why ? ": " : "", f->stub ? f->stub : "", f->stub ? ": " : "", why);
+        return f->used;
+}
+
+/*
+ * The one path of every request: the batch's disk operations, with the
+ * write-through FLUSH behind them, go to the disk in one disk_run; then the
+ * requests complete in the order they were served.
  */
 static void vblk_batch_run(struct vblk *b, struct virtq *vq)
 {
         struct vblk_batch *q = &b->batch;
+        int sync = vblk_batch_sync(b);
         bool stable;
-        unsigned i;
 
-        if (q->n == 0)
-                return;
-        disk_run(b->disk, q->ops, q->n);
-        stable = vblk_batch_sync(b);
-        for (i = 0; i < q->n; i++) {
-                const struct vblk_inflight *f = &q->req[i];
-                const struct disk_op *op = &q->ops[i];
-                struct vblk_req r = {.type = f->type, .sector = f->sector, .bytes = f->bytes};
-                uint8_t status = VIRTIO_BLK_S_OK;
+        if (q->nops > 0)
+                disk_run(b->disk, q->ops, q->nops);
+        stable = sync < 0 || q->ops[sync].res >= 0;
+        for (unsigned i = 0; i < q->nreq; i++) {
+                struct vblk_inflight *f = &q->req[i];
 
-                if (op->kind == DISK_OP_FLUSH ? op->res < 0 : op->res != (ssize_t)f->bytes) {
-                        status = VIRTIO_BLK_S_IOERR;
-                        r.why = op->kind == DISK_OP_READ    ? "image read failed"
-                                : op->kind == DISK_OP_WRITE ? "image write failed"
-                                                            : "fdatasync failed";
-                } else if (op->kind == DISK_OP_WRITE && !stable) {
-                        status = VIRTIO_BLK_S_IOERR;
-                        r.why = "fdatasync after the write failed";
-                }
-                if (status != VIRTIO_BLK_S_OK && op->kind == DISK_OP_READ)
-                        vblk_op_zero(op);
-                vq_push(vq, f->head, vblk_finish(b, vq->gm, f->status_gpa, status, &r, f->used));
+                vblk_settle(f, f->op >= 0 ? &q->ops[f->op] : NULL, stable);
+                vq_push(vq, f->head, vblk_finish(b, vq->gm, f));
         }
-        q->n = q->niov = 0;
+        q->nreq = q->nops = q->niov = 0;
 }
 
 /* --- the ops table ------------------------------------------------------- */
 
 /*
- * One batch: every chain available, at most num of them (the transport
- * calls again while more wait, vmmio_notify_queue), then at most one
- * interrupt for all of them, as the driver asked (Q10: EVENT_IDX's
- * used_event, or NO_INTERRUPT).
+ * One pass (virtq.h): every chain vq_pop_or_arm hands out, served in
+ * batches, until it reports the queue empty (and re-armed), stopped, or the
+ * pass's budget spent; then at most one interrupt for all of them, as the
+ * driver asked (Q10: EVENT_IDX's used_event, or NO_INTERRUPT).
  */
 static void vblk_notify(void *dev, struct virtq *vq)
 {
         struct vblk *b = dev;
         struct vq_chain c;
-        uint32_t used;
-        unsigned n;
 
         b->write_through = vblk_write_through(b, vq);
-        for (n = 0; n < vq->num; n++) {
+        while (vq_pop_or_arm(vq, &c) == VQ_POP_CHAIN) {
+                vblk_handle(b, vq->gm, &c);
                 if (!vblk_batch_has_room(b))
                         vblk_batch_run(b, vq);
-                if (vq_pop(vq, &c) != VQ_POP_CHAIN)
-                        break;
-                if (vblk_handle(b, vq->gm, &c, &used))
-                        vq_push(vq, c.head, used);
         }
         vblk_batch_run(b, vq);
         vq_signal_used(vq);

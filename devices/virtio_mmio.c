@@ -108,13 +108,13 @@ static void vmmio_vq_irq(void *opaque, struct virtq *vq)
         vmmio_raise(opaque, VIRTIO_MMIO_INT_VRING);
 }
 
-static void vmmio_vq_fail(void *opaque, struct virtq *vq, const char *why)
+static void vmmio_vq_fail(void *opaque, struct virtq *vq, enum vq_err why)
 {
         (void)vq;
         vmmio_needs_reset(opaque, why);
 }
 
-void vmmio_needs_reset(struct vmmio *t, const char *why)
+void vmmio_needs_reset(struct vmmio *t, enum vq_err why)
 {
         unsigned i;
 
@@ -122,10 +122,10 @@ void vmmio_needs_reset(struct vmmio *t, const char *why)
                 return;
         t->needs_reset = true;
         t->reset_reason = why;
-        TRACE("virtio-mmio@%u: DEVICE_NEEDS_RESET: %s", t->id, why);
+        TRACE("virtio-mmio@%u: DEVICE_NEEDS_RESET: %s", t->id, vq_err_name(why));
         /* M7: stop every queue; vq_fail re-enters here and returns at once. */
         for (i = 0; i < t->nq; i++)
-                vq_fail(&t->q[i].vq, "device needs reset");
+                vq_fail(&t->q[i].vq, VQ_E_DEVICE_RESET);
         if (t->status & VIRTIO_STATUS_DRIVER_OK)
                 vmmio_raise(t, VIRTIO_MMIO_INT_CONFIG);
 }
@@ -154,7 +154,7 @@ void vmmio_reset(struct vmmio *t)
 
         t->status = 0;
         t->needs_reset = false;
-        t->reset_reason = NULL;
+        t->reset_reason = VQ_OK;
         t->dev_features_sel = t->drv_features_sel = 0;
         t->driver_features = 0;
         t->driver_features_beyond_64 = false;
@@ -299,7 +299,7 @@ static const char *vmmio_queue_locked(const struct vmmio *t, const struct vmmio_
 
 static void vmmio_enable(struct vmmio *t, struct vmmio_queue *q, const struct vq_layout *l)
 {
-        const char *why = NULL;
+        enum vq_err why = VQ_OK;
 
         if (vq_enable(&q->vq, l, q->max, vmmio_negotiated(t), &why) < 0)
                 vmmio_needs_reset(t, why); /* Q1 */
@@ -398,15 +398,14 @@ static const char *vmmio_write_queue(struct vmmio *t, uint64_t off, uint32_t v)
 }
 
 /*
- * Batching: the device processes the queue, then vq_enable_notify() re-arms
- * the driver's kicks and looks again; a driver adding chains meanwhile (from
- * another CPU) gets them served without a kick, within a bounded number of
- * rounds. *pending: chains still wait after the last round.
+ * One pass of the device over the queue (virtq.h): it pops until
+ * vq_pop_or_arm re-armed the driver's kicks and found nothing, so a chain
+ * added meanwhile (from another CPU) is served without a kick. *pending:
+ * the pass yielded after its budget, and chains may still wait.
  */
 static const char *vmmio_notify(struct vmmio *t, uint32_t v, bool *pending)
 {
         struct vmmio_queue *q;
-        unsigned round;
 
         *pending = false;
         if (v >= t->nq)
@@ -416,12 +415,8 @@ static const char *vmmio_notify(struct vmmio *t, uint32_t v, bool *pending)
                 return "queue not live"; /* M4 */
         /* §3.1.2: a legacy driver may use the queue before it writes its features. */
         vq_set_features(&q->vq, vmmio_negotiated(t));
-        for (round = 0; round < VMMIO_NOTIFY_ROUNDS; round++) {
-                t->ops->notify(t->dev, &q->vq);
-                if (!vmmio_queue_live(t, q) || !vq_enable_notify(&q->vq))
-                        return NULL;
-        }
-        *pending = true;
+        t->ops->notify(t->dev, &q->vq);
+        *pending = vmmio_queue_live(t, q) && vq_yielded(&q->vq);
         return NULL;
 }
 
@@ -457,7 +452,7 @@ static const char *vmmio_write_reg(struct vmmio *t, uint64_t off, uint32_t v)
                 t->queue_sel = v;
                 return NULL;
         case VIRTIO_MMIO_QUEUE_NOTIFY: {
-                /* With the vCPU stopped no chain appears between rounds: pending stays false. */
+                /* With the vCPU stopped one pass drains the ring (virtq.h): nothing pends. */
                 bool pending;
                 return vmmio_notify(t, v, &pending);
         }

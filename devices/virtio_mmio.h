@@ -41,8 +41,6 @@
 #define VMMIO_VENDOR_ID  0x4d564d4du
 #define VMMIO_MAX_QUEUES 8u
 #define VMMIO_PAGE_SIZE  4096u /* GuestPageSize and QueueAlign until written (v1) */
-/* Rounds of the device's notify op per notification (batching, see vmmio_notify_queue). */
-#define VMMIO_NOTIFY_ROUNDS 4u
 
 /* Per-queue registers as the driver wrote them, and the queue itself. */
 struct vmmio_queue {
@@ -67,7 +65,7 @@ struct vmmio {
         /* Driver-visible state, cleared by Status = 0. */
         uint32_t status; /* bits the driver set; NEEDS_RESET is kept apart */
         bool needs_reset;
-        const char *reset_reason;
+        enum vq_err reset_reason; /* why DEVICE_NEEDS_RESET was set; VQ_OK while not */
         uint32_t dev_features_sel, drv_features_sel;
         uint64_t driver_features;
         bool driver_features_beyond_64; /* non-zero DriverFeatures with sel >= 2 */
@@ -91,15 +89,20 @@ void vmmio_access(struct vmmio *t, uint64_t offset, uint8_t *data, uint32_t len,
 /*
  * QueueNotify of queue q, as an ioeventfd delivers it (the register write
  * never reaches the VMM): ignored unless q is live (M4, M9). The device's
- * notify op then runs until vq_enable_notify() finds nothing waiting, at most
- * VMMIO_NOTIFY_ROUNDS times. True when chains still wait after that: the
- * caller must call again, since the driver will not kick for them.
+ * notify op runs one pass over the queue (virtq.h: it pops until
+ * vq_pop_or_arm answers anything but a chain). True when the pass yielded
+ * (vq_yielded): chains may still wait and the driver will not kick for
+ * them, so the caller must call again later (vslot re-signals the
+ * ioeventfd, so other queues are served in between).
  */
 bool vmmio_notify_queue(struct vmmio *t, uint32_t q);
 /* What Status = 0 does; also for a VMM-initiated reset. */
 void vmmio_reset(struct vmmio *t);
-/* M7: DEVICE_NEEDS_RESET; why is a static string (traced, kept in reset_reason). */
-void vmmio_needs_reset(struct vmmio *t, const char *why);
+/*
+ * M7: DEVICE_NEEDS_RESET, for why: a queue's fatal error or a layout
+ * vq_enable refused (enum vq_err; traced by name, kept in reset_reason).
+ */
+void vmmio_needs_reset(struct vmmio *t, enum vq_err why);
 /* M5: the device config changed: ConfigGeneration moves, config interrupt if DRIVER_OK. */
 void vmmio_config_changed(struct vmmio *t);
 /* The features both sides agreed on (valid once FEATURES_OK, or DRIVER in v1). */

@@ -88,12 +88,19 @@ bool vq_live(const struct virtq *vq)
         return vq->ready && !vq->broken;
 }
 
-void vq_fail(struct virtq *vq, const char *why)
+const char *vq_err_name(enum vq_err e)
+{
+        static const char *const words[VQ_ERR_COUNT] = {VQ_ERRORS(ERRTAB_WORDS)};
+
+        return errtab_name(words, VQ_ERR_COUNT, (unsigned)e);
+}
+
+void vq_fail(struct virtq *vq, enum vq_err why)
 {
         if (vq->broken)
                 return;
         vq->broken = true;
-        TRACE("virtq %u: stopped: %s", vq->index, why);
+        TRACE("virtq %u: stopped: %s", vq->index, vq_err_name(why));
         if (vq->fail != NULL)
                 vq->fail(vq->opaque, vq, why);
 }
@@ -109,42 +116,42 @@ static bool vq_host_aligned(const struct gmem *gm, uint64_t gpa, uint64_t len, u
         return ((uintptr_t)gmem_ptr(gm, gpa, len) & (align - 1)) == 0;
 }
 
-/* Q1: size, alignment, placement in RAM; NULL when the layout is usable. */
-static const char *vq_check_layout(const struct gmem *gm, const struct vq_layout *l, uint16_t max)
+/* Q1: size, alignment, placement in RAM; VQ_OK when the layout is usable. */
+static enum vq_err vq_check_layout(const struct gmem *gm, const struct vq_layout *l, uint16_t max)
 {
         uint32_t n = l->num;
 
         if (n == 0 || n > max || n > VQ_SIZE_MAX || (n & (n - 1)) != 0)
-                return "queue size not a power of 2 within QueueNumMax";
+                return VQ_E_SIZE;
         if (l->desc % 16 != 0 || l->avail % 2 != 0 || l->used % 4 != 0)
-                return "ring misaligned (desc 16, avail 2, used 4)";
+                return VQ_E_ALIGN;
         if (!gmem_contains(gm, l->desc, vq_desc_size(n)))
-                return "descriptor table not in guest RAM";
+                return VQ_E_DESC_RAM;
         if (!gmem_contains(gm, l->avail, vq_avail_size(n)))
-                return "avail ring not in guest RAM";
+                return VQ_E_AVAIL_RAM;
         if (!gmem_contains(gm, l->used, vq_used_size(n)))
-                return "used ring not in guest RAM";
+                return VQ_E_USED_RAM;
         /* Q7: the device writes the used ring, never the driver's areas. */
         if (vq_overlap(l->used, vq_used_size(n), l->desc, vq_desc_size(n)) ||
             vq_overlap(l->used, vq_used_size(n), l->avail, vq_avail_size(n)))
-                return "used ring overlaps the descriptor table or avail ring";
+                return VQ_E_USED_OVERLAP;
         /* Always true for page-aligned RAM mappings; atomics need it. */
         if (!vq_host_aligned(gm, l->avail, vq_avail_size(n), 2) ||
             !vq_host_aligned(gm, l->used, vq_used_size(n), 4))
-                return "ring misaligned in host memory";
-        return NULL;
+                return VQ_E_HOST_ALIGN;
+        return VQ_OK;
 }
 
 int vq_enable(struct virtq *vq, const struct vq_layout *l, uint16_t max, uint64_t features,
-              const char **why)
+              enum vq_err *why)
 {
-        const char *err = vq_check_layout(vq->gm, l, max);
+        enum vq_err err = vq_check_layout(vq->gm, l, max);
 
         vq_reset(vq);
-        if (err != NULL) {
+        if (err != VQ_OK) {
                 TRACE("virtq %u: not enabled: %s (num %" PRIu32 ", desc 0x%" PRIx64
                       ", avail 0x%" PRIx64 ", used 0x%" PRIx64 ")",
-                      vq->index, err, l->num, l->desc, l->avail, l->used);
+                      vq->index, vq_err_name(err), l->num, l->desc, l->avail, l->used);
                 if (why != NULL)
                         *why = err;
                 return -EINVAL;
@@ -195,14 +202,14 @@ static bool vq_refresh_avail(struct virtq *vq)
         uint16_t idx;
 
         if (!vq_load16(vq, vq->avail + 2, &idx)) {
-                vq_fail(vq, "avail ring unreadable");
+                vq_fail(vq, VQ_E_AVAIL_UNREADABLE);
                 return false;
         }
         __atomic_thread_fence(__ATOMIC_ACQUIRE); /* Q2: idx before the entries */
         if ((uint16_t)(idx - vq->last_avail) > vq->num) {
                 TRACE("virtq %u: avail idx %u is more than %u ahead of %u", vq->index, idx, vq->num,
                       vq->last_avail);
-                vq_fail(vq, "avail index moved more than the queue size");
+                vq_fail(vq, VQ_E_AVAIL_IDX);
                 return false;
         }
         vq->shadow_avail = idx;
@@ -215,14 +222,19 @@ static bool vq_publish_avail_event(struct virtq *vq)
         if (!(vq->features & VIRTIO_FEAT_EVENT_IDX))
                 return true;
         if (!vq_store16(vq, vq->used + 4 + 8 * (uint64_t)vq->num, vq->last_avail)) {
-                vq_fail(vq, "used ring unwritable");
+                vq_fail(vq, VQ_E_USED_UNWRITABLE);
                 return false;
         }
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         return vq_refresh_avail(vq);
 }
 
-/* Q2/Q3/Q4: the next head, VQ_POP_EMPTY, or VQ_POP_STOPPED (queue failed). */
+/*
+ * Q2/Q3/Q4: the next head; VQ_POP_EMPTY once re-armed (vq_pop_or_arm),
+ * VQ_POP_YIELD when the pass has no budget left, or VQ_POP_STOPPED (queue
+ * failed). Emptiness is checked first, so a pass that consumed exactly its
+ * budget and left nothing still ends armed and EMPTY.
+ */
 static enum vq_pop_result vq_next_head(struct virtq *vq, uint16_t *head)
 {
         uint8_t raw[2];
@@ -236,21 +248,24 @@ static enum vq_pop_result vq_next_head(struct virtq *vq, uint16_t *head)
                 if (vq->last_avail == vq->shadow_avail)
                         return VQ_POP_EMPTY;
         }
+        if (vq->pass_left == 0)
+                return VQ_POP_YIELD;
+        vq->pass_left--;
         gpa = vq->avail + 4 + 2 * (uint64_t)(vq->last_avail & (vq->num - 1));
         if (gmem_read(vq->gm, gpa, raw, sizeof(raw)) < 0) {
-                vq_fail(vq, "avail ring unreadable");
+                vq_fail(vq, VQ_E_AVAIL_UNREADABLE);
                 return VQ_POP_STOPPED;
         }
         vq->last_avail++;
         *head = le16_get(raw);
         if (*head >= vq->num) {
                 TRACE("virtq %u: head %u >= queue size %u", vq->index, *head, vq->num);
-                vq_fail(vq, "head index >= queue size");
+                vq_fail(vq, VQ_E_HEAD_RANGE);
                 return VQ_POP_STOPPED;
         }
         if (vq_inflight(vq, *head)) {
                 TRACE("virtq %u: head %u is already in flight", vq->index, *head);
-                vq_fail(vq, "head already in flight");
+                vq_fail(vq, VQ_E_HEAD_INFLIGHT);
                 return VQ_POP_STOPPED;
         }
         return VQ_POP_CHAIN;
@@ -273,23 +288,23 @@ static bool vq_read_desc(const struct virtq *vq, uint64_t table, uint32_t i, str
         return true;
 }
 
-/* Q5-Q7: appends one buffer; NULL, or why the chain is malformed. */
-static const char *vq_add_seg(struct vq_chain *c, const struct gmem *gm, const struct vq_desc *d)
+/* Q5-Q7: appends one buffer; VQ_OK, or why the chain is malformed. */
+static enum vq_err vq_add_seg(struct vq_chain *c, const struct gmem *gm, const struct vq_desc *d)
 {
         bool writable = (d->flags & VRING_DESC_F_WRITE) != 0;
         struct vq_seg *s;
 
         if (d->len == 0)
-                return "zero-length descriptor"; /* Q5 */
+                return VQ_E_ZERO_LEN; /* Q5 */
         if (!gmem_contains(gm, d->addr, d->len))
-                return "buffer not in guest RAM"; /* Q6: overflow-safe, RAM only */
+                return VQ_E_BUF_RAM; /* Q6: overflow-safe, RAM only */
         if (!writable && c->nsegs > c->nreadable)
-                return "readable descriptor after a writable one"; /* Q7 */
+                return VQ_E_READ_AFTER_WRITE; /* Q7 */
         /* Q5: each len < 2^32 and the sum so far < 2^32, so this cannot wrap. */
         if (c->read_len + c->write_len + d->len > UINT32_MAX)
-                return "chain of 4 GiB or more";
+                return VQ_E_CHAIN_4G;
         if (c->nsegs >= VQ_CHAIN_MAX)
-                return "more than 256 segments";
+                return VQ_E_SEGS;
         s = &c->segs[c->nsegs++];
         s->gpa = d->addr;
         s->len = d->len;
@@ -300,29 +315,29 @@ static const char *vq_add_seg(struct vq_chain *c, const struct gmem *gm, const s
                 c->read_len += d->len;
                 c->nreadable++;
         }
-        return NULL;
+        return VQ_OK;
 }
 
 /*
- * Q8: whether an INDIRECT descriptor may be followed; NULL when it may.
+ * Q8: whether an INDIRECT descriptor may be followed; VQ_OK when it may.
  * §2.7.5.3.2: the device MUST handle zero or more direct descriptors
  * followed by a single indirect one, so direct buffers may come first.
  */
-static const char *vq_check_indirect(const struct virtq *vq, const struct vq_desc *d, bool in_table)
+static enum vq_err vq_check_indirect(const struct virtq *vq, const struct vq_desc *d, bool in_table)
 {
         if (!(vq->features & VIRTIO_FEAT_INDIRECT_DESC))
-                return "indirect descriptor not negotiated";
+                return VQ_E_INDIRECT_OFF;
         if (in_table)
-                return "indirect descriptor inside an indirect table";
+                return VQ_E_INDIRECT_NESTED;
         if (d->flags & VRING_DESC_F_NEXT)
-                return "indirect descriptor with NEXT";
+                return VQ_E_INDIRECT_NEXT;
         if (d->len == 0 || d->len % VQ_DESC_SIZE != 0)
-                return "indirect table length not a non-zero multiple of 16";
+                return VQ_E_INDIRECT_LEN;
         if (d->len / VQ_DESC_SIZE > VQ_CHAIN_MAX)
-                return "indirect table longer than 256 entries";
+                return VQ_E_INDIRECT_LONG;
         if (!gmem_contains(vq->gm, d->addr, d->len))
-                return "indirect table not in guest RAM";
-        return NULL;
+                return VQ_E_INDIRECT_RAM;
+        return VQ_OK;
 }
 
 /* Where the walk reads descriptors from: the ring's table or one indirect table. */
@@ -334,15 +349,15 @@ struct vq_walk {
 };
 
 /*
- * Fills c with the chain at head; NULL, or why it is malformed. At most
+ * Fills c with the chain at head; VQ_OK, or why it is malformed. At most
  * num + VQ_CHAIN_MAX descriptors are read: each table is left after as many
  * steps as it has entries (Q5: a longer walk is a loop).
  */
-static const char *vq_walk_chain(const struct virtq *vq, uint16_t head, struct vq_chain *c)
+static enum vq_err vq_walk_chain(const struct virtq *vq, uint16_t head, struct vq_chain *c)
 {
         struct vq_walk w = {.table = vq->desc, .entries = vq->num};
         uint32_t idx = head;
-        const char *why;
+        enum vq_err why;
         struct vq_desc d;
 
         c->head = head;
@@ -350,24 +365,24 @@ static const char *vq_walk_chain(const struct virtq *vq, uint16_t head, struct v
         c->read_len = c->write_len = 0;
         for (;;) {
                 if (w.steps++ >= w.entries)
-                        return w.indirect ? "loop in indirect table" : "descriptor loop";
+                        return w.indirect ? VQ_E_INDIRECT_LOOP : VQ_E_LOOP;
                 if (!vq_read_desc(vq, w.table, idx, &d))
-                        return "descriptor unreadable";
+                        return VQ_E_DESC_UNREADABLE;
                 if (d.flags & VRING_DESC_F_INDIRECT) {
                         why = vq_check_indirect(vq, &d, w.indirect);
-                        if (why != NULL)
+                        if (why != VQ_OK)
                                 return why;
                         w = (struct vq_walk){d.addr, d.len / VQ_DESC_SIZE, 0, true};
                         idx = 0;
                         continue;
                 }
                 why = vq_add_seg(c, vq->gm, &d);
-                if (why != NULL)
+                if (why != VQ_OK)
                         return why;
                 if (!(d.flags & VRING_DESC_F_NEXT))
-                        return NULL;
+                        return VQ_OK;
                 if (d.next >= w.entries)
-                        return w.indirect ? "next beyond the indirect table" : "next >= queue size";
+                        return w.indirect ? VQ_E_INDIRECT_NEXT_RANGE : VQ_E_NEXT_RANGE;
                 idx = d.next;
         }
 }
@@ -398,42 +413,64 @@ static void vq_publish_used(struct virtq *vq, uint16_t head, uint32_t len)
         le32_put(elem, head);
         le32_put(elem + 4, len);
         if (gmem_write(vq->gm, gpa, elem, sizeof(elem)) < 0) {
-                vq_fail(vq, "used ring unwritable");
+                vq_fail(vq, VQ_E_USED_UNWRITABLE);
                 return;
         }
         __atomic_thread_fence(__ATOMIC_RELEASE); /* Q9: element before index */
         vq->used_idx++;
         if (!vq_store16(vq, vq->used + 2, vq->used_idx))
-                vq_fail(vq, "used ring unwritable");
+                vq_fail(vq, VQ_E_USED_UNWRITABLE);
 }
 
-enum vq_pop_result vq_pop(struct virtq *vq, struct vq_chain *c)
+/* One pop of the pass: malformed chains on the way are returned (Q11). */
+static enum vq_pop_result vq_pop_chain(struct virtq *vq, struct vq_chain *c)
 {
         enum vq_pop_result r;
-        const char *why;
-        unsigned tries;
+        enum vq_err why;
         uint16_t head;
 
         if (!vq_live(vq))
                 return VQ_POP_STOPPED;
-        /* Q11: each malformed chain is consumed once; at most num of them per call. */
-        for (tries = 0; tries <= vq->num; tries++) {
+        /* Bounded: every turn consumes one avail entry of the pass's budget (vq_next_head). */
+        for (;;) {
                 r = vq_next_head(vq, &head);
                 if (r != VQ_POP_CHAIN)
                         return r;
                 why = vq_walk_chain(vq, head, c);
-                if (why == NULL) {
+                if (why == VQ_OK) {
                         vq_set_inflight(vq, head, true);
                         vq_trace_chain(vq, c);
                         return VQ_POP_CHAIN;
                 }
                 vq->rejected = why;
-                TRACE("virtq %u: head %u rejected (used.len 0): %s", vq->index, head, why);
+                TRACE("virtq %u: head %u rejected (used.len 0): %s", vq->index, head,
+                      vq_err_name(why));
                 vq_publish_used(vq, head, 0);
                 if (!vq_live(vq))
                         return VQ_POP_STOPPED;
         }
-        return VQ_POP_EMPTY;
+}
+
+enum vq_pop_result vq_pop_or_arm(struct virtq *vq, struct vq_chain *c)
+{
+        enum vq_pop_result r;
+
+        if (!vq->in_pass) {
+                vq->in_pass = true;
+                vq->yielded = false;
+                vq->pass_left = vq->num;
+        }
+        r = vq_pop_chain(vq, c);
+        if (r != VQ_POP_CHAIN) {
+                vq->in_pass = false;
+                vq->yielded = r == VQ_POP_YIELD;
+        }
+        return r;
+}
+
+bool vq_yielded(const struct virtq *vq)
+{
+        return vq->yielded;
 }
 
 int vq_push(struct virtq *vq, uint16_t head, uint32_t len)
@@ -446,21 +483,6 @@ int vq_push(struct virtq *vq, uint16_t head, uint32_t len)
         vq_set_inflight(vq, head, false);
         vq_publish_used(vq, head, len);
         return 0;
-}
-
-bool vq_enable_notify(struct virtq *vq)
-{
-        if (!vq_live(vq))
-                return false;
-        if (vq->last_avail != vq->shadow_avail)
-                return true;
-        if (vq->features & VIRTIO_FEAT_EVENT_IDX) {
-                if (!vq_publish_avail_event(vq)) /* publishes, then reads idx again */
-                        return false;
-        } else if (!vq_refresh_avail(vq)) {
-                return false;
-        }
-        return vq->last_avail != vq->shadow_avail;
 }
 
 bool vq_need_event(uint16_t event, uint16_t new_idx, uint16_t old)

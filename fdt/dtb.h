@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define DTB_MAX_MEM        2
-#define DTB_MAX_VIRTIO     8
+#define DTB_MAX_VIRTIO     8 /* >= CLI_MAX_DISKS: checked in vmm/main.c */
 #define DTB_IOAPIC_BASE    0xfec00000ULL
 #define DTB_IOAPIC_PHANDLE 1
 /*

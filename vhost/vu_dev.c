@@ -15,7 +15,6 @@
 
 #include "devices/trace.h"
 
-#define VU_KICK_ROUNDS 16 /* notify rounds per kick before the caller looks at its socket again */
 #define VU_QUEUES      1u
 /*
  * Largest queue accepted: QEMU's virtio-mmio reports 1024 as QueueNumMax
@@ -50,11 +49,12 @@ static void vu_irq(void *opaque, struct virtq *vq)
 }
 
 /* vq_fail_fn: the driver broke its ring; there is no NEEDS_RESET here, only the err eventfd. */
-static void vu_fail(void *opaque, struct virtq *vq, const char *why)
+static void vu_fail(void *opaque, struct virtq *vq, enum vq_err why)
 {
         struct vu_dev *d = opaque;
 
-        fprintf(stderr, "minivmm-vhost-user-blk: queue %u stopped: %s\n", vq->index, why);
+        fprintf(stderr, "minivmm-vhost-user-blk: queue %u stopped: %s\n", vq->index,
+                vq_err_name(why));
         vu_signal(d->ring.err);
 }
 
@@ -102,7 +102,7 @@ static const char *vu_ring_update(struct vu_dev *d)
         struct vu_ring *r = &d->ring;
         struct vq_layout l = {.num = r->num};
         bool want = r->started && r->enabled && r->addr_set && r->kick >= 0;
-        const char *why = NULL;
+        enum vq_err why;
 
         if (!want) {
                 vu_ring_stop(r);
@@ -115,7 +115,7 @@ static const char *vu_ring_update(struct vu_dev *d)
             gmem_uva_to_gpa(&d->gm, r->used_uva, 6 + 8ull * r->num, &l.used))
                 return "ring address outside every memory region";
         if (vq_enable(&r->vq, &l, VU_QUEUE_MAX, d->features, &why) != 0)
-                return why;
+                return vq_err_name(why);
         if (vq_set_base(&r->vq, r->base) != 0) {
                 vq_reset(&r->vq);
                 return "used ring unreadable";
@@ -401,12 +401,10 @@ bool vu_dev_kick(struct vu_dev *d)
                 return false;
         d->kicks++;
         vq_set_features(vq, d->features);
-        for (unsigned round = 0; round < VU_KICK_ROUNDS; round++) {
-                vblk_ops.notify(d->blk, vq);
-                if (!vq_live(vq) || !vq_enable_notify(vq))
-                        return false;
-        }
-        return true;
+        /* One pass (docs/virtio-rules.md, "One pass per kick"): it re-arms the
+         * kicks itself; one that yielded is served again before the next poll. */
+        vblk_ops.notify(d->blk, vq);
+        return vq_live(vq) && vq_yielded(vq);
 }
 
 void vu_dev_drop(struct vu_dev *d)

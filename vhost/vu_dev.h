@@ -77,7 +77,7 @@ const char *vu_dev_handle(struct vu_dev *d, struct vu_msg *m, struct vu_msg *rep
 int vu_dev_kick_fd(const struct vu_dev *d);
 /*
  * The driver kicked (the eventfd was read): serves the available requests,
- * at most a bounded number of rounds; true when requests still wait and the
+ * one pass of at most the queue size; true when requests still wait and the
  * caller must call again (without waiting for a kick).
  */
 bool vu_dev_kick(struct vu_dev *d);

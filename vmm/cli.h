@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLI_MAX_DISKS   8
+#define CLI_MAX_DISKS   8 /* <= VSLOT_MAX and DTB_MAX_VIRTIO: checked in main.c */
 #define CLI_DEFAULT_MEM (64ULL << 20)
 #define CLI_MIN_MEM     (2ULL << 20)
 #define CLI_MAX_MEM     (256ULL << 30)

@@ -43,7 +43,7 @@ int iothread_add(struct iothread *t, int fd, iothread_fn fn, void *opaque)
                 return -ENOSPC;
         if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
                 return -errno;
-        t->src[t->n++] = (struct iothread_source){fd, fn, opaque, false};
+        t->src[t->n++] = (struct iothread_source){fd, fn, opaque};
         return 0;
 }
 
@@ -74,7 +74,6 @@ static void *iothread_main(void *arg)
         struct epoll_event ev[IOTHREAD_MAX_SOURCES + 1];
         struct iothread *t = arg;
         uint64_t count[IOTHREAD_MAX_SOURCES], one = 1;
-        bool again = false;
         unsigned i;
         int n;
 
@@ -82,7 +81,7 @@ static void *iothread_main(void *arg)
         while (write(t->ready_fd, &one, sizeof(one)) < 0 && errno == EINTR)
                 ;
         for (;;) {
-                n = epoll_wait(t->epfd, ev, (int)(t->n + 1), again ? 0 : -1);
+                n = epoll_wait(t->epfd, ev, (int)(t->n + 1), -1);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
@@ -98,15 +97,10 @@ static void *iothread_main(void *arg)
                         if (ev[k].data.u32 < t->n)
                                 count[ev[k].data.u32] = iothread_drain(t->src[ev[k].data.u32].fd);
                 }
-                /* Ready sources first, in registration order, then the ones with more to do. */
-                again = false;
+                /* Ready sources, in registration order. */
                 for (i = 0; i < t->n; i++) {
-                        struct iothread_source *s = &t->src[i];
-
-                        if (count[i] == 0 && !s->again)
-                                continue;
-                        s->again = s->fn(s->opaque, count[i]);
-                        again |= s->again;
+                        if (count[i] != 0)
+                                t->src[i].fn(t->src[i].opaque, count[i]);
                 }
         }
 }

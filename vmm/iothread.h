@@ -2,9 +2,9 @@
  * iothread: the one I/O thread of a VMM. It sleeps in epoll_wait on the
  * eventfds registered with iothread_add (queue notifications from
  * ioeventfds, EOIs from irqfd resample fds) and calls each one's handler
- * with the count it read from the eventfd. A handler that returns true has
- * more to do: it is called again, with count 0, on the next turn of the loop
- * (after every other ready source), without sleeping in between.
+ * with the count it read from the eventfd. A handler with more to do
+ * signals its own eventfd again (vslot does after a pass that yielded): it
+ * is then called on a later turn, after the other ready sources.
  *
  * The thread runs with every signal but SIGSYS blocked, so the vCPU thread's timer
  * signal always interrupts KVM_RUN. Handlers serialize with the vCPU thread
@@ -20,14 +20,13 @@
 
 #define IOTHREAD_MAX_SOURCES 32u
 
-/* Called on the I/O thread; count: what the eventfd held (0 for a call again). */
-typedef bool (*iothread_fn)(void *opaque, uint64_t count);
+/* Called on the I/O thread; count: what the eventfd held (>= 1). */
+typedef void (*iothread_fn)(void *opaque, uint64_t count);
 
 struct iothread_source {
         int fd;
         iothread_fn fn;
         void *opaque;
-        bool again; /* the handler asked to be called again */
 };
 
 struct iothread {

@@ -29,6 +29,14 @@
 #include "vm.h"
 #include "vslot.h"
 
+/*
+ * One virtio-blk per --disk, each in its own vslot and with its own device
+ * tree node: the arrays below are sized by CLI_MAX_DISKS, so neither limit
+ * may be smaller.
+ */
+_Static_assert(CLI_MAX_DISKS <= VSLOT_MAX, "every --disk needs a virtio slot (vslot.h)");
+_Static_assert(CLI_MAX_DISKS <= DTB_MAX_VIRTIO, "every --disk needs a device tree node (dtb.h)");
+
 struct machine {
         struct vm vm;
         struct boot_image image;

@@ -44,27 +44,34 @@ static void vslot_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
         pthread_mutex_unlock(&s->lock);
 }
 
-/* I/O thread: a queue's ioeventfd fired (count writes), or another round. */
-static bool vslot_on_notify(void *opaque, uint64_t count)
+/*
+ * I/O thread: a queue's ioeventfd fired (count writes). A pass that yielded
+ * (virtq.h) signals the ioeventfd again: the queue is served once more on a
+ * later turn of the I/O thread, after the other ready sources, with no kick
+ * from the driver.
+ */
+static void vslot_on_notify(void *opaque, uint64_t count)
 {
         struct vslot_queue *q = opaque;
         struct vslot *s = q->slot;
-        bool more;
+
+        uint64_t guest = count - (q->resignalled ? 1 : 0); /* --stats counts the guest's */
 
         pthread_mutex_lock(&s->lock);
-        if (count) {
+        if (guest > 0) {
                 s->stats.notify_wakeups++;
-                s->stats.notify_writes += count;
-                TRACE("virtio-mmio@%u: QueueNotify <- %u (ioeventfd, %llu writes)", s->transport.id,
-                      q->index, (unsigned long long)count);
+                s->stats.notify_writes += guest;
         }
-        more = vmmio_notify_queue(&s->transport, q->index);
+        TRACE("virtio-mmio@%u: QueueNotify <- %u (ioeventfd, %llu writes%s)", s->transport.id,
+              q->index, (unsigned long long)guest, q->resignalled ? ", and a pass to resume" : "");
+        q->resignalled = vmmio_notify_queue(&s->transport, q->index);
+        if (q->resignalled)
+                vslot_signal(q->fd);
         pthread_mutex_unlock(&s->lock);
-        return more;
 }
 
 /* I/O thread: the guest's EOI lowered the GSI; raise it again if still wanted. */
-static bool vslot_on_resample(void *opaque, uint64_t count)
+static void vslot_on_resample(void *opaque, uint64_t count)
 {
         struct vslot *s = opaque;
 
@@ -75,7 +82,6 @@ static bool vslot_on_resample(void *opaque, uint64_t count)
                 vslot_signal(s->irq_fd);
         }
         pthread_mutex_unlock(&s->lock);
-        return false;
 }
 
 static int vslot_eventfd(unsigned index)
@@ -138,7 +144,7 @@ void vslot_add(struct vslot *s, unsigned index, struct vm *vm, const struct virt
         vmmio_init(&s->transport, &vm->gm, ops, dev, legacy, vslot_set_irq, s);
         s->transport.id = index;
         for (uint32_t q = 0; q < VMMIO_MAX_QUEUES; q++)
-                s->queues[q] = (struct vslot_queue){s, q, -1};
+                s->queues[q] = (struct vslot_queue){s, q, -1, false};
         if (io != NULL)
                 vslot_thread_mode(s, index, io);
         if (bus_register(&vm->mmio, s->base, VSLOT_SIZE, ops->name, vslot_io, s))

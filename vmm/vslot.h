@@ -41,7 +41,7 @@
 #define VSLOT_BASE      0xd0000000ULL
 #define VSLOT_SIZE      0x1000ULL
 #define VSLOT_FIRST_GSI 5u
-#define VSLOT_MAX       8u
+#define VSLOT_MAX       8u /* >= CLI_MAX_DISKS: checked in main.c */
 
 /* What the slot saw, for --stats (updated under the slot's mutex). */
 struct vslot_stats {
@@ -59,6 +59,7 @@ struct vslot_queue {
         struct vslot *slot;
         uint32_t index;
         int fd;
+        bool resignalled; /* fd holds one write of our own (a pass yielded), not the guest's */
 };
 
 struct vslot {

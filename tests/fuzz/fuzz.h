@@ -220,4 +220,22 @@ static inline struct disk *fuzz_pick_disk(unsigned sel)
         }
 }
 
+/* The guest (another vCPU) writes 8 bytes of the input into low RAM, 8-byte aligned. */
+static inline void fuzz_poke_ram(struct fin *in)
+{
+        uint16_t off = fin_u16(in) & 0xfff8;
+        uint64_t v = fin_u64(in);
+
+        memcpy(fm.low + off, &v, 8);
+}
+
+/* libFuzzer's set-up, once per process and the same for every target: the fake machine. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+        (void)argc;
+        (void)argv;
+        fuzz_machine_init();
+        return 0;
+}
+
 #endif

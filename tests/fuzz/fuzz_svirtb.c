@@ -60,14 +60,6 @@ static void check(void)
         }
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-        (void)argc;
-        (void)argv;
-        fuzz_machine_init();
-        return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct fin in = {data, size};
@@ -99,9 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         svirtb_mmio_write(&s, off, buf, 4);
                         break;
                 case 2:
-                        off = fin_u16(&in) & 0xfff8;
-                        v = fin_u64(&in);
-                        memcpy(fm.low + off, &v, 8);
+                        fuzz_poke_ram(&in);
                         break;
                 default:
                         off = fin_u16(&in) & 0x1fff;

@@ -52,14 +52,6 @@ static void check(void)
                                   t.q[i].vq.inflight);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-        (void)argc;
-        (void)argv;
-        fuzz_machine_init();
-        return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct fin in = {data, size};

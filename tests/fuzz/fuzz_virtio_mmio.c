@@ -61,14 +61,6 @@ static void access_op(uint32_t off, uint32_t len, bool is_write, uint64_t v)
                         fuzz_fail("a %u-byte access at 0x%x wrote byte %u", len, off, i);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-        (void)argc;
-        (void)argv;
-        fuzz_machine_init();
-        return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct fin in = {data, size};
@@ -95,9 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         access_op(off, WIDTHS[(op >> 2) & 7], op & 1, v);
                         break;
                 case 2:
-                        off = fin_u16(&in) & 0xfff8;
-                        v = fin_u64(&in);
-                        memcpy(fm.low + off, &v, 8);
+                        fuzz_poke_ram(&in);
                         break;
                 default:
                         off = 4u * fin_u8(&in);

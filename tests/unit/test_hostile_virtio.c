@@ -1065,23 +1065,24 @@ static void hostile_duplicate_heads(void **state)
         vf_publish(&x->f, &x->r, 0);
         snap(x);
         kick(x);
-        allow_used(x, &a, 2);
+        allow_used(x, &a, 1);
         allow(&a, STAT, 1);
         allow(&a, DATA, VBLK_ID_BYTES);
-        assert_used_count(x, 2);
-        assert_next_used(x, 0, VBLK_ID_BYTES + 1);
+        /* Served into the batch, still in flight when read again (Q4). */
+        assert_used_count(x, 1);
         assert_next_used(x, 0, VBLK_ID_BYTES + 1);
         assert_int_equal(*vf_ptr(&x->f, STAT, 1), VIRTIO_BLK_S_OK);
-        assert_live(x);
         assert_canary(x, &a);
+        assert_true(st(x) & VIRTIO_STATUS_NEEDS_RESET);
+        recover(x);
 
         req3(x, 3, VIRTIO_BLK_T_IN, KNOWN, DATA, 512, W);
         vf_publish(&x->f, &x->r, 3);
         vf_publish(&x->f, &x->r, 3);
         snap(x);
-        assert_int_equal(vq_pop(&q->vq, &c), VQ_POP_CHAIN);
+        assert_int_equal(vq_pop_or_arm(&q->vq, &c), VQ_POP_CHAIN);
         assert_int_equal(c.head, 3);
-        assert_int_equal(vq_pop(&q->vq, &c), VQ_POP_STOPPED);
+        assert_int_equal(vq_pop_or_arm(&q->vq, &c), VQ_POP_STOPPED);
         assert_needs_reset(x, true);
         recover(x);
 }
@@ -1553,6 +1554,12 @@ static void hostile_notify_before_driver_ok(void **state)
                 allow(&a, STAT, 1);
                 allow(&a, DATA, 512);
                 assert_next_used(x, 0, 513);
+                if (*vf_ptr(&x->f, STAT, 1) != VIRTIO_BLK_S_OK) { /* the trace names a stub met */
+                        print_error("ERROR: request 0: status %u, want 0\n",
+                                    *vf_ptr(&x->f, STAT, 1));
+                        print_request_trace(x);
+                        _fail(__FILE__, __LINE__);
+                }
                 assert_canary(x, &a);
                 snap(x);
                 driver_ok(x);

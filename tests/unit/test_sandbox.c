@@ -106,12 +106,11 @@ struct io_world {
         int uring; /* disk_use_uring's result */
 };
 
-static bool io_world_handler(void *opaque, uint64_t count)
+static void io_world_handler(void *opaque, uint64_t count)
 {
         struct io_world *w = opaque;
 
         (void)!write(w->done_fd, &count, sizeof(count));
-        return false;
 }
 
 static void io_world_prep(void *arg)

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "devices/disk.h"
+#include "devices/disk_engine.h"
 #include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
 #include "devices/virtq.h"
@@ -47,6 +48,7 @@ struct fx {
         struct vf_ring r;
         char path[4096]; /* in ti_tmpdir() */
         uint16_t next_head;
+        unsigned extra; /* chains the endless driver still adds (endless_driver_notify) */
 };
 
 static uint8_t pattern(uint64_t off)
@@ -244,7 +246,7 @@ static void without_event_idx_a_batch_interrupts_once(void **state)
                 assert_sector_in_ram(x, DATA + 512 * i, 100 + i);
 }
 
-static void vq_enable_notify_reports_waiting_chains(void **state)
+static void vq_pop_or_arm_rearms_before_it_reports_empty(void **state)
 {
         struct fx *x = *state;
         struct virtq *vq = &x->t.q[0].vq;
@@ -254,67 +256,80 @@ static void vq_enable_notify_reports_waiting_chains(void **state)
         bring_up(x, FEATS | VIRTIO_FEAT_EVENT_IDX);
         publish_read(x, 0, 0);
         publish_read(x, 1, 1);
-        assert_int_equal(vq_pop(vq, c), VQ_POP_CHAIN);
-        assert_true(vq_enable_notify(vq)); /* one still waits: pop again */
-        assert_int_equal(avail_event(x), 0);
-        assert_int_equal(vq_pop(vq, c), VQ_POP_CHAIN);
-        assert_false(vq_enable_notify(vq));
-        assert_int_equal(avail_event(x), 2);
+        assert_int_equal(vq_pop_or_arm(vq, c), VQ_POP_CHAIN);
+        assert_int_equal(avail_event(x), 0); /* busy: not armed yet */
+        assert_int_equal(vq_pop_or_arm(vq, c), VQ_POP_CHAIN);
+        assert_int_equal(vq_pop_or_arm(vq, c), VQ_POP_EMPTY);
+        assert_int_equal(avail_event(x), 2); /* armed for the next entry */
+        assert_false(vq_yielded(vq));
         publish_read(x, 2, 2); /* added after the device looked: seen at once */
-        assert_true(vq_enable_notify(vq));
-        vq_fail(vq, "test");
-        assert_false(vq_enable_notify(vq)); /* a stopped queue has nothing */
+        assert_int_equal(vq_pop_or_arm(vq, c), VQ_POP_CHAIN);
+        vq_fail(vq, VQ_E_DEVICE_RESET);
+        assert_int_equal(vq_pop_or_arm(vq, c), VQ_POP_STOPPED); /* a stopped queue has nothing */
         free(c);
 }
 
-static void without_event_idx_enable_notify_leaves_the_used_ring_alone(void **state)
+static void without_event_idx_pop_or_arm_leaves_the_used_ring_alone(void **state)
 {
         struct fx *x = *state;
         struct virtq *vq = &x->t.q[0].vq;
-
-        bring_up(x, FEATS);
-        vf_put(&x->f, x->r.used + 4 + 8ULL * QN, 0xbeef, 2);
-        assert_false(vq_enable_notify(vq));
-        publish_read(x, 0, 0);
-        assert_true(vq_enable_notify(vq));
-        assert_int_equal(avail_event(x), 0xbeef);
-}
-
-/* --- rounds (vmmio_notify_queue) --------------------------------------------- */
-
-/* A device that serves one chain per notify call. */
-static void one_per_call_notify(void *dev, struct virtq *vq)
-{
         struct vq_chain *c = malloc(sizeof(*c));
 
-        (void)dev;
         assert_non_null(c);
-        if (vq_pop(vq, c) == VQ_POP_CHAIN)
+        bring_up(x, FEATS);
+        vf_put(&x->f, x->r.used + 4 + 8ULL * QN, 0xbeef, 2);
+        assert_int_equal(vq_pop_or_arm(vq, c), VQ_POP_EMPTY);
+        publish_read(x, 0, 0);
+        assert_int_equal(vq_pop_or_arm(vq, c), VQ_POP_CHAIN);
+        assert_int_equal(vq_pop_or_arm(vq, c), VQ_POP_EMPTY);
+        assert_int_equal(avail_event(x), 0xbeef);
+        free(c);
+}
+
+/* --- one pass per kick, bounded (virtq.h, vmmio_notify_queue) ------------------- */
+
+/*
+ * A device that serves each chain at once, while the driver, on another CPU,
+ * publishes a new chain for each one served as long as x->extra lasts.
+ */
+static void endless_driver_notify(void *dev, struct virtq *vq)
+{
+        struct fx *x = (struct fx *)((char *)dev - offsetof(struct fx, b));
+        struct vq_chain *c = malloc(sizeof(*c));
+
+        assert_non_null(c);
+        while (vq_pop_or_arm(vq, c) == VQ_POP_CHAIN) {
                 assert_int_equal(vq_push(vq, c->head, 1), 0);
+                if (x->extra > 0) {
+                        x->extra--;
+                        publish_read(x, 0, 0);
+                }
+        }
         vq_signal_used(vq);
         free(c);
 }
 
-static void notify_rounds_are_bounded_and_report_what_waits(void **state)
+static void a_pass_yields_after_num_entries_and_the_transport_reports_it(void **state)
 {
         struct fx *x = *state;
         struct virtio_dev_ops ops = vblk_ops;
-        unsigned n = VMMIO_NOTIFY_ROUNDS + 2;
 
-        ops.notify = one_per_call_notify;
+        ops.notify = endless_driver_notify;
         assert_int_equal(vblk_init(&x->b, &x->disk, "batch"), 0);
         vmmio_init(&x->t, &x->f.gm, &ops, &x->b, false, vf_set_irq, &x->f);
         vf_ring_at(&x->f, &x->r, RING, QN, 4096);
         vf_v2_init(&x->t, &x->r, FEATS);
-        for (unsigned i = 0; i < n; i++)
-                publish_read(x, i, i);
-        assert_true(vmmio_notify_queue(&x->t, 0)); /* rounds used up, two chains wait */
-        assert_int_equal(vf_used_idx(&x->f, &x->r), VMMIO_NOTIFY_ROUNDS);
-        assert_false(vmmio_notify_queue(&x->t, 0));
-        assert_int_equal(vf_used_idx(&x->f, &x->r), n);
-        assert_false(vmmio_notify_queue(&x->t, 0)); /* nothing: no round served anything */
+        x->extra = QN + 5;
+        publish_read(x, 0, 0);
+        assert_true(vmmio_notify_queue(&x->t, 0)); /* the budget is spent, one chain waits */
+        assert_true(vq_yielded(&x->t.q[0].vq));
+        assert_int_equal(vf_used_idx(&x->f, &x->r), QN);
+        assert_false(vmmio_notify_queue(&x->t, 0)); /* the 1 waiting + the last 5 added */
+        assert_int_equal(vf_used_idx(&x->f, &x->r), QN + 6);
+        assert_int_equal(x->extra, 0);
+        assert_false(vmmio_notify_queue(&x->t, 0)); /* nothing waits */
         assert_false(vmmio_notify_queue(&x->t, 1)); /* no such queue (M9) */
-        assert_int_equal(vf_used_idx(&x->f, &x->r), n);
+        assert_int_equal(vf_used_idx(&x->f, &x->r), QN + 6);
 }
 
 static void notify_of_a_queue_not_live_is_ignored(void **state)
@@ -471,6 +486,33 @@ static void synchronous_disk_serves_a_mixed_batch(void **state)
         mixed_batch(*state);
 }
 
+/* The synchronous engine, counting what the device hands it. */
+static unsigned engine_calls, engine_ops;
+
+static void counting_run(struct disk *d, struct disk_op *ops, unsigned n)
+{
+        engine_calls++;
+        engine_ops += n;
+        disk_sync_engine.run(d, ops, n);
+}
+
+static const struct disk_engine counting_engine = {.name = "counting", .run = counting_run};
+
+/* One disk-op path: a pass's requests reach the disk in one disk_run, one op each that needs one.
+ */
+static void a_pass_reaches_the_disk_in_one_disk_run(void **state)
+{
+        struct fx *x = *state;
+
+        engine_calls = engine_ops = 0;
+        x->disk.engine = &counting_engine;
+        mixed_batch(x);
+        x->disk.engine = &disk_sync_engine;
+        assert_int_equal(engine_calls, 1);
+        /* 40 requests: the out-of-range read and the GET_ID need no disk. */
+        assert_int_equal(engine_ops, 38);
+}
+
 static void io_uring_disk_serves_the_same_batch_alike(void **state)
 {
         struct fx *x = *state;
@@ -478,7 +520,7 @@ static void io_uring_disk_serves_the_same_batch_alike(void **state)
         use_uring_or_skip(x);
         mixed_batch(x);
         assert_non_null(x->disk.ring); /* no fallback happened */
-        assert_int_equal(x->b.batch.n, 0);
+        assert_int_equal(x->b.batch.nreq, 0);
 }
 
 /* Requests of 100 segments each (indirect tables): the iovec pool fills and splits the batch. */
@@ -531,13 +573,14 @@ int main(void)
             T(avail_event_is_published_when_the_device_goes_idle),
             T(used_event_decides_the_one_interrupt_of_a_batch),
             T(without_event_idx_a_batch_interrupts_once),
-            T(vq_enable_notify_reports_waiting_chains),
-            T(without_event_idx_enable_notify_leaves_the_used_ring_alone),
-            T(notify_rounds_are_bounded_and_report_what_waits),
+            T(vq_pop_or_arm_rearms_before_it_reports_empty),
+            T(without_event_idx_pop_or_arm_leaves_the_used_ring_alone),
+            T(a_pass_yields_after_num_entries_and_the_transport_reports_it),
             T(notify_of_a_queue_not_live_is_ignored),
             T(read_over_several_regions_lands_in_every_segment),
             T(write_over_several_segments_reaches_the_file_in_order),
             T(synchronous_disk_serves_a_mixed_batch),
+            T(a_pass_reaches_the_disk_in_one_disk_run),
             T(io_uring_disk_serves_the_same_batch_alike),
             T(io_uring_batch_larger_than_the_iovec_pool_is_split),
         };

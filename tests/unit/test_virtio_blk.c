@@ -445,11 +445,14 @@ static void b3_sector_range_overflow_is_ioerr(void **state)
         size_t i;
 
         for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                x->b.last_err = VBLK_E_NONE;
                 head = simple(x, VIRTIO_BLK_T_IN, cases[i].sector, cases[i].len, W);
                 assert_done(x, head, cases[i].len + 1, STAT, cases[i].status);
                 fill_ram(x, DATA, 0x77, 512);
                 head = simple(x, VIRTIO_BLK_T_OUT, cases[i].sector, cases[i].len, 0);
                 assert_done(x, head, 1, STAT, cases[i].status);
+                assert_int_equal(x->b.last_err,
+                                 cases[i].status == VIRTIO_BLK_S_OK ? VBLK_E_NONE : VBLK_E_RANGE);
         }
         /* Only the last sector was rewritten, by the first case. */
         assert_file_original(x, 0, (SECTORS - 1) * 512);
@@ -538,6 +541,7 @@ static void b4_readonly_offers_ro_and_out_is_ioerr_with_file_unchanged(void **st
         head = x->next_head;
         vf_capture_trace(trace_out, sizeof(trace_out), ro_write, x);
         assert_done(x, head, 1, STAT, VIRTIO_BLK_S_IOERR);
+        assert_int_equal(x->b.last_err, VBLK_E_RO);
         /* Refused before the image is touched. */
         assert_non_null(strstr(trace_out, "OUT sector 2, 1024 bytes -> IOERR: read-only disk"));
         assert_file_original(x, 0, DISK_SIZE);
@@ -593,6 +597,7 @@ static void b5_flush_error_is_ioerr(void **state)
         head = simple(x, VIRTIO_BLK_T_FLUSH, 0, 0, 0);
         x->disk.fd = fd;
         assert_done(x, head, 1, STAT, VIRTIO_BLK_S_IOERR);
+        assert_int_equal(x->b.last_err, VBLK_E_FLUSH);
 }
 
 /*

@@ -73,7 +73,7 @@ static void fake_notify(void *dev, struct virtq *vq)
         struct fakeblk *b = dev;
         static struct vq_chain c;
 
-        while (vq_pop(vq, &c) == VQ_POP_CHAIN) {
+        while (vq_pop_or_arm(vq, &c) == VQ_POP_CHAIN) {
                 const uint8_t *hdr = gmem_ptr(b->gm, c.segs[0].gpa, 16);
                 uint8_t *data = c.nsegs == 3 ? gmem_ptr(b->gm, c.segs[1].gpa, VBLK_SECTOR) : NULL;
                 uint8_t *st = gmem_ptr(b->gm, c.segs[c.nsegs - 1].gpa, 1);

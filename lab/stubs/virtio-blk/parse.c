@@ -3,8 +3,8 @@
  * virtio_blk_outhdr: le32 type, le32 reserved, le64 sector) is the first 16
  * readable bytes of the chain r->c, which the driver may split over several
  * descriptors. Copy it once into a local, then set r->type and r->sector.
- * Return false, with r->why set, when the chain has fewer than 16 readable
- * bytes: vblk_dispatch() answers IOERR then.
+ * Return false, with r->err = VBLK_E_HEADER, when the chain has fewer than
+ * 16 readable bytes: vblk_dispatch() answers IOERR then.
  * Helpers above: vblk_readable() describes a byte range of the readable
  * segments, vblk_walk() calls a function on each piece of it, and
  * vblk_piece_copy_in() copies pieces out of guest memory (gmem_read);
@@ -22,6 +22,6 @@ static bool vblk_read_header(const struct gmem *gm, struct vblk_req *r)
         (void)vblk_readable;
         (void)vblk_walk;
         (void)vblk_piece_copy_in;
-        r->why = "vblk_read_header: not implemented (TODO(lab))";
+        VBLK_TODO(r);
         return true;
 }
