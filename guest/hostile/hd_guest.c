@@ -1,0 +1,261 @@
+/*
+ * hd_guest: the hostile suite's back end under KVM (guest/hostile.bin; the
+ * interface is hd.h). Guest RAM is identity-mapped, registers are real
+ * MMIO: every write exits and is applied before the guest resumes, svirtb's
+ * registers are read from its page without an exit. The test table runs
+ * every case of hd.h on virtio-blk device 0 or on svirtb; the runner
+ * (guest/main.c) calls virtio_probe_disks at boot. A guest keeps no second
+ * copy of its RAM and cannot see the device's reasons: hd_snap, hd_canary,
+ * hd_expect_why and hd_expect_pristine pass (the cases' fill checks and the
+ * recovery's read of the known sector stand in for them).
+ *
+ * Nothing here writes to the disk: every request is a read or one the device
+ * must refuse, so the image stays pristine (tests/suites/hostile.sh checks it).
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "tools/testdisk.h"
+
+#include "console.h"
+#include "guest.h"
+#include "hostile/hd.h"
+#include "test.h"
+#include "tests/tests.h"
+#include "virtio_blk_drv.h"
+
+#define QN        256u
+#define BIG_GPA   0x1000000ULL   /* 16 MiB, above the image */
+#define DATA_SIZE (40 * HD_PAGE) /* an IN one sector larger than a 256-sector disk fits */
+
+/* The scratch areas of struct hd; .bss is zeroed at boot. */
+static uint8_t ring_a[3 * HD_PAGE] __attribute__((aligned(HD_PAGE)));
+static uint8_t ring_b[3 * HD_PAGE] __attribute__((aligned(HD_PAGE)));
+static uint8_t table[2 * HD_PAGE] __attribute__((aligned(HD_PAGE)));
+static uint8_t table2[HD_PAGE] __attribute__((aligned(HD_PAGE)));
+static uint8_t hdr[HD_PAGE] __attribute__((aligned(HD_PAGE)));
+static uint8_t stat[HD_PAGE] __attribute__((aligned(HD_PAGE)));
+static uint8_t data[DATA_SIZE] __attribute__((aligned(HD_PAGE)));
+static struct gsvb_entry sring[SVB_QUEUE_MAX] __attribute__((aligned(HD_PAGE)));
+static uint8_t rbuf[TD_SECTOR] __attribute__((aligned(64)));
+
+void *hd_ptr(struct hd *h, uint64_t gpa, uint64_t len)
+{
+        (void)h;
+        (void)len;
+        return (void *)(uintptr_t)gpa;
+}
+
+uint32_t hd_rd(struct hd *h, uint32_t off)
+{
+        barrier();
+        return mmio_read32(h->regs + off);
+}
+
+void hd_wr(struct hd *h, uint32_t off, uint32_t v)
+{
+        barrier();
+        mmio_write32(h->regs + off, v);
+        barrier();
+}
+
+int hd_raw(struct hd *h, uint64_t off, unsigned len, bool write, uint64_t *v)
+{
+        uintptr_t a = (uintptr_t)(h->regs + off);
+
+        if ((len != 1 && len != 2 && len != 4 && len != 8) || off > HD_PAGE - len)
+                return HD_SKIP; /* no such instruction, or outside the device's page */
+        barrier();
+        if (write && len == 1)
+                *(volatile uint8_t *)a = (uint8_t)*v;
+        else if (write && len == 2)
+                *(volatile uint16_t *)a = (uint16_t)*v;
+        else if (write && len == 4)
+                *(volatile uint32_t *)a = (uint32_t)*v;
+        else if (write)
+                *(volatile uint64_t *)a = *v;
+        else if (len == 1)
+                *v = *(volatile uint8_t *)a;
+        else if (len == 2)
+                *v = *(volatile uint16_t *)a;
+        else if (len == 4)
+                *v = *(volatile uint32_t *)a;
+        else
+                *v = *(volatile uint64_t *)a;
+        barrier();
+        return HD_PASS;
+}
+
+void hd_snap(struct hd *h)
+{
+        (void)h;
+}
+
+int hd_canary(struct hd *h, const struct hd_span *ok, unsigned n)
+{
+        (void)h;
+        (void)ok;
+        (void)n;
+        return HD_PASS;
+}
+
+int hd_expect_why(struct hd *h, const char *why)
+{
+        (void)h;
+        (void)why;
+        return HD_PASS;
+}
+
+int hd_expect_pristine(struct hd *h)
+{
+        (void)h;
+        return HD_PASS;
+}
+
+/* 17 MiB at 16 MiB: above the image, below the FDT. */
+uint64_t hd_big(struct hd *h, uint64_t len)
+{
+        (void)h;
+        if (gpa_of(__image_end) > BIG_GPA || BIG_GPA + len > genv.boot.fdt_addr)
+                return 0;
+        return BIG_GPA;
+}
+
+int hd_big_done(struct hd *h)
+{
+        (void)h;
+        return HD_PASS;
+}
+
+unsigned hd_svirtb_peek(struct hd *h, uint32_t v[6])
+{
+        (void)h;
+        if (!genv.boot.has_svirtb)
+                return 0;
+        for (unsigned k = 0; k < 6; k++)
+                v[k] = mmio_read32(genv.boot.svirtb_base + 4 * k);
+        return 6;
+}
+
+int hd_fail(const char *file, int line, const char *fmt, ...)
+{
+        char msg[200];
+        const char *base = strrchr(file, '/');
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        return test_fail("%s (%s:%d)", msg, base ? base + 1 : file, line);
+}
+
+int hd_skip(const char *why)
+{
+        return test_skip("%s", why);
+}
+
+/* --- running the cases ------------------------------------------------------ */
+
+static struct hd hv, hs;
+
+/* Device 0 probed and up with the default features, then the case. */
+static int run_virtio(int (*fn)(struct hd *))
+{
+        static const uint8_t id[] = "mvmm"; /* minivmm's serials (docs/virtio-mmio.md) */
+        struct gvio_dev dev;
+        int e = gvio_probe(&dev, genv.boot.virtio[0].base, VIO_ID_BLOCK);
+
+        EXPECT(!e, "probe of virtio-blk0: %s", gvio_err_name((enum gvio_err)e));
+        EXPECT(genv.vdisk[0].ok && genv.vdisk[0].test_image, "virtio-blk0: %s",
+               genv.vdisk[0].problem);
+        hv = (struct hd){
+            .regs = dev.base,
+            .legacy = dev.version == 1,
+            .sectors = genv.vdisk[0].sectors,
+            .id = id,
+            .id_len = 4,
+            .ram_end = boot_low_ram_end(&genv.boot),
+            .ring = gpa_of(ring_a),
+            .ring2 = gpa_of(ring_b),
+            .table = gpa_of(table),
+            .table2 = gpa_of(table2),
+            .hdr = gpa_of(hdr),
+            .stat = gpa_of(stat),
+            .data = gpa_of(data),
+            .data_size = DATA_SIZE,
+        };
+        TRY(hd_virtio_start(&hv));
+        return fn(&hv);
+}
+
+static int run_svirtb(int (*fn)(struct hd *))
+{
+        EXPECT(genv.disk_ok, "%s", genv.disk_problem);
+        hs = (struct hd){
+            .regs = genv.boot.svirtb_base,
+            .sectors = genv.disk_sectors,
+            .ram_end = boot_low_ram_end(&genv.boot),
+            .ring = gpa_of(sring),
+            .data = gpa_of(data),
+            .data_size = DATA_SIZE,
+        };
+        TRY(hd_svirtb_start(&hs));
+        return fn(&hs);
+}
+
+#define RUN_V(name)                                                                                \
+        static int g_##name(void)                                                                  \
+        {                                                                                          \
+                return run_virtio(name);                                                           \
+        }
+#define RUN_S(name)                                                                                \
+        static int g_##name(void)                                                                  \
+        {                                                                                          \
+                return run_svirtb(name);                                                           \
+        }
+HD_VIRTIO_CASES(RUN_V)
+HD_SVIRTB_CASES(RUN_S)
+
+#define ROW_V(name) {#name, g_##name, REQ_VIRTIO},
+#define ROW_S(name) {#name, g_##name, REQ_SVIRTB},
+const struct test tests[] = {HD_VIRTIO_CASES(ROW_V) HD_SVIRTB_CASES(ROW_S)};
+const unsigned ntests = sizeof(tests) / sizeof(tests[0]);
+
+/* Boot-time probe of every virtio-blk device through the ordinary driver
+ * (the runner's requirements read genv.vdisk). */
+void virtio_probe_disks(void)
+{
+        static struct gblk drv;
+
+        for (unsigned i = 0; i < genv.boot.nvirtio && i < BOOT_MAX_VIRTIO; i++) {
+                struct vdisk *d = &genv.vdisk[i];
+                uint8_t st = 0xff;
+                uint64_t n = 0;
+                int e = gblk_probe(&drv, genv.boot.virtio[i].base);
+
+                if (!e)
+                        e = gblk_init(&drv, ring_b, sizeof(ring_b), QN);
+                if (!e)
+                        e = gblk_io(&drv, VBLK_T_IN, 0, rbuf, TD_SECTOR, &st);
+                if (e || st != VBLK_S_OK) {
+                        snprintf(d->problem, sizeof(d->problem), "boot probe failed: %s (%u)",
+                                 gvio_err_name((enum gvio_err)e), st);
+                        gvio_reset(&drv.io);
+                        continue;
+                }
+                d->ok = true;
+                d->version = drv.io.version;
+                d->capacity = drv.capacity;
+                d->ro = drv.ro;
+                memcpy(&n, rbuf + 16, 8);
+                if (memcmp(rbuf, TD_MAGIC, 8) != 0 || n != drv.capacity || n < TD_MIN_SECTORS) {
+                        snprintf(d->problem, sizeof(d->problem), "not a test image");
+                } else {
+                        d->test_image = true;
+                        d->sectors = n;
+                }
+                printf("virtio-blk%u: version %u, capacity %lu sectors, ro %d\n", i, d->version,
+                       d->capacity, d->ro);
+                gvio_reset(&drv.io);
+        }
+}
