@@ -107,94 +107,48 @@ int hd_expect_sector(struct hd *h, uint64_t gpa, uint64_t s);
 
 /* --- the cases, in run order ---------------------------------------------------- */
 
-#define HD_VIRTIO_CASES(X)                                                                         \
-        X(hostile_chain_loop)                                                                      \
-        X(hostile_chain_ring_loop_huge_len)                                                        \
-        X(hostile_next_out_of_range)                                                               \
-        X(hostile_zero_len_desc)                                                                   \
-        X(hostile_huge_len_near_ram_end)                                                           \
-        X(hostile_buf_at_ram_end)                                                                  \
-        X(hostile_buf_past_ram_end)                                                                \
-        X(hostile_buf_in_mmio_hole)                                                                \
-        X(hostile_buf_at_own_registers)                                                            \
-        X(hostile_buf_at_svirtb_page)                                                              \
-        X(hostile_readable_after_writable)                                                         \
-        X(hostile_status_missing)                                                                  \
-        X(hostile_status_oversized)                                                                \
-        X(hostile_header_split)                                                                    \
-        X(hostile_header_short)                                                                    \
-        X(hostile_header_oversized)                                                                \
-        X(hostile_data_not_sector_multiple)                                                        \
-        X(hostile_sector_overflow)                                                                 \
-        X(hostile_sector_range_past_end)                                                           \
-        X(hostile_in_larger_than_disk)                                                             \
-        X(hostile_out_with_writable_data)                                                          \
-        X(hostile_get_id_huge_buffer)                                                              \
-        X(hostile_unknown_type)                                                                    \
-        X(hostile_chain_4gib_total)                                                                \
-        X(hostile_indirect_nested)                                                                 \
-        X(hostile_indirect_with_next)                                                              \
-        X(hostile_indirect_len_not_multiple)                                                       \
-        X(hostile_indirect_zero_len)                                                               \
-        X(hostile_indirect_too_long)                                                               \
-        X(hostile_indirect_next_beyond_table)                                                      \
-        X(hostile_indirect_loop)                                                                   \
-        X(hostile_indirect_table_outside_ram)                                                      \
-        X(hostile_indirect_not_negotiated)                                                         \
-        X(hostile_avail_idx_far_ahead)                                                             \
-        X(hostile_avail_idx_backwards)                                                             \
-        X(hostile_head_out_of_range)                                                               \
-        X(hostile_duplicate_heads)                                                                 \
-        X(hostile_rekick_without_new_entries)                                                      \
-        X(hostile_malformed_then_valid)                                                            \
-        X(hostile_queue_size_zero)                                                                 \
-        X(hostile_queue_size_not_pow2)                                                             \
-        X(hostile_queue_size_above_max)                                                            \
-        X(hostile_queue_regs_after_driver_ok)                                                      \
-        X(hostile_queue_restart_after_driver_ok)                                                   \
-        X(hostile_ring_outside_ram)                                                                \
-        X(hostile_ring_overlap)                                                                    \
-        X(hostile_ring_misaligned)                                                                 \
-        X(hostile_status_out_of_order)                                                             \
-        X(hostile_features_not_offered)                                                            \
-        X(hostile_features_after_driver_ok)                                                        \
-        X(hostile_reg_bad_width)                                                                   \
-        X(hostile_readonly_regs_written)                                                           \
-        X(hostile_config_edge)                                                                     \
-        X(hostile_queue_sel_out_of_range)                                                          \
-        X(hostile_queue_notify_out_of_range)                                                       \
-        X(hostile_notify_before_driver_ok)                                                         \
-        X(hostile_stale_chains_after_reset)                                                        \
+/* Three cases a line. */
+// clang-format off
+#define HD_VIRTIO_CASES(X) \
+        X(hostile_chain_loop) X(hostile_chain_ring_loop_huge_len) X(hostile_next_out_of_range) \
+        X(hostile_zero_len_desc) X(hostile_huge_len_near_ram_end) X(hostile_buf_at_ram_end) \
+        X(hostile_buf_past_ram_end) X(hostile_buf_in_mmio_hole) X(hostile_buf_at_own_registers) \
+        X(hostile_buf_at_svirtb_page) X(hostile_readable_after_writable) X(hostile_status_missing) \
+        X(hostile_status_oversized) X(hostile_header_split) X(hostile_header_short) \
+        X(hostile_header_oversized) X(hostile_data_not_sector_multiple) X(hostile_sector_overflow) \
+        X(hostile_sector_range_past_end) X(hostile_in_larger_than_disk) X(hostile_out_with_writable_data) \
+        X(hostile_get_id_huge_buffer) X(hostile_unknown_type) X(hostile_chain_4gib_total) \
+        X(hostile_indirect_nested) X(hostile_indirect_with_next) X(hostile_indirect_len_not_multiple) \
+        X(hostile_indirect_zero_len) X(hostile_indirect_too_long) X(hostile_indirect_next_beyond_table) \
+        X(hostile_indirect_loop) X(hostile_indirect_table_outside_ram) X(hostile_indirect_not_negotiated) \
+        X(hostile_avail_idx_far_ahead) X(hostile_avail_idx_backwards) X(hostile_head_out_of_range) \
+        X(hostile_duplicate_heads) X(hostile_rekick_without_new_entries) X(hostile_malformed_then_valid) \
+        X(hostile_queue_size_zero) X(hostile_queue_size_not_pow2) X(hostile_queue_size_above_max) \
+        X(hostile_queue_regs_after_driver_ok) X(hostile_queue_restart_after_driver_ok) X(hostile_ring_outside_ram) \
+        X(hostile_ring_overlap) X(hostile_ring_misaligned) X(hostile_status_out_of_order) \
+        X(hostile_features_not_offered) X(hostile_features_after_driver_ok) X(hostile_reg_bad_width) \
+        X(hostile_readonly_regs_written) X(hostile_config_edge) X(hostile_queue_sel_out_of_range) \
+        X(hostile_queue_notify_out_of_range) X(hostile_notify_before_driver_ok) X(hostile_stale_chains_after_reset) \
         X(hostile_status_failed_stops_queue)
 
-#define HD_SVIRTB_CASES(X)                                                                         \
-        X(hostile_svirtb_buf_outside_ram)                                                          \
-        X(hostile_svirtb_buf_at_own_regs)                                                          \
-        X(hostile_svirtb_buf_at_ram_end)                                                           \
-        X(hostile_svirtb_buf_past_ram_end)                                                         \
-        X(hostile_svirtb_huge_size)                                                                \
-        X(hostile_svirtb_bad_cmd)                                                                  \
-        X(hostile_svirtb_sector_overflow)                                                          \
-        X(hostile_svirtb_zero_size_outside_ram)                                                    \
-        X(hostile_svirtb_read_past_disk_end)                                                       \
-        X(hostile_svirtb_error_midway)                                                             \
-        X(hostile_svirtb_head_out_of_range)                                                        \
-        X(hostile_svirtb_queue_size_zero)                                                          \
-        X(hostile_svirtb_queue_size_above_max)                                                     \
-        X(hostile_svirtb_ring_outside_ram)                                                         \
-        X(hostile_svirtb_ring_past_ram_end)                                                        \
-        X(hostile_svirtb_regs_while_ready)                                                         \
-        X(hostile_svirtb_doorbell_before_ready)                                                    \
-        X(hostile_svirtb_bad_width)                                                                \
+#define HD_SVIRTB_CASES(X) \
+        X(hostile_svirtb_buf_outside_ram) X(hostile_svirtb_buf_at_own_regs) X(hostile_svirtb_buf_at_ram_end) \
+        X(hostile_svirtb_buf_past_ram_end) X(hostile_svirtb_huge_size) X(hostile_svirtb_bad_cmd) \
+        X(hostile_svirtb_sector_overflow) X(hostile_svirtb_zero_size_outside_ram) X(hostile_svirtb_read_past_disk_end) \
+        X(hostile_svirtb_error_midway) X(hostile_svirtb_head_out_of_range) X(hostile_svirtb_queue_size_zero) \
+        X(hostile_svirtb_queue_size_above_max) X(hostile_svirtb_ring_outside_ram) X(hostile_svirtb_ring_past_ram_end) \
+        X(hostile_svirtb_regs_while_ready) X(hostile_svirtb_doorbell_before_ready) X(hostile_svirtb_bad_width) \
         X(hostile_svirtb_status_garbage)
+// clang-format on
 
-/* Each case starts with the device initialized by hd_virtio_start or
- * hd_svirtb_start and ends recovered (the device up, the image unchanged). */
+/* hd_*_run: the device initialized, the case, then the recovery every case
+ * ends with (a reset, a new initialization, a read of HD_KNOWN; the image
+ * unchanged). A case returns HD_PASS, HD_FAIL or HD_SKIP. */
 #define HD_DECLARE(name) int name(struct hd *h);
 HD_VIRTIO_CASES(HD_DECLARE)
 HD_SVIRTB_CASES(HD_DECLARE)
 #undef HD_DECLARE
-int hd_virtio_start(struct hd *h);
-int hd_svirtb_start(struct hd *h);
+int hd_virtio_run(struct hd *h, int (*fn)(struct hd *));
+int hd_svirtb_run(struct hd *h, int (*fn)(struct hd *));
 
 #endif

@@ -184,8 +184,7 @@ static int run_virtio(int (*fn)(struct hd *))
             .data = gpa_of(data),
             .data_size = DATA_SIZE,
         };
-        TRY(hd_virtio_start(&hv));
-        return fn(&hv);
+        return hd_virtio_run(&hv, fn);
 }
 
 static int run_svirtb(int (*fn)(struct hd *))
@@ -199,8 +198,7 @@ static int run_svirtb(int (*fn)(struct hd *))
             .data = gpa_of(data),
             .data_size = DATA_SIZE,
         };
-        TRY(hd_svirtb_start(&hs));
-        return fn(&hs);
+        return hd_svirtb_run(&hs, fn);
 }
 
 #define RUN_V(name)                                                                                \

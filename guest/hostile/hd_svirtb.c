@@ -63,7 +63,7 @@ static int init_is(struct hd *h, uint64_t r, uint32_t qs, uint32_t want)
         return want == SVB_READY ? check_regs(h, SVB_READY, qs, r, 0, 0) : HD_PASS;
 }
 
-int hd_svirtb_start(struct hd *h)
+static int start(struct hd *h)
 {
         return init_is(h, h->ring, QS, SVB_READY);
 }
@@ -122,9 +122,16 @@ static int recover(struct hd *h)
 {
         hd_wr(h, SVB_REG_STATUS, SVB_RESET);
         HD_TRY(check_regs(h, SVB_MAGIC, 0, 0, 0, 0));
-        HD_TRY(hd_svirtb_start(h));
+        HD_TRY(start(h));
         HD_TRY(valid_read(h, 0, HD_KNOWN, buf(h, 2)));
         return hd_expect_pristine(h);
+}
+
+int hd_svirtb_run(struct hd *h, int (*fn)(struct hd *))
+{
+        HD_TRY(start(h));
+        HD_TRY(fn(h));
+        return recover(h);
 }
 
 /* The entry {addr, size, sector, cmd} at the tail puts the device in RESET
@@ -150,17 +157,15 @@ int hostile_svirtb_buf_outside_ram(struct hd *h)
         HD_TRY(
             bad_entry(h, HD_HOLE, TD_SECTOR, HD_KNOWN, SVB_CMD_READ, 0, "buffer not in guest RAM"));
         HD_TRY(recover(h));
-        HD_TRY(bad_entry(h, HD_LAPIC, TD_SECTOR, HD_KNOWN, SVB_CMD_READ, 0,
-                         "buffer not in guest RAM"));
-        return recover(h);
+        return bad_entry(h, HD_LAPIC, TD_SECTOR, HD_KNOWN, SVB_CMD_READ, 0,
+                         "buffer not in guest RAM");
 }
 
 /* CVE-2024-3446: a read aimed at the device's own register page. */
 int hostile_svirtb_buf_at_own_regs(struct hd *h)
 {
-        HD_TRY(
-            bad_entry(h, h->regs, TD_SECTOR, HD_KNOWN, SVB_CMD_READ, 0, "buffer not in guest RAM"));
-        return recover(h);
+        return bad_entry(h, h->regs, TD_SECTOR, HD_KNOWN, SVB_CMD_READ, 0,
+                         "buffer not in guest RAM");
 }
 
 /* A buffer ending exactly at the end of RAM is valid (under KVM the FDT
@@ -168,9 +173,7 @@ int hostile_svirtb_buf_at_own_regs(struct hd *h)
 int hostile_svirtb_buf_at_ram_end(struct hd *h)
 {
         HD_TRY(valid_read(h, 0, HD_KNOWN, h->ram_end - TD_SECTOR));
-        HD_TRY(
-            valid_read(h, 1, HD_KNOWN + 1, (h->high_end ? h->high_end : h->ram_end) - TD_SECTOR));
-        return recover(h);
+        return valid_read(h, 1, HD_KNOWN + 1, (h->high_end ? h->high_end : h->ram_end) - TD_SECTOR);
 }
 
 /* One byte further is not. */
@@ -180,8 +183,7 @@ int hostile_svirtb_buf_past_ram_end(struct hd *h)
 
         memset(hd_ptr(h, last, TD_SECTOR - 1), HD_FILL, TD_SECTOR - 1);
         HD_TRY(bad_entry(h, last, TD_SECTOR, HD_KNOWN, SVB_CMD_READ, 0, "buffer not in guest RAM"));
-        HD_TRY(hd_expect_fill(h, last, TD_SECTOR - 1, "the RAM below the end"));
-        return recover(h);
+        return hd_expect_fill(h, last, TD_SECTOR - 1, "the RAM below the end");
 }
 
 /* Sizes that overflow: 2^64 - 1, 0xffffffff near the end of RAM, and an
@@ -232,8 +234,7 @@ int hostile_svirtb_sector_overflow(struct hd *h)
 /* A zero-size buffer still has to be in RAM. */
 int hostile_svirtb_zero_size_outside_ram(struct hd *h)
 {
-        HD_TRY(bad_entry(h, HD_HOLE, 0, HD_KNOWN, SVB_CMD_READ, 0, "buffer not in guest RAM"));
-        return recover(h);
+        return bad_entry(h, HD_HOLE, 0, HD_KNOWN, SVB_CMD_READ, 0, "buffer not in guest RAM");
 }
 
 /* A read running past the end of the disk copies only what exists and
@@ -254,8 +255,7 @@ int hostile_svirtb_read_past_disk_end(struct hd *h)
         doorbell(h, 2);
         HD_TRY(check_regs(h, SVB_READY, QS, ring, 2, 2));
         HD_TRY(hd_canary(h, NULL, 0));
-        HD_TRY(hd_expect_fill(h, buf(h, 1), TD_SECTOR, "a buffer for sectors beyond the disk"));
-        return recover(h);
+        return hd_expect_fill(h, buf(h, 1), TD_SECTOR, "a buffer for sectors beyond the disk");
 }
 
 /* Three entries, the second bad: the first is done, the third never; in
@@ -276,8 +276,7 @@ int hostile_svirtb_error_midway(struct hd *h)
         HD_TRY(hd_expect_fill(h, buf(h, 1), 2 * HD_PAGE,
                               "the bad entry's and the next one's buffers"));
         doorbell(h, 3);
-        HD_TRY(check_reset(h, 3, 1, "bad command"));
-        return recover(h);
+        return check_reset(h, 3, 1, "bad command");
 }
 
 /* === registers ============================================================ */
@@ -306,8 +305,7 @@ int hostile_svirtb_queue_size_zero(struct hd *h)
         HD_TRY(init_is(h, h->ring, 0, SVB_RESET));
         HD_TRY(check_reset(h, 0, 0, "queue_size out of range"));
         hd_wr(h, SVB_REG_QUEUE_HEAD, 0);
-        HD_TRY(check_reset(h, 0, 0, "queue_size out of range"));
-        return recover(h);
+        return check_reset(h, 0, 0, "queue_size out of range");
 }
 
 /* 4097 and 0xffffffff are refused; 4096 is the largest accepted. */
@@ -322,8 +320,7 @@ int hostile_svirtb_queue_size_above_max(struct hd *h)
         }
         HD_TRY(init_is(h, h->ring, SVB_QUEUE_MAX, SVB_READY));
         HD_TRY(advance(h, SVB_QUEUE_MAX - 1));
-        HD_TRY(valid_read(h, SVB_QUEUE_MAX - 1, HD_KNOWN, buf(h, 0)));
-        return recover(h);
+        return valid_read(h, SVB_QUEUE_MAX - 1, HD_KNOWN, buf(h, 0));
 }
 
 /* A ring in the MMIO hole, on the register page, and above all RAM. */
@@ -348,8 +345,7 @@ int hostile_svirtb_ring_past_ram_end(struct hd *h)
         HD_TRY(recover(h));
         HD_TRY(init_is(h, h->ram_end - QS * ENTRY, QS, SVB_READY));
         HD_TRY(advance(h, QS - 1));
-        HD_TRY(valid_read(h, QS - 1, HD_KNOWN, buf(h, 0)));
-        return recover(h);
+        return valid_read(h, QS - 1, HD_KNOWN, buf(h, 0));
 }
 
 /* Queue registers and status writes are ignored while READY. */
@@ -364,8 +360,7 @@ int hostile_svirtb_regs_while_ready(struct hd *h)
         hd_wr(h, SVB_REG_QUEUE_TAIL, 5);
         HD_TRY(check_regs(h, SVB_READY, QS, h->ring, 0, 0));
         HD_TRY(hd_canary(h, NULL, 0));
-        HD_TRY(valid_read(h, 0, HD_KNOWN, buf(h, 0)));
-        return recover(h);
+        return valid_read(h, 0, HD_KNOWN, buf(h, 0));
 }
 
 /* A doorbell in MAGIC or DRIVER_OK is ignored: no entry is read. */
@@ -383,8 +378,7 @@ int hostile_svirtb_doorbell_before_ready(struct hd *h)
         doorbell(h, 1);
         HD_TRY(check_regs(h, SVB_DRIVER_OK, QS, h->ring, 0, 0));
         HD_TRY(hd_canary(h, NULL, 0));
-        HD_TRY(hd_expect_fill(h, buf(h, 0), TD_SECTOR, "buffer"));
-        return recover(h);
+        return hd_expect_fill(h, buf(h, 0), TD_SECTOR, "buffer");
 }
 
 /* Access model: only aligned 32-bit writes to the six registers count. */
@@ -421,8 +415,7 @@ int hostile_svirtb_bad_width(struct hd *h)
         doorbell(h, 1);
         HD_TRY(check_regs(h, SVB_READY, QS, h->ring, 1, 1));
         HD_TRY(hd_canary(h, &ok, 1));
-        HD_TRY(hd_expect_sector(h, buf(h, 0), HD_KNOWN));
-        return recover(h);
+        return hd_expect_sector(h, buf(h, 0), HD_KNOWN);
 }
 
 /* Status values that mean nothing in the current state are ignored. */
@@ -440,10 +433,9 @@ int hostile_svirtb_status_garbage(struct hd *h)
         for (unsigned k = 0; k < 4; k++)
                 hd_wr(h, SVB_REG_STATUS, w[1][k]);
         HD_TRY(check_regs(h, SVB_DRIVER_OK, 0, 0, 0, 0));
-        HD_TRY(hd_svirtb_start(h));
+        HD_TRY(start(h));
         hd_wr(h, SVB_REG_STATUS, SVB_DRIVER_OK);
         hd_wr(h, SVB_REG_STATUS, 3);
         HD_TRY(check_regs(h, SVB_READY, QS, h->ring, 0, 0));
-        HD_TRY(hd_canary(h, NULL, 0));
-        return recover(h);
+        return hd_canary(h, NULL, 0);
 }

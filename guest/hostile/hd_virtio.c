@@ -381,7 +381,7 @@ static int up_with(struct hd *h, uint64_t f)
         return check_live(h);
 }
 
-int hd_virtio_start(struct hd *h)
+static int start(struct hd *h)
 {
         return up_with(h, feats(h));
 }
@@ -405,9 +405,16 @@ static int recover(struct hd *h)
         HD_EXPECT(st(h) == 0, "Status 0x%x after reset", st(h));
         HD_EXPECT(hd_rd(h, VIO_INTERRUPT_STATUS) == 0, "InterruptStatus 0x%x after reset",
                   hd_rd(h, VIO_INTERRUPT_STATUS));
-        HD_TRY(hd_virtio_start(h));
+        HD_TRY(start(h));
         HD_TRY(valid_read(h, 0, HD_KNOWN, h->data));
         return hd_expect_pristine(h);
+}
+
+int hd_virtio_run(struct hd *h, int (*fn)(struct hd *))
+{
+        HD_TRY(start(h));
+        HD_TRY(fn(h));
+        return recover(h);
 }
 
 /* A request at head..head+2 reading KNOWN into data of len bytes (flags
@@ -443,8 +450,7 @@ int hostile_chain_loop(struct hd *h)
         desc(h, 1, h->hdr, 16, R | N, 2);
         desc(h, 2, h->hdr, 16, R | N, 1);
         send(h, 1);
-        HD_TRY(rejected(h, 1, "descriptor loop"));
-        return recover(h);
+        return rejected(h, 1, "descriptor loop");
 }
 
 /* All N descriptors in one cycle: lengths valid, then 0xffffffff each. */
@@ -460,8 +466,7 @@ int hostile_chain_ring_loop_huge_len(struct hd *h)
                 desc(h, i, h->data, 0xffffffffu, W | N, (i + 1) % QN);
         send(h, 0);
         HD_TRY(rejected(h, 0, "buffer not in guest RAM"));
-        HD_TRY(hd_expect_fill(h, h->data, TD_SECTOR, "data"));
-        return recover(h);
+        return hd_expect_fill(h, h->data, TD_SECTOR, "data");
 }
 
 int hostile_next_out_of_range(struct hd *h)
@@ -472,8 +477,7 @@ int hostile_next_out_of_range(struct hd *h)
         HD_TRY(rejected(h, 0, "next >= queue size"));
         desc(h, 1, h->hdr, 16, R | N, 0xffff);
         send(h, 1);
-        HD_TRY(rejected(h, 1, "next >= queue size"));
-        return recover(h);
+        return rejected(h, 1, "next >= queue size");
 }
 
 /* A zero-length data descriptor, then a zero-length status descriptor. */
@@ -487,16 +491,14 @@ int hostile_zero_len_desc(struct hd *h)
         send(h, 3);
         HD_TRY(rejected(h, 3, "zero-length descriptor"));
         HD_TRY(hd_expect_fill(h, h->data, TD_SECTOR, "data"));
-        HD_TRY(hd_expect_fill(h, h->stat, 1, "status"));
-        return recover(h);
+        return hd_expect_fill(h, h->stat, 1, "status");
 }
 
 /* CVE-2016-7422: a huge length near the end of RAM; an address that wraps. */
 int hostile_huge_len_near_ram_end(struct hd *h)
 {
         HD_TRY(reject3(h, 0, h->ram_end - 16, 0xffffffffu, W, "buffer not in guest RAM"));
-        HD_TRY(reject3(h, 3, 0xfffffffffffff000ULL, 0x2000, W, "buffer not in guest RAM"));
-        return recover(h);
+        return reject3(h, 3, 0xfffffffffffff000ULL, 0x2000, W, "buffer not in guest RAM");
 }
 
 /* Q6: a buffer ending exactly at the end of RAM is valid (under KVM the
@@ -504,9 +506,7 @@ int hostile_huge_len_near_ram_end(struct hd *h)
 int hostile_buf_at_ram_end(struct hd *h)
 {
         HD_TRY(valid_read(h, 0, HD_KNOWN, h->ram_end - TD_SECTOR));
-        HD_TRY(
-            valid_read(h, 3, HD_KNOWN + 1, (h->high_end ? h->high_end : h->ram_end) - TD_SECTOR));
-        return recover(h);
+        return valid_read(h, 3, HD_KNOWN + 1, (h->high_end ? h->high_end : h->ram_end) - TD_SECTOR);
 }
 
 /* Q6: one byte further is not, and nothing of it is written. */
@@ -522,15 +522,14 @@ int hostile_buf_past_ram_end(struct hd *h)
                     reject3(h, (uint16_t)(3 * k), last, TD_SECTOR, W, "buffer not in guest RAM"));
                 HD_TRY(hd_expect_fill(h, last, TD_SECTOR - 1, "the RAM below the end"));
         }
-        return recover(h);
+        return HD_PASS;
 }
 
 /* CVE-2021-3748: buffers in the MMIO hole (its start, the LAPIC page). */
 int hostile_buf_in_mmio_hole(struct hd *h)
 {
         HD_TRY(reject3(h, 0, HD_HOLE, TD_SECTOR, W, "buffer not in guest RAM"));
-        HD_TRY(reject3(h, 3, HD_LAPIC, TD_SECTOR, W, "buffer not in guest RAM"));
-        return recover(h);
+        return reject3(h, 3, HD_LAPIC, TD_SECTOR, W, "buffer not in guest RAM");
 }
 
 /* CVE-2024-3446: the data buffer on the device's own registers, then the
@@ -545,7 +544,7 @@ int hostile_buf_at_own_registers(struct hd *h)
         HD_TRY(rejected(h, 3, "buffer not in guest RAM"));
         HD_EXPECT(hd_rd(h, VIO_MAGIC_VALUE) == VIO_MAGIC, "MagicValue 0x%x",
                   hd_rd(h, VIO_MAGIC_VALUE));
-        return recover(h);
+        return HD_PASS;
 }
 
 /* A READ aimed at svirtb's register page: refused, its registers unchanged. */
@@ -559,7 +558,7 @@ int hostile_buf_at_svirtb_page(struct hd *h)
         for (unsigned k = 0; k < n; k++)
                 HD_EXPECT(after[k] == before[k], "svirtb register %u: 0x%x, was 0x%x", k, after[k],
                           before[k]);
-        return recover(h);
+        return HD_PASS;
 }
 
 /* Q7: the status byte in a readable descriptor after a writable one. */
@@ -572,8 +571,7 @@ int hostile_readable_after_writable(struct hd *h)
         send(h, 0);
         HD_TRY(rejected(h, 0, "readable descriptor after a writable one"));
         HD_TRY(hd_expect_fill(h, h->data, TD_SECTOR, "data"));
-        HD_TRY(hd_expect_fill(h, h->stat, 1, "status"));
-        return recover(h);
+        return hd_expect_fill(h, h->stat, 1, "status");
 }
 
 /* B2: no writable byte at all: FLUSH with a header only, OUT without status
@@ -591,8 +589,7 @@ int hostile_status_missing(struct hd *h)
         desc(h, 2, h->data, TD_SECTOR, R, 0);
         send(h, 1);
         HD_TRY(rejected(h, 1, NULL));
-        HD_TRY(hd_expect_pristine(h));
-        return recover(h);
+        return hd_expect_pristine(h);
 }
 
 /* OpenBSD vmd: a 4 KiB status buffer: IOERR in its last byte, zeros before
@@ -607,8 +604,7 @@ int hostile_status_oversized(struct hd *h)
         HD_TRY(done_at(h, 1, 0, TD_SECTOR + HD_PAGE, h->stat + HD_PAGE - 1, VBLK_S_IOERR, h->data,
                        TD_SECTOR));
         HD_TRY(hd_expect_zero(h, h->stat, HD_PAGE - 1, "status buffer"));
-        HD_TRY(hd_expect_zero(h, h->data, TD_SECTOR, "data"));
-        return recover(h);
+        return hd_expect_zero(h, h->data, TD_SECTOR, "data");
 }
 
 /* B1: the header in three pieces (1 + 7 + 8 bytes) still works. */
@@ -629,8 +625,7 @@ int hostile_header_split(struct hd *h)
         desc(h, 4, h->stat, 1, W, 0);
         send(h, 0);
         HD_TRY(done(h, 0, TD_SECTOR + 1, VBLK_S_OK, h->data, TD_SECTOR));
-        HD_TRY(hd_expect_sector(h, h->data, HD_KNOWN));
-        return recover(h);
+        return hd_expect_sector(h, h->data, HD_KNOWN);
 }
 
 /* B1: 8 header bytes, then 15 with data: IOERR, data untouched. */
@@ -645,8 +640,7 @@ int hostile_header_short(struct hd *h)
         req3(h, 2, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
         desc(h, 2, h->hdr, 15, R | N, 3);
         send(h, 2);
-        HD_TRY(failed(h, 2, VBLK_S_IOERR, TD_SECTOR, "header shorter than 16 readable bytes"));
-        return recover(h);
+        return failed(h, 2, VBLK_S_IOERR, TD_SECTOR, "header shorter than 16 readable bytes");
 }
 
 /* OpenBSD vmd: a 4 KiB header descriptor: readable data for an IN, IOERR. */
@@ -656,8 +650,7 @@ int hostile_header_oversized(struct hd *h)
         req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
         desc(h, 0, h->hdr, HD_PAGE, R | N, 1);
         send(h, 0);
-        HD_TRY(failed(h, 0, VBLK_S_IOERR, TD_SECTOR, "IN with readable data"));
-        return recover(h);
+        return failed(h, 0, VBLK_S_IOERR, TD_SECTOR, "IN with readable data");
 }
 
 /* B3: 100 and 513 data bytes. */
@@ -668,8 +661,7 @@ int hostile_data_not_sector_multiple(struct hd *h)
                      "data not a multiple of 512 bytes"));
         HD_TRY(fail3(h, 3, VBLK_T_IN, HD_KNOWN, 513, VBLK_S_IOERR,
                      "data not a multiple of 512 bytes"));
-        HD_TRY(hd_expect_fill(h, h->data + 513, 1024 - 513, "data"));
-        return recover(h);
+        return hd_expect_fill(h, h->data + 513, 1024 - 513, "data");
 }
 
 /* B3: sectors whose byte offset overflows 64 bits. */
@@ -680,7 +672,7 @@ int hostile_sector_overflow(struct hd *h)
         for (unsigned k = 0; k < 4; k++)
                 HD_TRY(fail3(h, (uint16_t)(3 * k), VBLK_T_IN, sectors[k], TD_SECTOR, VBLK_S_IOERR,
                              "sectors beyond the disk"));
-        return recover(h);
+        return HD_PASS;
 }
 
 /* B3: two sectors at the last one, one at the capacity; the last one alone reads. */
@@ -690,8 +682,7 @@ int hostile_sector_range_past_end(struct hd *h)
             fail3(h, 0, VBLK_T_IN, h->sectors - 1, 1024, VBLK_S_IOERR, "sectors beyond the disk"));
         HD_TRY(
             fail3(h, 3, VBLK_T_IN, h->sectors, TD_SECTOR, VBLK_S_IOERR, "sectors beyond the disk"));
-        HD_TRY(valid_read(h, 6, h->sectors - 1, h->data));
-        return recover(h);
+        return valid_read(h, 6, h->sectors - 1, h->data);
 }
 
 /* CVE-2023-3180: an IN larger than the disk copies nothing of it (zeros). */
@@ -700,16 +691,14 @@ int hostile_in_larger_than_disk(struct hd *h)
         uint64_t len = (h->sectors + 1) * TD_SECTOR;
 
         HD_EXPECT(len <= h->data_size, "disk of %lu sectors: too large for this test", h->sectors);
-        HD_TRY(fail3(h, 0, VBLK_T_IN, 0, (uint32_t)len, VBLK_S_IOERR, "sectors beyond the disk"));
-        return recover(h);
+        return fail3(h, 0, VBLK_T_IN, 0, (uint32_t)len, VBLK_S_IOERR, "sectors beyond the disk");
 }
 
 /* B3: an OUT whose data is device-writable: IOERR, image unchanged, buffer zeroed. */
 int hostile_out_with_writable_data(struct hd *h)
 {
         HD_TRY(fail3(h, 0, VBLK_T_OUT, HD_KNOWN, TD_SECTOR, VBLK_S_IOERR, NULL));
-        HD_TRY(hd_expect_pristine(h));
-        return recover(h);
+        return hd_expect_pristine(h);
 }
 
 /* B6, CVE-2023-3180: GET_ID into 4 KiB writes the 20 id bytes, then zeros to
@@ -724,8 +713,7 @@ int hostile_get_id_huge_buffer(struct hd *h)
                   "id starts with 0x%02x", *mem(h, h->data, 1));
         HD_TRY(hd_expect_zero(h, h->data + VBLK_ID_BYTES, HD_PAGE - VBLK_ID_BYTES,
                               "the buffer past 20 bytes"));
-        HD_TRY(hd_expect_fill(h, h->data + HD_PAGE, 16, "past the buffer"));
-        return recover(h);
+        return hd_expect_fill(h, h->data + HD_PAGE, 16, "past the buffer");
 }
 
 /* B7, B8: unknown types and unoffered DISCARD / WRITE_ZEROES are UNSUPP. */
@@ -736,7 +724,7 @@ int hostile_unknown_type(struct hd *h)
         for (unsigned k = 0; k < 4; k++)
                 HD_TRY(fail3(h, (uint16_t)(3 * k), types[k], HD_KNOWN, TD_SECTOR, VBLK_S_UNSUPP,
                              NULL));
-        return recover(h);
+        return HD_PASS;
 }
 
 /* Firecracker: a chain claiming 4 GiB and more (254 x 17 MiB through one
@@ -759,8 +747,7 @@ int hostile_chain_4gib_total(struct hd *h)
         HD_TRY(hd_expect_fill(h, big, TD_SECTOR, "the start of the big buffer"));
         HD_TRY(
             hd_expect_fill(h, big + BIG_LEN - TD_SECTOR, TD_SECTOR, "the end of the big buffer"));
-        HD_TRY(hd_big_done(h));
-        return recover(h);
+        return hd_big_done(h);
 }
 
 /* === indirect tables (Q8) ================================================== */
@@ -790,16 +777,14 @@ int hostile_indirect_nested(struct hd *h)
 {
         itable(h, h->table2);
         desc_in(h, h->table, 0, h->table2, 48, I, 0);
-        HD_TRY(indirect(h, 0, h->table, 16, I, "indirect descriptor inside an indirect table"));
-        return recover(h);
+        return indirect(h, 0, h->table, 16, I, "indirect descriptor inside an indirect table");
 }
 
 int hostile_indirect_with_next(struct hd *h)
 {
         itable(h, h->table);
         desc(h, 1, h->stat, 1, W, 0);
-        HD_TRY(indirect(h, 0, h->table, 48, I | N, "indirect descriptor with NEXT"));
-        return recover(h);
+        return indirect(h, 0, h->table, 48, I | N, "indirect descriptor with NEXT");
 }
 
 int hostile_indirect_len_not_multiple(struct hd *h)
@@ -808,8 +793,7 @@ int hostile_indirect_len_not_multiple(struct hd *h)
 
         itable(h, h->table);
         HD_TRY(indirect(h, 0, h->table, 40, I, why));
-        HD_TRY(indirect(h, 1, h->table, 8, I, why));
-        return recover(h);
+        return indirect(h, 1, h->table, 8, I, why);
 }
 
 /* CVE-2016-6490: a zero-length table, then a zero-length entry in a table. */
@@ -819,16 +803,14 @@ int hostile_indirect_zero_len(struct hd *h)
         HD_TRY(
             indirect(h, 0, h->table, 0, I, "indirect table length not a non-zero multiple of 16"));
         desc_in(h, h->table, 1, h->data, 0, W | N, 2);
-        HD_TRY(indirect(h, 1, h->table, 48, I, "zero-length descriptor"));
-        return recover(h);
+        return indirect(h, 1, h->table, 48, I, "zero-length descriptor");
 }
 
 /* More than 256 entries (the cap, QueueNumMax) in one table. */
 int hostile_indirect_too_long(struct hd *h)
 {
         itable(h, h->table);
-        HD_TRY(indirect(h, 0, h->table, 257 * 16, I, "indirect table longer than 256 entries"));
-        return recover(h);
+        return indirect(h, 0, h->table, 257 * 16, I, "indirect table longer than 256 entries");
 }
 
 int hostile_indirect_next_beyond_table(struct hd *h)
@@ -837,16 +819,14 @@ int hostile_indirect_next_beyond_table(struct hd *h)
         desc_in(h, h->table, 1, h->data, TD_SECTOR, W | N, 3);
         HD_TRY(indirect(h, 0, h->table, 48, I, "next beyond the indirect table"));
         desc_in(h, h->table, 1, h->data, TD_SECTOR, W | N, 0xffff);
-        HD_TRY(indirect(h, 1, h->table, 48, I, "next beyond the indirect table"));
-        return recover(h);
+        return indirect(h, 1, h->table, 48, I, "next beyond the indirect table");
 }
 
 int hostile_indirect_loop(struct hd *h)
 {
         itable(h, h->table);
         desc_in(h, h->table, 1, h->hdr, 16, R | N, 0);
-        HD_TRY(indirect(h, 0, h->table, 48, I, "loop in indirect table"));
-        return recover(h);
+        return indirect(h, 0, h->table, 48, I, "loop in indirect table");
 }
 
 /* A table on the device's registers, then one running past the end of RAM. */
@@ -859,8 +839,7 @@ int hostile_indirect_table_outside_ram(struct hd *h)
         itable(h, h->table);
         desc_in(h, t, 0, h->hdr, 16, R | N, 1);
         desc_in(h, t, 1, h->data, TD_SECTOR, W | N, 2);
-        HD_TRY(indirect(h, 1, t, 48, I, "indirect table not in guest RAM"));
-        return recover(h);
+        return indirect(h, 1, t, 48, I, "indirect table not in guest RAM");
 }
 
 /* Q8: INDIRECT without VIRTIO_F_INDIRECT_DESC negotiated. */
@@ -868,8 +847,7 @@ int hostile_indirect_not_negotiated(struct hd *h)
 {
         HD_TRY(up_with(h, feats(h) & ~VIO_BIT(VIO_F_INDIRECT_DESC)));
         itable(h, h->table);
-        HD_TRY(indirect(h, 0, h->table, 48, I, "indirect descriptor not negotiated"));
-        return recover(h);
+        return indirect(h, 0, h->table, 48, I, "indirect descriptor not negotiated");
 }
 
 /* === the avail ring (Q2-Q4, Q11) ============================================= */
@@ -899,8 +877,7 @@ int hostile_avail_idx_backwards(struct hd *h)
         HD_TRY(valid_read(h, 3, HD_KNOWN + 1, h->data));
         set_avail_idx(1);
         snap_kick(h);
-        HD_TRY(needs_reset(h, true, "avail index moved more than the queue size"));
-        return recover(h);
+        return needs_reset(h, true, "avail index moved more than the queue size");
 }
 
 /* Q3: heads N and 0xffff. */
@@ -930,8 +907,7 @@ int hostile_duplicate_heads(struct hd *h)
         HD_EXPECT(used_idx() == hr.seen, "used.idx %u, want %u", used_idx(), hr.seen);
         HD_EXPECT(*mem(h, h->stat, 1) == VBLK_S_OK, "status byte %u", *mem(h, h->stat, 1));
         HD_TRY(check_live(h));
-        HD_TRY(canary(h, 2, ok, 2));
-        return recover(h);
+        return canary(h, 2, ok, 2);
 }
 
 /* CVE-2016-5403: kicks without new entries process nothing again. */
@@ -941,8 +917,7 @@ int hostile_rekick_without_new_entries(struct hd *h)
         hd_snap(h);
         for (int k = 0; k < 3; k++)
                 kick(h);
-        HD_TRY(untouched(h));
-        return recover(h);
+        return untouched(h);
 }
 
 /* A malformed chain does not stall the queue: the valid one behind it, in
@@ -957,8 +932,7 @@ int hostile_malformed_then_valid(struct hd *h)
         send(h, 0);
         HD_TRY(next_used(h, 9, 0));
         HD_TRY(done_at(h, 2, 0, TD_SECTOR + 1, h->stat, VBLK_S_OK, h->data, TD_SECTOR));
-        HD_TRY(hd_expect_sector(h, h->data, HD_KNOWN));
-        return recover(h);
+        return hd_expect_sector(h, h->data, HD_KNOWN);
 }
 
 /* === queue set-up (M8, Q1, Q12) ============================================== */
@@ -1028,8 +1002,7 @@ int hostile_queue_regs_after_driver_ok(struct hd *h)
         HD_TRY(check_live(h));
         for (uint16_t k = 0; k < 4; k++) /* past num 3 or 4 */
                 HD_TRY(valid_read(h, (uint16_t)(3 * k), HD_KNOWN + k, h->data));
-        HD_TRY(hd_expect_fill(h, h->ring2, 3 * HD_PAGE, "the new ring"));
-        return recover(h);
+        return hd_expect_fill(h, h->ring2, 3 * HD_PAGE, "the new ring");
 }
 
 /* M12: the queue stopped after DRIVER_OK cannot be restarted without a
@@ -1046,8 +1019,7 @@ int hostile_queue_restart_after_driver_ok(struct hd *h)
         send(h, 0);
         HD_TRY(untouched(h));
         HD_TRY(check_live(h));
-        HD_TRY(hd_expect_fill(h, h->data, TD_SECTOR, "data"));
-        return recover(h);
+        return hd_expect_fill(h, h->data, TD_SECTOR, "data");
 }
 
 /* Q1: a ring on the device's registers; a ring running past the end of RAM. */
@@ -1103,8 +1075,7 @@ int hostile_ring_misaligned(struct hd *h)
         } else {
                 queue_v2(h, QN, hr.desc + 8, hr.avail, hr.used);
         }
-        HD_TRY(queue_refused(h, "ring misaligned (desc 16, avail 2, used 4)"));
-        return recover(h);
+        return queue_refused(h, "ring misaligned (desc 16, avail 2, used 4)");
 }
 
 /* Status write w reads back as want. */
@@ -1137,8 +1108,7 @@ int hostile_status_out_of_order(struct hd *h)
         hd_snap(h);
         for (unsigned k = 0; k < sizeof(w) / sizeof(w[0]); k++)
                 HD_TRY(status_is(h, w[k][0], w[k][1]));
-        HD_TRY(untouched(h));
-        return recover(h);
+        return untouched(h);
 }
 
 /* M6, M13: a driver asking for bits the device did not offer (DISCARD,
@@ -1169,8 +1139,7 @@ int hostile_features_not_offered(struct hd *h)
         negotiate(h, feats(h));
         hd_wr(h, VIO_DRIVER_FEATURES_SEL, 2);
         hd_wr(h, VIO_DRIVER_FEATURES, 1);
-        HD_TRY(status_is(h, ACK_DRV | VIO_S_FEATURES_OK, ACK_DRV));
-        return recover(h);
+        return status_is(h, ACK_DRV | VIO_S_FEATURES_OK, ACK_DRV);
 }
 
 /* M6: DriverFeatures written after FEATURES_OK (v2) or DRIVER_OK (v1) are
@@ -1191,8 +1160,7 @@ int hostile_features_after_driver_ok(struct hd *h)
         desc(h, 0, h->table, 48, I, 0);
         send(h, 0);
         HD_TRY(done(h, 0, TD_SECTOR + 1, VBLK_S_OK, h->data, TD_SECTOR));
-        HD_TRY(hd_expect_sector(h, h->data, HD_KNOWN));
-        return recover(h);
+        return hd_expect_sector(h, h->data, HD_KNOWN);
 }
 
 /* Register accesses {off, len}; reads must give want (~0: the capacity).
@@ -1247,8 +1215,7 @@ int hostile_reg_bad_width(struct hd *h)
         HD_TRY(untouched(h));
         kick(h);
         HD_TRY(done(h, 0, TD_SECTOR + 1, VBLK_S_OK, h->data, TD_SECTOR));
-        HD_TRY(hd_expect_sector(h, h->data, HD_KNOWN));
-        return recover(h);
+        return hd_expect_sector(h, h->data, HD_KNOWN);
 }
 
 /* M11: writes to read-only registers change nothing. */
@@ -1277,8 +1244,7 @@ int hostile_readonly_regs_written(struct hd *h)
                           "register 0x%x: 0x%x after a write, was 0x%x", regs[k], hd_rd(h, regs[k]),
                           before[k]);
         HD_TRY(check_live(h));
-        HD_TRY(untouched(h));
-        return recover(h);
+        return untouched(h);
 }
 
 /* kvmtool, M10: config accesses at and across the edge of its 0x24 bytes
@@ -1298,8 +1264,7 @@ int hostile_config_edge(struct hd *h)
         writes(h, w, 3);
         HD_TRY(reads(h, after, 2));
         HD_TRY(check_live(h));
-        HD_TRY(untouched(h));
-        return recover(h);
+        return untouched(h);
 }
 
 /* QEMU CVE-2011-2512, M9: QueueSel 1, 0xffff, 0xffffffff: QueueNumMax reads
@@ -1332,8 +1297,7 @@ int hostile_queue_sel_out_of_range(struct hd *h)
         queue_num_here(h, hr.num);
         driver_ok(h);
         HD_TRY(check_live(h));
-        HD_TRY(valid_read(h, 0, HD_KNOWN, h->data));
-        return recover(h);
+        return valid_read(h, 0, HD_KNOWN, h->data);
 }
 
 /* M9: QueueNotify for queues that do not exist processes nothing. */
@@ -1351,8 +1315,7 @@ int hostile_queue_notify_out_of_range(struct hd *h)
         HD_TRY(check_live(h));
         kick(h);
         HD_TRY(done(h, 0, TD_SECTOR + 1, VBLK_S_OK, h->data, TD_SECTOR));
-        HD_TRY(hd_expect_sector(h, h->data, HD_KNOWN));
-        return recover(h);
+        return hd_expect_sector(h, h->data, HD_KNOWN);
 }
 
 /* M4: before DRIVER_OK a v2 queue is not processed; a v1 queue is live as
@@ -1379,8 +1342,7 @@ int hostile_notify_before_driver_ok(struct hd *h)
                 kick(h);
                 HD_TRY(done(h, 0, TD_SECTOR + 1, VBLK_S_OK, h->data, TD_SECTOR));
         }
-        HD_TRY(hd_expect_sector(h, h->data, HD_KNOWN));
-        return recover(h);
+        return hd_expect_sector(h, h->data, HD_KNOWN);
 }
 
 /* vm-virtio, Q12: a request left in the ring across a reset is never
@@ -1411,8 +1373,7 @@ int hostile_stale_chains_after_reset(struct hd *h)
                 HD_TRY(
                     needs_reset(h, false, "used ring overlaps the descriptor table or avail ring"));
         }
-        HD_TRY(hd_expect_fill(h, h->data, TD_SECTOR, "data"));
-        return recover(h);
+        return hd_expect_fill(h, h->data, TD_SECTOR, "data");
 }
 
 /* §2.1: after the driver sets FAILED nothing is processed. */
@@ -1425,6 +1386,5 @@ int hostile_status_failed_stops_queue(struct hd *h)
         HD_TRY(status_is(h, live_status(h) | VIO_S_FAILED, live_status(h) | VIO_S_FAILED));
         kick(h);
         HD_TRY(untouched(h));
-        HD_TRY(hd_expect_fill(h, h->data, TD_SECTOR, "data"));
-        return recover(h);
+        return hd_expect_fill(h, h->data, TD_SECTOR, "data");
 }

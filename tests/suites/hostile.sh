@@ -33,7 +33,7 @@ finish() {
 }
 
 # The cases, as guest/hostile/hd.h lists them for both back ends.
-expected=$(sed -n 's/^ *X(\(hostile_[a-z0-9_]*\)).*$/\1/p' guest/hostile/hd.h | sort)
+expected=$(grep -o 'X(hostile_[a-z0-9_]*)' guest/hostile/hd.h | sed 's/^X(\(.*\))$/\1/' | sort)
 ncases=$(printf '%s\n' "$expected" | grep -c .)
 
 for f in "$VMM" "$SAN_VMM" "$GUEST" "$MKDISK"; do

@@ -60,14 +60,13 @@ void hd_fake_teardown(struct hd_fake *k)
         free(k->big);
 }
 
-void hd_fake_run(struct hd_fake *k, int (*start)(struct hd *), int (*fn)(struct hd *))
+void hd_fake_run(struct hd_fake *k, int (*run)(struct hd *, int (*)(struct hd *)),
+                 int (*fn)(struct hd *))
 {
         int r;
 
         cur = k;
-        r = start(&k->h);
-        if (r == HD_PASS)
-                r = fn(&k->h);
+        r = run(&k->h, fn);
         if (r == HD_SKIP)
                 skip();
         assert_int_equal(r, HD_PASS);

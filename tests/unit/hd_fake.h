@@ -29,7 +29,9 @@ struct hd_fake {
  * (ring at ring). -1 on failure. */
 int hd_fake_setup(struct hd_fake *k, uint64_t ring);
 void hd_fake_teardown(struct hd_fake *k);
-/* start, then the case; HD_SKIP skips the CMocka test. */
-void hd_fake_run(struct hd_fake *k, int (*start)(struct hd *), int (*fn)(struct hd *));
+/* The case through run (hd_virtio_run, hd_svirtb_run); HD_SKIP skips the
+ * CMocka test. */
+void hd_fake_run(struct hd_fake *k, int (*run)(struct hd *, int (*)(struct hd *)),
+                 int (*fn)(struct hd *));
 
 #endif

@@ -106,7 +106,7 @@ static int hostile_svirtb_write_without_data(struct hd *h)
 #define RUN(name)                                                                                  \
         static void t_##name(void **state)                                                         \
         {                                                                                          \
-                hd_fake_run(*state, hd_svirtb_start, name);                                        \
+                hd_fake_run(*state, hd_svirtb_run, name);                                          \
         }
 HD_SVIRTB_CASES(RUN)
 RUN(hostile_svirtb_write_without_data)

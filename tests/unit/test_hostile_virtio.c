@@ -160,7 +160,7 @@ static int hostile_duplicate_heads_in_flight(struct hd *h)
 #define RUN(name)                                                                                  \
         static void t_##name(void **state)                                                         \
         {                                                                                          \
-                hd_fake_run(*state, hd_virtio_start, name);                                        \
+                hd_fake_run(*state, hd_virtio_run, name);                                          \
         }
 HD_VIRTIO_CASES(RUN)
 RUN(hostile_duplicate_heads_in_flight)
