@@ -51,7 +51,7 @@ struct hd_span {
         uint64_t gpa, len;
 };
 
-/* --- what each back end implements ----------------------------------------- */
+/* --- what each back end implements (hd_check.c has defaults, marked *) ------ */
 
 /* Host view of [gpa, gpa + len) of guest RAM; every case area is in RAM. */
 void *hd_ptr(struct hd *h, uint64_t gpa, uint64_t len);
@@ -64,22 +64,22 @@ void hd_wr(struct hd *h, uint32_t off, uint32_t v);
 int hd_raw(struct hd *h, uint64_t off, unsigned len, bool write, uint64_t *v);
 /* Canary: hd_snap records all of guest RAM, hd_canary checks that nothing
  * outside ok[0..n) changed since (a guest: no-op, it has no second copy). */
-void hd_snap(struct hd *h);
-int hd_canary(struct hd *h, const struct hd_span *ok, unsigned n);
+void hd_snap(struct hd *h);                                        /* * */
+int hd_canary(struct hd *h, const struct hd_span *ok, unsigned n); /* * */
 /* The device's own reason for its last rejection (virtio: the chain given
  * back with used.len 0, or DEVICE_NEEDS_RESET; svirtb: RESET) is why. A
  * guest cannot see it: HD_PASS. */
-int hd_expect_why(struct hd *h, const char *why);
+int hd_expect_why(struct hd *h, const char *why); /* * */
 /* The disk image still holds its original bytes (a guest: the recovery's
  * read of HD_KNOWN shows it). */
-int hd_expect_pristine(struct hd *h);
+int hd_expect_pristine(struct hd *h); /* * */
 /* A buffer of len bytes at a guest-physical address above everything else
  * (17 MiB), or 0; hd_big_done checks no byte of it changed and frees it. */
 uint64_t hd_big(struct hd *h, uint64_t len);
-int hd_big_done(struct hd *h);
-/* Reads of svirtb's six registers from the page it maps: how many (a guest:
- * 6; the unit tests of virtio have no svirtb: 0). */
-unsigned hd_svirtb_peek(struct hd *h, uint32_t v[6]);
+int hd_big_done(struct hd *h); /* * */
+/* Reads of svirtb's six registers from the page it maps: how many (6 in a
+ * guest; the unit tests of virtio have no svirtb: 0). */
+unsigned hd_svirtb_peek(struct hd *h, uint32_t v[6]); /* * */
 
 /* Records why the case failed at file:line; returns HD_FAIL (the unit back
  * end does not return). */

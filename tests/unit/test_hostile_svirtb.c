@@ -61,13 +61,6 @@ int hd_expect_why(struct hd *h, const char *why)
         return HD_PASS;
 }
 
-unsigned hd_svirtb_peek(struct hd *h, uint32_t v[6])
-{
-        for (unsigned k = 0; k < 6; k++)
-                v[k] = hd_rd(h, 4 * k);
-        return 6;
-}
-
 static int setup(void **state)
 {
         struct fx *x = calloc(1, sizeof(*x));

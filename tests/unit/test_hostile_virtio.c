@@ -101,13 +101,6 @@ int hd_expect_why(struct hd *h, const char *why)
         return HD_PASS;
 }
 
-unsigned hd_svirtb_peek(struct hd *h, uint32_t v[6])
-{
-        (void)h;
-        (void)v;
-        return 0; /* no svirtb here */
-}
-
 static int setup(void **state)
 {
         static const uint8_t id[VBLK_ID_BYTES] = "hostile-serial";
