@@ -107,7 +107,7 @@ int hd_expect_sector(struct hd *h, uint64_t gpa, uint64_t s);
 
 /* --- the cases, in run order ---------------------------------------------------- */
 
-/* Three cases a line. */
+/* Three virtio cases a line, two svirtb ones. */
 // clang-format off
 #define HD_VIRTIO_CASES(X) \
         X(hostile_chain_loop) X(hostile_chain_ring_loop_huge_len) X(hostile_next_out_of_range) \
@@ -132,23 +132,30 @@ int hd_expect_sector(struct hd *h, uint64_t gpa, uint64_t s);
         X(hostile_status_failed_stops_queue)
 
 #define HD_SVIRTB_CASES(X) \
-        X(hostile_svirtb_buf_outside_ram) X(hostile_svirtb_buf_at_own_regs) X(hostile_svirtb_buf_at_ram_end) \
-        X(hostile_svirtb_buf_past_ram_end) X(hostile_svirtb_huge_size) X(hostile_svirtb_bad_cmd) \
-        X(hostile_svirtb_sector_overflow) X(hostile_svirtb_zero_size_outside_ram) X(hostile_svirtb_read_past_disk_end) \
-        X(hostile_svirtb_error_midway) X(hostile_svirtb_head_out_of_range) X(hostile_svirtb_queue_size_zero) \
-        X(hostile_svirtb_queue_size_above_max) X(hostile_svirtb_ring_outside_ram) X(hostile_svirtb_ring_past_ram_end) \
-        X(hostile_svirtb_regs_while_ready) X(hostile_svirtb_doorbell_before_ready) X(hostile_svirtb_bad_width) \
+        X(hostile_svirtb_buf_outside_ram) X(hostile_svirtb_buf_at_own_regs) \
+        X(hostile_svirtb_buf_at_ram_end) X(hostile_svirtb_buf_past_ram_end) \
+        X(hostile_svirtb_huge_size) X(hostile_svirtb_bad_cmd) \
+        X(hostile_svirtb_sector_overflow) X(hostile_svirtb_zero_size_outside_ram) \
+        X(hostile_svirtb_read_past_disk_end) X(hostile_svirtb_error_midway) \
+        X(hostile_svirtb_head_out_of_range) X(hostile_svirtb_queue_size_zero) \
+        X(hostile_svirtb_queue_size_above_max) X(hostile_svirtb_ring_outside_ram) \
+        X(hostile_svirtb_ring_past_ram_end) X(hostile_svirtb_regs_while_ready) \
+        X(hostile_svirtb_doorbell_before_ready) X(hostile_svirtb_bad_width) \
         X(hostile_svirtb_status_garbage)
 // clang-format on
 
-/* hd_*_run: the device initialized, the case, then the recovery every case
- * ends with (a reset, a new initialization, a read of HD_KNOWN; the image
- * unchanged). A case returns HD_PASS, HD_FAIL or HD_SKIP. */
+/* A case returns HD_PASS, HD_FAIL or HD_SKIP. hd_run: the device's start
+ * (initialized), the case, then the recovery every case ends with (a reset,
+ * a new initialization, a read of HD_KNOWN; the image unchanged). */
 #define HD_DECLARE(name) int name(struct hd *h);
 HD_VIRTIO_CASES(HD_DECLARE)
 HD_SVIRTB_CASES(HD_DECLARE)
 #undef HD_DECLARE
-int hd_virtio_run(struct hd *h, int (*fn)(struct hd *));
-int hd_svirtb_run(struct hd *h, int (*fn)(struct hd *));
+struct hd_device {
+        int (*start)(struct hd *h);
+        int (*recover)(struct hd *h);
+};
+extern const struct hd_device hd_virtio, hd_svirtb;
+int hd_run(struct hd *h, const struct hd_device *d, int (*fn)(struct hd *));
 
 #endif

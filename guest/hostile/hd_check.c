@@ -45,6 +45,13 @@ int hd_expect_sector(struct hd *h, uint64_t gpa, uint64_t s)
         return HD_PASS;
 }
 
+int hd_run(struct hd *h, const struct hd_device *d, int (*fn)(struct hd *))
+{
+        HD_TRY(d->start(h));
+        HD_TRY(fn(h));
+        return d->recover(h);
+}
+
 __attribute__((weak)) void hd_snap(struct hd *h)
 {
         (void)h;

@@ -149,7 +149,7 @@ static int run_virtio(int (*fn)(struct hd *))
             .data = gpa_of(data),
             .data_size = DATA_SIZE,
         };
-        return hd_virtio_run(&hv, fn);
+        return hd_run(&hv, &hd_virtio, fn);
 }
 
 static int run_svirtb(int (*fn)(struct hd *))
@@ -163,7 +163,7 @@ static int run_svirtb(int (*fn)(struct hd *))
             .data = gpa_of(data),
             .data_size = DATA_SIZE,
         };
-        return hd_svirtb_run(&hs, fn);
+        return hd_run(&hs, &hd_svirtb, fn);
 }
 
 #define RUN_V(name)                                                                                \

@@ -127,12 +127,7 @@ static int recover(struct hd *h)
         return hd_expect_pristine(h);
 }
 
-int hd_svirtb_run(struct hd *h, int (*fn)(struct hd *))
-{
-        HD_TRY(start(h));
-        HD_TRY(fn(h));
-        return recover(h);
-}
+const struct hd_device hd_svirtb = {start, recover};
 
 /* The entry {addr, size, sector, cmd} at the tail puts the device in RESET
  * with the tail on it; the buffer at addr (len bytes, 0: none) untouched. */

@@ -410,12 +410,7 @@ static int recover(struct hd *h)
         return hd_expect_pristine(h);
 }
 
-int hd_virtio_run(struct hd *h, int (*fn)(struct hd *))
-{
-        HD_TRY(start(h));
-        HD_TRY(fn(h));
-        return recover(h);
-}
+const struct hd_device hd_virtio = {start, recover};
 
 /* A request at head..head+2 reading KNOWN into data of len bytes (flags
  * dflags) is given back with used.len 0 for why; data untouched. */
@@ -425,6 +420,37 @@ static int reject3(struct hd *h, uint16_t head, uint64_t data, uint32_t len, uin
         req3(h, head, VBLK_T_IN, HD_KNOWN, data, len, dflags);
         send(h, head);
         return rejected(h, head, why);
+}
+
+/* A read of KNOWN into h->data at head 0..2, published, not notified; RAM
+ * snapshotted. */
+static void pending_read(struct hd *h)
+{
+        fill(h, h->data, TD_SECTOR);
+        req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
+        publish(0);
+        hd_snap(h);
+}
+
+/* That read came back done, with the sector's bytes. */
+static int read_done(struct hd *h)
+{
+        HD_TRY(done(h, 0, TD_SECTOR + 1, VBLK_S_OK, h->data, TD_SECTOR));
+        return hd_expect_sector(h, h->data, HD_KNOWN);
+}
+
+/* A read of KNOWN into h->data at head..head+2 whose status descriptor is
+ * {stat, len, flags}: given back with used.len 0 for why, nothing written. */
+static int bad_status(struct hd *h, uint16_t head, uint32_t len, uint32_t flags, const char *why)
+{
+        fill(h, h->data, TD_SECTOR);
+        *mem(h, h->stat, 1) = HD_FILL;
+        req3(h, head, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
+        desc(h, head + 2u, h->stat, len, flags, 0);
+        send(h, head);
+        HD_TRY(rejected(h, head, why));
+        HD_TRY(hd_expect_fill(h, h->data, TD_SECTOR, "data"));
+        return hd_expect_fill(h, h->stat, 1, "status");
 }
 
 /* A request at head..head+2 into h->data (dlen bytes, filled first) fails
@@ -483,15 +509,8 @@ int hostile_next_out_of_range(struct hd *h)
 /* A zero-length data descriptor, then a zero-length status descriptor. */
 int hostile_zero_len_desc(struct hd *h)
 {
-        *mem(h, h->stat, 1) = HD_FILL;
-        fill(h, h->data, TD_SECTOR);
         HD_TRY(reject3(h, 0, h->data, 0, W, "zero-length descriptor"));
-        req3(h, 3, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
-        desc(h, 5, h->stat, 0, W, 0);
-        send(h, 3);
-        HD_TRY(rejected(h, 3, "zero-length descriptor"));
-        HD_TRY(hd_expect_fill(h, h->data, TD_SECTOR, "data"));
-        return hd_expect_fill(h, h->stat, 1, "status");
+        return bad_status(h, 3, 0, W, "zero-length descriptor");
 }
 
 /* CVE-2016-7422: a huge length near the end of RAM; an address that wraps. */
@@ -564,14 +583,7 @@ int hostile_buf_at_svirtb_page(struct hd *h)
 /* Q7: the status byte in a readable descriptor after a writable one. */
 int hostile_readable_after_writable(struct hd *h)
 {
-        fill(h, h->data, TD_SECTOR);
-        *mem(h, h->stat, 1) = HD_FILL;
-        req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
-        desc(h, 2, h->stat, 1, R, 0);
-        send(h, 0);
-        HD_TRY(rejected(h, 0, "readable descriptor after a writable one"));
-        HD_TRY(hd_expect_fill(h, h->data, TD_SECTOR, "data"));
-        return hd_expect_fill(h, h->stat, 1, "status");
+        return bad_status(h, 0, 1, R, "readable descriptor after a writable one");
 }
 
 /* B2: no writable byte at all: FLUSH with a header only, OUT without status
@@ -624,8 +636,7 @@ int hostile_header_split(struct hd *h)
         desc(h, 3, h->data, TD_SECTOR, W | N, 4);
         desc(h, 4, h->stat, 1, W, 0);
         send(h, 0);
-        HD_TRY(done(h, 0, TD_SECTOR + 1, VBLK_S_OK, h->data, TD_SECTOR));
-        return hd_expect_sector(h, h->data, HD_KNOWN);
+        return read_done(h);
 }
 
 /* B1: 8 header bytes, then 15 with data: IOERR, data untouched. */
@@ -926,10 +937,9 @@ int hostile_malformed_then_valid(struct hd *h)
 {
         put_hdr(h, h->hdr + 0x100, VBLK_T_IN, HD_KNOWN);
         desc(h, 9, h->hdr + 0x100, 16, R | N, 0x4000);
-        fill(h, h->data, TD_SECTOR);
-        req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
         publish(9);
-        send(h, 0);
+        pending_read(h);
+        kick(h);
         HD_TRY(next_used(h, 9, 0));
         HD_TRY(done_at(h, 2, 0, TD_SECTOR + 1, h->stat, VBLK_S_OK, h->data, TD_SECTOR));
         return hd_expect_sector(h, h->data, HD_KNOWN);
@@ -953,11 +963,9 @@ static int bad_queue_num(struct hd *h, uint32_t num)
         hd_snap(h);
         queue_num_here(h, num);
         HD_TRY(queue_refused(h, "queue size not a power of 2 within QueueNumMax"));
-        fill(h, h->data, TD_SECTOR);
-        req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
-        publish(0);
+        pending_read(h);
         driver_ok(h);
-        snap_kick(h);
+        kick(h);
         HD_TRY(needs_reset(h, false, "queue size not a power of 2 within QueueNumMax"));
         HD_TRY(hd_expect_fill(h, h->data, TD_SECTOR, "data"));
         return recover(h);
@@ -1014,9 +1022,8 @@ int hostile_queue_restart_after_driver_ok(struct hd *h)
         hd_wr(h, h->legacy ? VIO_QUEUE_PFN : VIO_QUEUE_READY,
               h->legacy ? (uint32_t)(hr.base / HD_PAGE) : 1);
         HD_EXPECT(queue_on(h) == 0, "queue restarted after DRIVER_OK");
-        fill(h, h->data, TD_SECTOR);
-        req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
-        send(h, 0);
+        pending_read(h);
+        kick(h);
         HD_TRY(untouched(h));
         HD_TRY(check_live(h));
         return hd_expect_fill(h, h->data, TD_SECTOR, "data");
@@ -1159,8 +1166,7 @@ int hostile_features_after_driver_ok(struct hd *h)
         *mem(h, h->stat, 1) = 0xff;
         desc(h, 0, h->table, 48, I, 0);
         send(h, 0);
-        HD_TRY(done(h, 0, TD_SECTOR + 1, VBLK_S_OK, h->data, TD_SECTOR));
-        return hd_expect_sector(h, h->data, HD_KNOWN);
+        return read_done(h);
 }
 
 /* Register accesses {off, len}; reads must give want (~0: the capacity).
@@ -1205,17 +1211,13 @@ int hostile_reg_bad_width(struct hd *h)
             {VIO_MAGIC_VALUE, 8, 0}, {VIO_STATUS, 2, 0},
         };
 
-        fill(h, h->data, TD_SECTOR);
-        req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
-        publish(0);
-        hd_snap(h);
+        pending_read(h);
         writes(h, w, sizeof(w) / sizeof(w[0]));
         HD_TRY(reads(h, r, sizeof(r) / sizeof(r[0])));
         HD_TRY(check_live(h));
         HD_TRY(untouched(h));
         kick(h);
-        HD_TRY(done(h, 0, TD_SECTOR + 1, VBLK_S_OK, h->data, TD_SECTOR));
-        return hd_expect_sector(h, h->data, HD_KNOWN);
+        return read_done(h);
 }
 
 /* M11: writes to read-only registers change nothing. */
@@ -1305,17 +1307,13 @@ int hostile_queue_notify_out_of_range(struct hd *h)
 {
         static const uint32_t qs[] = {1, 0xffff, 0x10000, 0xffffffffu};
 
-        fill(h, h->data, TD_SECTOR);
-        req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
-        publish(0);
-        hd_snap(h);
+        pending_read(h);
         for (unsigned k = 0; k < 4; k++)
                 hd_wr(h, VIO_QUEUE_NOTIFY, qs[k]);
         HD_TRY(untouched(h));
         HD_TRY(check_live(h));
         kick(h);
-        HD_TRY(done(h, 0, TD_SECTOR + 1, VBLK_S_OK, h->data, TD_SECTOR));
-        return hd_expect_sector(h, h->data, HD_KNOWN);
+        return read_done(h);
 }
 
 /* M4: before DRIVER_OK a v2 queue is not processed; a v1 queue is live as
@@ -1324,9 +1322,8 @@ int hostile_notify_before_driver_ok(struct hd *h)
 {
         HD_TRY(begin(h, feats(h)));
         queue_num_here(h, hr.num);
-        fill(h, h->data, TD_SECTOR);
-        req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
-        send(h, 0);
+        pending_read(h);
+        kick(h);
         if (h->legacy) {
                 struct hd_span ok[2] = {{h->stat, 1}, {h->data, TD_SECTOR}};
 
@@ -1349,10 +1346,7 @@ int hostile_notify_before_driver_ok(struct hd *h)
  * processed; v2: a queue made ready without addresses (all 0) is refused. */
 int hostile_stale_chains_after_reset(struct hd *h)
 {
-        fill(h, h->data, TD_SECTOR);
-        req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
-        publish(0);
-        hd_snap(h);
+        pending_read(h);
         hd_wr(h, VIO_STATUS, 0);
         kick(h);
         HD_TRY(untouched(h));
@@ -1379,10 +1373,7 @@ int hostile_stale_chains_after_reset(struct hd *h)
 /* §2.1: after the driver sets FAILED nothing is processed. */
 int hostile_status_failed_stops_queue(struct hd *h)
 {
-        fill(h, h->data, TD_SECTOR);
-        req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
-        publish(0);
-        hd_snap(h);
+        pending_read(h);
         HD_TRY(status_is(h, live_status(h) | VIO_S_FAILED, live_status(h) | VIO_S_FAILED));
         kick(h);
         HD_TRY(untouched(h));

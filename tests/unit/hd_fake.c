@@ -60,13 +60,12 @@ void hd_fake_teardown(struct hd_fake *k)
         free(k->big);
 }
 
-void hd_fake_run(struct hd_fake *k, int (*run)(struct hd *, int (*)(struct hd *)),
-                 int (*fn)(struct hd *))
+void hd_fake_run(struct hd_fake *k, const struct hd_device *d, int (*fn)(struct hd *))
 {
         int r;
 
         cur = k;
-        r = run(&k->h, fn);
+        r = hd_run(&k->h, d, fn);
         if (r == HD_SKIP)
                 skip();
         assert_int_equal(r, HD_PASS);

@@ -29,9 +29,13 @@ struct hd_fake {
  * (ring at ring). -1 on failure. */
 int hd_fake_setup(struct hd_fake *k, uint64_t ring);
 void hd_fake_teardown(struct hd_fake *k);
-/* The case through run (hd_virtio_run, hd_svirtb_run); HD_SKIP skips the
- * CMocka test. */
-void hd_fake_run(struct hd_fake *k, int (*run)(struct hd *, int (*)(struct hd *)),
-                 int (*fn)(struct hd *));
+/* Case fn on device d (hd_run); HD_SKIP skips the CMocka test. */
+void hd_fake_run(struct hd_fake *k, const struct hd_device *d, int (*fn)(struct hd *));
+/* t_NAME, the CMocka test of case NAME on device d. */
+#define HD_FAKE_TEST(d, name)                                                                      \
+        static void t_##name(void **state)                                                         \
+        {                                                                                          \
+                hd_fake_run(*state, &(d), name);                                                   \
+        }
 
 #endif

@@ -96,11 +96,7 @@ static int hostile_svirtb_write_without_data(struct hd *h)
         return HD_PASS;
 }
 
-#define RUN(name)                                                                                  \
-        static void t_##name(void **state)                                                         \
-        {                                                                                          \
-                hd_fake_run(*state, hd_svirtb_run, name);                                          \
-        }
+#define RUN(name) HD_FAKE_TEST(hd_svirtb, name)
 HD_SVIRTB_CASES(RUN)
 RUN(hostile_svirtb_write_without_data)
 

@@ -150,11 +150,7 @@ static int hostile_duplicate_heads_in_flight(struct hd *h)
         return hd_expect_why(h, "head already in flight");
 }
 
-#define RUN(name)                                                                                  \
-        static void t_##name(void **state)                                                         \
-        {                                                                                          \
-                hd_fake_run(*state, hd_virtio_run, name);                                          \
-        }
+#define RUN(name) HD_FAKE_TEST(hd_virtio, name)
 HD_VIRTIO_CASES(RUN)
 RUN(hostile_duplicate_heads_in_flight)
 
