@@ -11,8 +11,11 @@
 #include "guest/svirtb_drv.h"
 #include "tools/testdisk.h"
 
-#define QS    8u
-#define ENTRY 32u
+#define QS       8u
+#define ENTRY    32u
+#define RD       SVB_CMD_READ
+#define NOT_RAM  "buffer not in guest RAM"
+#define OVERFLOW "sector * 512 + size overflows"
 
 static uint64_t ring;  /* the ring as last given to the device */
 static uint32_t qsize; /* queue_size as last given */
@@ -129,39 +132,52 @@ static int recover(struct hd *h)
 
 const struct hd_device hd_svirtb = {start, recover};
 
-/* The entry {addr, size, sector, cmd} at the tail puts the device in RESET
- * with the tail on it; the buffer at addr (len bytes, 0: none) untouched. */
-static int bad_entry(struct hd *h, uint64_t addr, uint64_t size, uint64_t sector, uint32_t cmd,
-                     uint64_t len, const char *why)
-{
-        uint32_t tail = hd_rd(h, SVB_REG_QUEUE_TAIL), head = (tail + 1) % qsize;
+/* Entries the device must refuse: {addr, size, sector, cmd}, keep bytes at
+ * addr it must not write (0: none), and its reason. */
+struct bad {
+        uint64_t addr, size, sector;
+        uint32_t cmd;
+        uint64_t keep;
+        const char *why;
+};
 
-        if (len)
-                memset(hd_ptr(h, addr, len), HD_FILL, len);
-        entry(h, tail, addr, size, sector, cmd);
-        doorbell(h, head);
-        HD_TRY(check_reset(h, head, tail, why));
-        return len ? hd_expect_fill(h, addr, len, "buffer") : HD_PASS;
+/* Each entry at the tail in turn puts the device in RESET with the tail on
+ * it, nothing written; a recovery between two. */
+static int bad_entries(struct hd *h, const struct bad *b, unsigned n)
+{
+        for (unsigned k = 0; k < n; k++) {
+                uint32_t tail, head;
+
+                if (k > 0)
+                        HD_TRY(recover(h));
+                tail = hd_rd(h, SVB_REG_QUEUE_TAIL);
+                head = (tail + 1) % qsize;
+                if (b[k].keep)
+                        memset(hd_ptr(h, b[k].addr, b[k].keep), HD_FILL, b[k].keep);
+                entry(h, tail, b[k].addr, b[k].size, b[k].sector, b[k].cmd);
+                doorbell(h, head);
+                HD_TRY(check_reset(h, head, tail, b[k].why));
+                if (b[k].keep)
+                        HD_TRY(hd_expect_fill(h, b[k].addr, b[k].keep, "buffer"));
+        }
+        return HD_PASS;
 }
+
+#define BAD_ENTRIES(name, ...)                                                                     \
+        int name(struct hd *h)                                                                     \
+        {                                                                                          \
+                const struct bad b[] = {__VA_ARGS__};                                              \
+                return bad_entries(h, b, sizeof(b) / sizeof(b[0]));                                \
+        }
 
 /* === entries ============================================================= */
 
 /* A buffer in the MMIO hole (a device window, the LAPIC page). */
-int hostile_svirtb_buf_outside_ram(struct hd *h)
-{
-        HD_TRY(
-            bad_entry(h, HD_HOLE, TD_SECTOR, HD_KNOWN, SVB_CMD_READ, 0, "buffer not in guest RAM"));
-        HD_TRY(recover(h));
-        return bad_entry(h, HD_LAPIC, TD_SECTOR, HD_KNOWN, SVB_CMD_READ, 0,
-                         "buffer not in guest RAM");
-}
+BAD_ENTRIES(hostile_svirtb_buf_outside_ram, {HD_HOLE, TD_SECTOR, HD_KNOWN, RD, 0, NOT_RAM},
+            {HD_LAPIC, TD_SECTOR, HD_KNOWN, RD, 0, NOT_RAM})
 
 /* CVE-2024-3446: a read aimed at the device's own register page. */
-int hostile_svirtb_buf_at_own_regs(struct hd *h)
-{
-        return bad_entry(h, h->regs, TD_SECTOR, HD_KNOWN, SVB_CMD_READ, 0,
-                         "buffer not in guest RAM");
-}
+BAD_ENTRIES(hostile_svirtb_buf_at_own_regs, {h->regs, TD_SECTOR, HD_KNOWN, RD, 0, NOT_RAM})
 
 /* A buffer ending exactly at the end of RAM is valid (under KVM the FDT
  * there was copied at boot, so a read may overwrite it). */
@@ -171,66 +187,27 @@ int hostile_svirtb_buf_at_ram_end(struct hd *h)
         return valid_read(h, 1, HD_KNOWN + 1, (h->high_end ? h->high_end : h->ram_end) - TD_SECTOR);
 }
 
-/* One byte further is not. */
-int hostile_svirtb_buf_past_ram_end(struct hd *h)
-{
-        uint64_t last = h->ram_end - TD_SECTOR + 1;
-
-        memset(hd_ptr(h, last, TD_SECTOR - 1), HD_FILL, TD_SECTOR - 1);
-        HD_TRY(bad_entry(h, last, TD_SECTOR, HD_KNOWN, SVB_CMD_READ, 0, "buffer not in guest RAM"));
-        return hd_expect_fill(h, last, TD_SECTOR - 1, "the RAM below the end");
-}
+/* One byte further is not, and the RAM below the end stays untouched. */
+BAD_ENTRIES(hostile_svirtb_buf_past_ram_end,
+            {h->ram_end - TD_SECTOR + 1, TD_SECTOR, HD_KNOWN, RD, TD_SECTOR - 1, NOT_RAM})
 
 /* Sizes that overflow: 2^64 - 1, 0xffffffff near the end of RAM, and an
  * address whose buffer wraps around 2^64. */
-int hostile_svirtb_huge_size(struct hd *h)
-{
-        const struct {
-                uint64_t addr, size;
-        } bad[] = {
-            {buf(h, 0), ~0ULL}, {h->ram_end - 16, 0xffffffffULL}, {0xfffffffffffff000ULL, 0x2000}};
-
-        for (unsigned k = 0; k < 3; k++) {
-                HD_TRY(bad_entry(h, bad[k].addr, bad[k].size, 0, SVB_CMD_READ, 0,
-                                 "buffer not in guest RAM"));
-                HD_TRY(recover(h));
-        }
-        return HD_PASS;
-}
+BAD_ENTRIES(hostile_svirtb_huge_size, {h->data, ~0ULL, 0, RD, 0, NOT_RAM},
+            {h->ram_end - 16, 0xffffffffULL, 0, RD, 0, NOT_RAM},
+            {0xfffffffffffff000ULL, 0x2000, 0, RD, 0, NOT_RAM})
 
 /* cmd neither 0 nor 1. */
-int hostile_svirtb_bad_cmd(struct hd *h)
-{
-        static const uint32_t cmds[] = {2, 0xffffffffu};
-
-        for (unsigned k = 0; k < 2; k++) {
-                HD_TRY(bad_entry(h, buf(h, 0), TD_SECTOR, HD_KNOWN, cmds[k], TD_SECTOR,
-                                 "bad command"));
-                HD_TRY(recover(h));
-        }
-        return HD_PASS;
-}
+BAD_ENTRIES(hostile_svirtb_bad_cmd, {h->data, TD_SECTOR, HD_KNOWN, 2, TD_SECTOR, "bad command"},
+            {h->data, TD_SECTOR, HD_KNOWN, 0xffffffffu, TD_SECTOR, "bad command"})
 
 /* sector * 512 overflows; sector * 512 + size overflows. */
-int hostile_svirtb_sector_overflow(struct hd *h)
-{
-        static const struct {
-                uint64_t sector, size;
-        } bad[] = {{1ULL << 55, TD_SECTOR}, {(1ULL << 55) - 1, 1024}, {~0ULL, TD_SECTOR}};
-
-        for (unsigned k = 0; k < 3; k++) {
-                HD_TRY(bad_entry(h, buf(h, 0), bad[k].size, bad[k].sector, SVB_CMD_READ, 1024,
-                                 "sector * 512 + size overflows"));
-                HD_TRY(recover(h));
-        }
-        return HD_PASS;
-}
+BAD_ENTRIES(hostile_svirtb_sector_overflow, {h->data, TD_SECTOR, 1ULL << 55, RD, 1024, OVERFLOW},
+            {h->data, 1024, (1ULL << 55) - 1, RD, 1024, OVERFLOW},
+            {h->data, TD_SECTOR, ~0ULL, RD, 1024, OVERFLOW})
 
 /* A zero-size buffer still has to be in RAM. */
-int hostile_svirtb_zero_size_outside_ram(struct hd *h)
-{
-        return bad_entry(h, HD_HOLE, 0, HD_KNOWN, SVB_CMD_READ, 0, "buffer not in guest RAM");
-}
+BAD_ENTRIES(hostile_svirtb_zero_size_outside_ram, {HD_HOLE, 0, HD_KNOWN, RD, 0, NOT_RAM})
 
 /* A read running past the end of the disk copies only what exists and
  * leaves the rest of the buffer untouched (svirtb.md, Processing). */
