@@ -18,8 +18,9 @@
 #include "devices/virtio_mmio.h"
 #include "hd_fake.h"
 
-static bool legacy;       /* the group being run */
-static bool uring;        /* ... on an io_uring disk */
+/* The three variants: which transport and disk each run of the cases uses. */
+enum variant { V2, LEGACY, V2_URING, NVARIANTS };
+static const char *const variant_names[NVARIANTS] = {"v2", "legacy", "v2, io_uring disk"};
 static bool uring_failed; /* the kernel refused io_uring: synchronous instead */
 
 struct fx {
@@ -101,14 +102,17 @@ int hd_expect_why(struct hd *h, const char *why)
         return HD_PASS;
 }
 
+/* *state: the variant. */
 static int setup(void **state)
 {
         static const uint8_t id[VBLK_ID_BYTES] = "hostile-serial";
+        enum variant v = *(const enum variant *)*state;
+        bool legacy = v == LEGACY;
         struct fx *x = calloc(1, sizeof(*x));
 
         if (x == NULL || hd_fake_setup(&x->k, 0x1000) < 0)
                 return -1;
-        if (uring && !uring_failed && disk_use_uring(&x->k.disk, 64) < 0) {
+        if (v == V2_URING && !uring_failed && disk_use_uring(&x->k.disk, 64) < 0) {
                 uring_failed = true;
                 fprintf(stderr, "io_uring refused by the kernel: the group runs synchronously\n");
         }
@@ -161,19 +165,6 @@ static const struct {
 } cases[] = {HD_VIRTIO_CASES(ROW) ROW(hostile_duplicate_heads_in_flight)};
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 
-/* The three variants: which transport and disk each run of the cases uses. */
-enum variant { V2, LEGACY, V2_URING, NVARIANTS };
-static const char *const variant_names[NVARIANTS] = {"v2", "legacy", "v2, io_uring disk"};
-
-static int setup_variant(void **state)
-{
-        const enum variant *v = *state;
-
-        legacy = *v == LEGACY;
-        uring = *v == V2_URING;
-        return setup(state);
-}
-
 int main(void)
 {
         static const enum variant variants[NVARIANTS] = {V2, LEGACY, V2_URING};
@@ -186,8 +177,8 @@ int main(void)
 
                         snprintf(names[k], sizeof(names[k]), "%s [%s]", cases[i].name,
                                  variant_names[v]);
-                        tests[k] = (struct CMUnitTest){names[k], cases[i].fn, setup_variant,
-                                                       teardown, (void *)&variants[v]};
+                        tests[k] = (struct CMUnitTest){names[k], cases[i].fn, setup, teardown,
+                                                       (void *)&variants[v]};
                 }
         }
         cmocka_set_test_filter(getenv("UNIT_TEST_FILTER"));
