@@ -2,7 +2,9 @@
  * The few C library functions the guest and Debian's libfdt.a call, plus
  * __stack_chk_fail for libfdt's stack protector (its canary is the word at
  * %fs:0x28, guest-physical 0x28 with FS base 0, which nothing here touches).
- * Copies use rep movsb/stosb: one emulated instruction instead of a loop.
+ * KVM's emulator here runs every iteration of a rep string instruction and
+ * every loop turn as separate work (docs/platform.md), so the hot ones move
+ * and compare 8 bytes a step: rep movsq/stosq for the bulk, a byte tail.
  */
 #include <limits.h>
 #include <stddef.h>
@@ -13,11 +15,16 @@
 #include "console.h"
 #include "guest.h"
 
+/* A word that may alias any object and sit at any address. */
+typedef uint64_t __attribute__((may_alias, aligned(1))) word_t;
+
 void *memcpy(void *dst, const void *src, size_t n)
 {
         void *d = dst;
+        size_t q = n / 8, r = n % 8;
 
-        __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+        __asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(q) : : "memory");
+        __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(r) : : "memory");
         return dst;
 }
 
@@ -36,16 +43,23 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
         void *d = dst;
+        uint64_t v = 0x0101010101010101ULL * (unsigned char)c;
+        size_t q = n / 8, r = n % 8;
 
-        __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+        __asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+        __asm__ volatile("rep stosb" : "+D"(d), "+c"(r) : "a"(v) : "memory");
         return dst;
 }
 
 int memcmp(const void *a, const void *b, size_t n)
 {
         const unsigned char *x = a, *y = b;
+        size_t i = 0;
 
-        for (size_t i = 0; i < n; i++) {
+        /* Equal words skipped 8 bytes at a time (x86 loads need no alignment). */
+        while (n - i >= 8 && *(const word_t *)(x + i) == *(const word_t *)(y + i))
+                i += 8;
+        for (; i < n; i++) {
                 if (x[i] != y[i])
                         return x[i] < y[i] ? -1 : 1;
         }
@@ -65,11 +79,20 @@ void *memchr(const void *p, int c, size_t n)
 
 size_t strlen(const char *s)
 {
-        size_t n = 0;
+        const char *p = s;
+        const word_t *w;
 
-        while (s[n])
-                n++;
-        return n;
+        for (; (uintptr_t)p % 8; p++) {
+                if (!*p)
+                        return (size_t)(p - s);
+        }
+        /* An aligned word never crosses a page: reading past the end is safe. */
+        for (w = (const word_t *)p; !((*w - 0x0101010101010101ULL) & ~*w & 0x8080808080808080ULL);
+             w++)
+                ;
+        for (p = (const char *)w; *p; p++)
+                ;
+        return (size_t)(p - s);
 }
 
 size_t strnlen(const char *s, size_t max)

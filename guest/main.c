@@ -199,18 +199,27 @@ static bool is_selector(const char *w)
         return !strchr(w, '=') || is_driver_word(w);
 }
 
-static bool word_matches(const char *w, const char *name)
+/* name starts with the n bytes at w (a shorter name stops at its NUL). */
+static bool starts_with(const char *name, const char *w, size_t n)
 {
-        size_t wl = strlen(w), nl = strlen(name);
+        for (size_t i = 0; i < n; i++) {
+                if (name[i] != w[i])
+                        return false;
+        }
+        return true;
+}
 
+/* Whether selector w (wl bytes) picks the test name; no strlen of the name:
+ * this runs for every test and word on the interpreted guest. */
+static bool word_matches(const char *w, size_t wl, const char *name)
+{
         if (is_driver_word(w)) { /* a prefix: driver=uboot runs driver_uboot_old and _new */
                 wl -= w[wl - 1] == '*';
-                return nl >= wl && memcmp(name, "driver_", 7) == 0 &&
-                       memcmp(name + 7, w + 7, wl - 7) == 0;
+                return starts_with(name, "driver_", 7) && starts_with(name + 7, w + 7, wl - 7);
         }
         if (wl && w[wl - 1] == '*')
-                return nl >= wl - 1 && memcmp(name, w, wl - 1) == 0;
-        return wl == nl && memcmp(name, w, wl) == 0;
+                return starts_with(name, w, wl - 1);
+        return starts_with(name, w, wl) && name[wl] == '\0';
 }
 
 static bool streq(const char *a, const char *b)
@@ -299,7 +308,8 @@ static bool apply_option(const char *w)
 int main(uint64_t fdt)
 {
         char *words[MAX_WORDS];
-        bool selecting = false, word_used[MAX_WORDS] = {false};
+        size_t word_len[MAX_WORDS];
+        bool selecting = false, word_used[MAX_WORDS] = {false}, word_sel[MAX_WORDS];
         unsigned nwords, num = 0, passed = 0, failed = 0, skipped = 0;
         char err[160];
         int boot_err;
@@ -332,7 +342,9 @@ int main(uint64_t fdt)
 
         nwords = split_words(genv.boot.bootargs, words, MAX_WORDS);
         for (unsigned w = 0; w < nwords; w++) {
-                if (!is_selector(words[w])) {
+                word_sel[w] = is_selector(words[w]);
+                word_len[w] = strlen(words[w]);
+                if (!word_sel[w]) {
                         if (!apply_option(words[w]))
                                 failed++;
                 } else {
@@ -352,7 +364,7 @@ int main(uint64_t fdt)
                 int r;
 
                 for (unsigned w = 0; w < nwords; w++) {
-                        if (is_selector(words[w]) && word_matches(words[w], t->name)) {
+                        if (word_sel[w] && word_matches(words[w], word_len[w], t->name)) {
                                 selected = true;
                                 word_used[w] = true;
                         }
@@ -380,7 +392,7 @@ int main(uint64_t fdt)
                 }
         }
         for (unsigned w = 0; w < nwords; w++) {
-                if (is_selector(words[w]) && !word_used[w]) {
+                if (word_sel[w] && !word_used[w]) {
                         printf("unknown test '%s'\n", words[w]);
                         failed++;
                 }

@@ -53,7 +53,6 @@ static inline int vd_setup(struct vdrv *x, bool legacy, bool uring)
         if (vblk_init(&x->b, &x->disk, "vdrv-serial") < 0)
                 return -1;
         vmmio_init(&x->t, &x->f.gm, &vblk_ops, &x->b, legacy, vf_set_irq, &x->f);
-        trace_enabled = false;
         return 0;
 }
 
