@@ -61,8 +61,8 @@ static int init_is(struct hd *h, uint64_t r, uint32_t qs, uint32_t want)
         if (want == SVB_READY)
                 memset(hd_ptr(h, r, (uint64_t)qs * ENTRY), 0, (uint64_t)qs * ENTRY);
         hd_snap(h);
-        HD_EXPECT(init(h, r, qs) == want, "ring 0x%lx, queue_size %u: status 0x%x, want 0x%x", r,
-                  qs, hd_rd(h, SVB_REG_STATUS), want);
+        HD_EXPECT(init(h, r, qs) == want, "ring 0x%lx, queue_size %u: status 0x%x", r, qs,
+                  hd_rd(h, SVB_REG_STATUS));
         return want == SVB_READY ? check_regs(h, SVB_READY, qs, r, 0, 0) : HD_PASS;
 }
 
@@ -101,8 +101,7 @@ static int valid_read(struct hd *h, uint32_t slot, uint64_t s, uint64_t b)
         uint32_t head = (slot + 1) % qsize;
         struct hd_span ok = {b, TD_SECTOR};
 
-        HD_EXPECT(hd_rd(h, SVB_REG_QUEUE_TAIL) == slot, "tail %u, want %u",
-                  hd_rd(h, SVB_REG_QUEUE_TAIL), slot);
+        HD_EXPECT(hd_rd(h, SVB_REG_QUEUE_TAIL) == slot, "tail %u", hd_rd(h, SVB_REG_QUEUE_TAIL));
         memset(hd_ptr(h, b, TD_SECTOR), HD_FILL, TD_SECTOR);
         entry(h, slot, b, TD_SECTOR, s, SVB_CMD_READ);
         doorbell(h, head);

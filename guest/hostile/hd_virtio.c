@@ -219,8 +219,7 @@ static int next_used(struct hd *h, uint16_t head, uint32_t len)
         struct gvq_used_elem e;
 
         wait_used(h, (uint16_t)(hr.seen + 1));
-        HD_EXPECT(used_idx() != hr.seen, "used.idx %u: nothing came back (Status 0x%x)", used_idx(),
-                  st(h));
+        HD_EXPECT(used_idx() != hr.seen, "nothing came back (Status 0x%x)", st(h));
         e = hr.u->ring[hr.seen % hr.num];
         HD_EXPECT(e.id == head && e.len == len, "used element %u is {%u, %u}, want {%u, %u}",
                   hr.seen, e.id, e.len, head, len);
@@ -297,10 +296,8 @@ static int needs_reset(struct hd *h, bool config_irq, const char *why)
         s = st(h);
         is = hd_rd(h, VIO_INTERRUPT_STATUS);
         HD_EXPECT(s & VIO_S_NEEDS_RESET, "Status 0x%x without NEEDS_RESET", s);
-        HD_EXPECT(!!(is & VIO_INT_CONFIG) == config_irq, "InterruptStatus 0x%x, config bit want %d",
-                  is, config_irq);
-        HD_EXPECT(used_idx() == hr.seen, "used.idx %u, want %u: something was processed",
-                  used_idx(), hr.seen);
+        HD_EXPECT(!!(is & VIO_INT_CONFIG) == config_irq, "InterruptStatus 0x%x", is);
+        HD_EXPECT(used_idx() == hr.seen, "used.idx %u, want %u", used_idx(), hr.seen);
         HD_TRY(hd_expect_why(h, why));
         return hd_canary(h, NULL, 0);
 }
@@ -310,8 +307,7 @@ static int untouched(struct hd *h)
 {
         settle();
         HD_EXPECT(!(st(h) & VIO_S_NEEDS_RESET), "Status 0x%x: NEEDS_RESET", st(h));
-        HD_EXPECT(used_idx() == hr.seen, "used.idx %u, want %u: something was processed",
-                  used_idx(), hr.seen);
+        HD_EXPECT(used_idx() == hr.seen, "used.idx %u, want %u", used_idx(), hr.seen);
         return hd_canary(h, NULL, 0);
 }
 
@@ -325,8 +321,7 @@ static int begin(struct hd *h, uint64_t f)
         negotiate(h, f);
         if (!h->legacy)
                 hd_wr(h, VIO_STATUS, ACK_DRV | VIO_S_FEATURES_OK);
-        HD_EXPECT(st(h) == (live_status(h) & ~VIO_S_DRIVER_OK), "Status 0x%x after negotiation",
-                  st(h));
+        HD_EXPECT(st(h) == (live_status(h) & ~VIO_S_DRIVER_OK), "negotiated: Status 0x%x", st(h));
         return HD_PASS;
 }
 
@@ -403,8 +398,7 @@ static int recover(struct hd *h)
 {
         hd_wr(h, VIO_STATUS, 0);
         HD_EXPECT(st(h) == 0, "Status 0x%x after reset", st(h));
-        HD_EXPECT(hd_rd(h, VIO_INTERRUPT_STATUS) == 0, "InterruptStatus 0x%x after reset",
-                  hd_rd(h, VIO_INTERRUPT_STATUS));
+        HD_EXPECT(hd_rd(h, VIO_INTERRUPT_STATUS) == 0, "reset: an interrupt pending");
         HD_TRY(start(h));
         HD_TRY(valid_read(h, 0, HD_KNOWN, h->data));
         return hd_expect_pristine(h);
@@ -561,8 +555,7 @@ int hostile_buf_at_own_registers(struct hd *h)
         desc(h, 4, h->regs + VIO_STATUS, 1, W, 0);
         send(h, 3);
         HD_TRY(rejected(h, 3, "buffer not in guest RAM"));
-        HD_EXPECT(hd_rd(h, VIO_MAGIC_VALUE) == VIO_MAGIC, "MagicValue 0x%x",
-                  hd_rd(h, VIO_MAGIC_VALUE));
+        HD_EXPECT(hd_rd(h, VIO_MAGIC_VALUE) == VIO_MAGIC, "MagicValue changed");
         return HD_PASS;
 }
 
@@ -575,8 +568,7 @@ int hostile_buf_at_svirtb_page(struct hd *h)
         HD_TRY(reject3(h, 0, HD_SVIRTB_PAGE, TD_SECTOR, W, "buffer not in guest RAM"));
         hd_svirtb_peek(h, after);
         for (unsigned k = 0; k < n; k++)
-                HD_EXPECT(after[k] == before[k], "svirtb register %u: 0x%x, was 0x%x", k, after[k],
-                          before[k]);
+                HD_EXPECT(after[k] == before[k], "svirtb register %u: 0x%x", k, after[k]);
         return HD_PASS;
 }
 
@@ -1181,8 +1173,7 @@ static int reads(struct hd *h, const struct access *a, unsigned n)
 
                 if (hd_raw(h, a[k].off, a[k].len, false, &v) == HD_SKIP)
                         continue;
-                HD_EXPECT(v == want, "%u-byte read at 0x%x: 0x%lx, want 0x%lx", a[k].len, a[k].off,
-                          v, want);
+                HD_EXPECT(v == want, "%u bytes at 0x%x: 0x%lx", a[k].len, a[k].off, v);
         }
         return HD_PASS;
 }
@@ -1240,9 +1231,7 @@ int hostile_readonly_regs_written(struct hd *h)
         for (unsigned k = 0; k < 8; k++)
                 hd_wr(h, regs[k], k == 6 ? 0xffffffffu : 0);
         for (unsigned k = 0; k < 8; k++)
-                HD_EXPECT(hd_rd(h, regs[k]) == before[k],
-                          "register 0x%x: 0x%x after a write, was 0x%x", regs[k], hd_rd(h, regs[k]),
-                          before[k]);
+                HD_EXPECT(hd_rd(h, regs[k]) == before[k], "register 0x%x written", regs[k]);
         HD_TRY(check_live(h));
         return untouched(h);
 }
@@ -1277,8 +1266,7 @@ int hostile_queue_sel_out_of_range(struct hd *h)
         hd_snap(h);
         for (unsigned k = 0; k < 3; k++) {
                 hd_wr(h, VIO_QUEUE_SEL, sels[k]);
-                HD_EXPECT(hd_rd(h, VIO_QUEUE_NUM_MAX) == 0, "QueueSel 0x%x: QueueNumMax %u",
-                          sels[k], hd_rd(h, VIO_QUEUE_NUM_MAX));
+                HD_EXPECT(hd_rd(h, VIO_QUEUE_NUM_MAX) == 0, "QueueSel 0x%x: QueueNumMax", sels[k]);
                 hd_wr(h, VIO_QUEUE_NUM, 8);
                 if (h->legacy) {
                         hd_wr(h, VIO_QUEUE_PFN, (uint32_t)(h->ring2 / HD_PAGE));
@@ -1291,8 +1279,7 @@ int hostile_queue_sel_out_of_range(struct hd *h)
         }
         HD_TRY(untouched(h));
         hd_wr(h, VIO_QUEUE_SEL, 0);
-        HD_EXPECT(hd_rd(h, VIO_QUEUE_NUM_MAX) == QN, "queue 0: QueueNumMax %u",
-                  hd_rd(h, VIO_QUEUE_NUM_MAX));
+        HD_EXPECT(hd_rd(h, VIO_QUEUE_NUM_MAX) == QN, "queue 0: QueueNumMax");
         HD_EXPECT(queue_on(h) == 0, "queue 0 on before its set-up");
         queue_num_here(h, hr.num);
         driver_ok(h);

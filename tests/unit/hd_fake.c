@@ -31,7 +31,6 @@ int hd_fake_setup(struct hd_fake *k, uint64_t ring)
             disk_open(&k->disk, k->path, false, err, sizeof(err)) < 0)
                 return -1;
         unlink(k->path); /* nothing left behind, even if the test is killed */
-        trace_enabled = false;
         k->h = (struct hd){
             .regs = VF_MMIO_GPA,
             .sectors = HD_SECTORS,
@@ -139,8 +138,8 @@ int hd_big_done(struct hd *h)
         return HD_PASS;
 }
 
-/* The failure at the case's line, with the device's trace line of the last
- * notify (a lab stub's says "not implemented (TODO(lab))"). */
+/* The failure at the case's line, with the device's last virtio-blk trace
+ * line or its last reason (a lab stub's says "not implemented (TODO(lab))"). */
 int hd_fail(const char *file, int line, const char *fmt, ...)
 {
         const char *t = cur != NULL ? strstr(cur->trace, "virtio-blk: ") : NULL;
@@ -153,6 +152,8 @@ int hd_fail(const char *file, int line, const char *fmt, ...)
         print_error("ERROR: %s\n", msg);
         if (t != NULL)
                 print_error("the device's trace: %.*s\n", (int)strcspn(t, "\n"), t);
+        if (cur != NULL && cur->reason != NULL && *cur->reason != NULL)
+                print_error("the device's last reason: %s\n", *cur->reason);
         _fail(file, line);
         return HD_FAIL;
 }

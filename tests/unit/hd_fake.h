@@ -20,9 +20,10 @@ struct hd_fake {
         struct vfake f;
         uint8_t *snap[3]; /* ram, b, high as hd_snap saw them */
         struct disk disk;
-        char path[4096];  /* in ti_tmpdir() */
-        char trace[8192]; /* the device's --trace lines of the last notify */
-        uint8_t *big;     /* hd_big's buffer */
+        char path[4096];           /* in ti_tmpdir() */
+        char trace[8192];          /* --trace of the last notify with a virtio-blk line */
+        const char *const *reason; /* the device's reason for its last error, or NULL */
+        uint8_t *big;              /* hd_big's buffer */
 };
 
 /* Fake RAM, an unlinked image opened as k->disk; the scratch areas of k->h

@@ -71,6 +71,7 @@ static int setup(void **state)
         if (x->page == NULL)
                 return -1;
         x->k.h.regs = SVIRTB_BASE;
+        x->k.reason = &x->s.reset_reason;
         svirtb_init(&x->s, x->page, &x->k.f.gm, &x->k.disk);
         *state = x;
         return 0;

@@ -47,11 +47,14 @@ uint32_t hd_rd(struct hd *h, uint32_t off)
         return vf_rd(&fx(h)->t, off);
 }
 
-/* A notify runs with --trace on, its lines kept for hd_fail; the queue's
- * last rejection is cleared first, so hd_expect_why sees this notify's. */
+/* A notify runs with --trace on, its lines kept for hd_fail when they hold a
+ * virtio-blk line; the queue's last rejection is cleared first, so
+ * hd_expect_why sees this notify's. */
 void hd_wr(struct hd *h, uint32_t off, uint32_t v)
 {
         struct fx *x = fx(h);
+        bool traced = trace_enabled; /* UNIT_TEST_TRACE (lab/unit_filter.c) */
+        char t[sizeof(x->k.trace)];
 
         if (off != VIRTIO_MMIO_QUEUE_NOTIFY) {
                 vf_wr(&x->t, off, v);
@@ -59,7 +62,10 @@ void hd_wr(struct hd *h, uint32_t off, uint32_t v)
         }
         x->t.q[0].vq.rejected = NULL;
         x->notify = v;
-        vf_capture_trace(x->k.trace, sizeof(x->k.trace), kick_fn, x);
+        vf_capture_trace(t, sizeof(t), kick_fn, x);
+        trace_enabled = traced;
+        if (strstr(t, "virtio-blk: ") != NULL)
+                memcpy(x->k.trace, t, sizeof(t));
 }
 
 /* One access of len (1..16) bytes at off through the bus's entry point:
