@@ -105,41 +105,144 @@ static bool prop_u32(const struct prop *p, uint32_t *v)
         return true;
 }
 
-/* Records property (name, val, len) of node n. */
-static void walk_prop(struct wnode *n, const char *name, const void *val, int len)
+/* The properties the guest reads; everything else is P_OTHER. */
+enum pkind {
+        P_OTHER,
+        P_ADDRESS_CELLS,
+        P_SIZE_CELLS,
+        P_INTERRUPT_CELLS,
+        P_INTERRUPT_PARENT,
+        P_PHANDLE,
+        P_LINUX_PHANDLE,
+        P_COMPATIBLE,
+        P_DEVICE_TYPE,
+        P_REG,
+        P_INTERRUPTS,
+        P_BOOTARGS,
+        P_READ_ONLY,
+        P_INTERRUPT_CONTROLLER,
+};
+
+static const char *const pkind_names[] = {
+    [P_ADDRESS_CELLS] = "#address-cells",
+    [P_SIZE_CELLS] = "#size-cells",
+    [P_INTERRUPT_CELLS] = "#interrupt-cells",
+    [P_INTERRUPT_PARENT] = "interrupt-parent",
+    [P_PHANDLE] = "phandle",
+    [P_LINUX_PHANDLE] = "linux,phandle",
+    [P_COMPATIBLE] = "compatible",
+    [P_DEVICE_TYPE] = "device_type",
+    [P_REG] = "reg",
+    [P_INTERRUPTS] = "interrupts",
+    [P_BOOTARGS] = "bootargs",
+    [P_READ_ONLY] = "read-only",
+    [P_INTERRUPT_CONTROLLER] = "interrupt-controller",
+};
+
+static enum pkind pkind_of(const char *name)
+{
+        for (unsigned k = 1; k < sizeof(pkind_names) / sizeof(pkind_names[0]); k++) {
+                if (str_eq(name, pkind_names[k]))
+                        return (enum pkind)k;
+        }
+        return P_OTHER;
+}
+
+/*
+ * Property names are offsets into the strings block, and writers share one
+ * string among every property of that name, so each offset is looked up
+ * and compared once (on the emulated guest the comparisons were a large part
+ * of the boot); a block whose strings are not shared still works, only
+ * slower.
+ */
+#define NAME_CACHE 32
+
+struct name_cache {
+        uint32_t off[NAME_CACHE];
+        uint8_t kind[NAME_CACHE];
+        unsigned n;
+};
+
+/* The kind of the property whose name is at nameoff; -1 if it is not a string. */
+static int name_kind(struct name_cache *c, const void *fdt, uint32_t nameoff)
+{
+        const char *name;
+        enum pkind k;
+
+        for (unsigned i = 0; i < c->n; i++) {
+                if (c->off[i] == nameoff)
+                        return c->kind[i];
+        }
+        name = fdt_get_string(fdt, (int)nameoff, NULL);
+        if (!name)
+                return -1;
+        k = pkind_of(name);
+        if (c->n < NAME_CACHE) {
+                c->off[c->n] = nameoff;
+                c->kind[c->n++] = (uint8_t)k;
+        }
+        return k;
+}
+
+/* Records property (kind, val, len) of node n. */
+static void walk_prop(struct wnode *n, enum pkind kind, const void *val, int len)
 {
         const struct prop p = {val, len};
         uint32_t v;
 
-        if (str_eq(name, "#address-cells") && prop_u32(&p, &v))
-                n->ac = (int)v;
-        else if (str_eq(name, "#size-cells") && prop_u32(&p, &v))
-                n->sc = (int)v;
-        else if (str_eq(name, "#interrupt-cells") && prop_u32(&p, &v))
-                n->icells = (int)v;
-        else if (str_eq(name, "interrupt-parent") && prop_u32(&p, &v))
-                n->iparent = v;
-        else if (str_eq(name, "phandle") && prop_u32(&p, &v)) {
-                n->phandle = v;
-                n->has_phandle = true;
-        } else if (str_eq(name, "linux,phandle") && !n->has_phandle && prop_u32(&p, &v))
-                n->phandle = v;
-        else if (str_eq(name, "compatible")) {
+        switch (kind) {
+        case P_ADDRESS_CELLS:
+                if (prop_u32(&p, &v))
+                        n->ac = (int)v;
+                break;
+        case P_SIZE_CELLS:
+                if (prop_u32(&p, &v))
+                        n->sc = (int)v;
+                break;
+        case P_INTERRUPT_CELLS:
+                if (prop_u32(&p, &v))
+                        n->icells = (int)v;
+                break;
+        case P_INTERRUPT_PARENT:
+                if (prop_u32(&p, &v))
+                        n->iparent = v;
+                break;
+        case P_PHANDLE:
+                if (prop_u32(&p, &v)) {
+                        n->phandle = v;
+                        n->has_phandle = true;
+                }
+                break;
+        case P_LINUX_PHANDLE:
+                if (!n->has_phandle && prop_u32(&p, &v))
+                        n->phandle = v;
+                break;
+        case P_COMPATIBLE:
                 n->is_svirtb = fdt_stringlist_contains(val, len, "minivmm,svirtb");
                 n->is_virtio = fdt_stringlist_contains(val, len, "virtio,mmio");
                 n->is_ioapic = fdt_stringlist_contains(val, len, "intel,ce4100-ioapic");
-        } else if (str_eq(name, "device_type"))
+                break;
+        case P_DEVICE_TYPE:
                 n->devtype_mem = len == (int)sizeof("memory") && str_eq(val, "memory");
-        else if (str_eq(name, "reg"))
+                break;
+        case P_REG:
                 n->reg = p;
-        else if (str_eq(name, "interrupts"))
+                break;
+        case P_INTERRUPTS:
                 n->irq = p;
-        else if (str_eq(name, "bootargs"))
+                break;
+        case P_BOOTARGS:
                 n->bootargs = p;
-        else if (str_eq(name, "read-only"))
+                break;
+        case P_READ_ONLY:
                 n->ro = true;
-        else if (str_eq(name, "interrupt-controller"))
+                break;
+        case P_INTERRUPT_CONTROLLER:
                 n->intc = true;
+                break;
+        case P_OTHER:
+                break;
+        }
 }
 
 /*
@@ -212,9 +315,11 @@ static void walk_end(struct walk *w, const struct wnode *n, const struct wnode *
 static int walk_tree(struct walk *w, const void *fdt, char *err, size_t errlen)
 {
         struct wnode stack[WALK_DEPTH];
+        struct name_cache names;
         int depth = -1, off = 0, next;
         unsigned seq = 0;
 
+        names.n = 0;
         for (;;) {
                 uint32_t tag = fdt_next_tag(fdt, off, &next);
 
@@ -229,7 +334,8 @@ static int walk_tree(struct walk *w, const void *fdt, char *err, size_t errlen)
                         }
                         n = &stack[depth];
                         *n = (struct wnode){.seq = seq++, .ac = 2, .sc = 1, .icells = -1};
-                        n->name = fdt_get_name(fdt, off, NULL);
+                        /* fdt_next_tag() found the name's NUL before next. */
+                        n->name = fdt_offset_ptr(fdt, off + FDT_TAGSIZE, 1);
                         if (!n->name)
                                 n->name = "?";
                         if (depth > 0)
@@ -237,13 +343,14 @@ static int walk_tree(struct walk *w, const void *fdt, char *err, size_t errlen)
                         break;
                 }
                 case FDT_PROP: {
-                        const char *name;
-                        int len;
-                        const void *val = fdt_getprop_by_offset(fdt, off, &name, &len);
+                        /* fdt_next_tag() checked that header and value end before next. */
+                        const struct fdt_property *p = fdt_offset_ptr(fdt, off, sizeof(*p));
+                        int kind = p ? name_kind(&names, fdt, fdt32_to_cpu(p->nameoff)) : -1;
 
-                        if (depth < 0 || !val || !name)
+                        if (depth < 0 || kind < 0)
                                 goto bad;
-                        walk_prop(&stack[depth], name, val, len);
+                        walk_prop(&stack[depth], (enum pkind)kind, p->data,
+                                  (int)fdt32_to_cpu(p->len));
                         break;
                 }
                 case FDT_END_NODE:

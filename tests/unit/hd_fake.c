@@ -31,6 +31,7 @@ int hd_fake_setup(struct hd_fake *k, uint64_t ring)
             disk_open(&k->disk, k->path, false, err, sizeof(err)) < 0)
                 return -1;
         unlink(k->path); /* nothing left behind, even if the test is killed */
+        trace_enabled = ti_trace_wanted(); /* lab/grade reruns a failure with it on */
         k->h = (struct hd){
             .regs = VF_MMIO_GPA,
             .sectors = HD_SECTORS,

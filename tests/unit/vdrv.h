@@ -33,7 +33,7 @@ struct vdrv {
         struct vblk b;
         struct vmmio t;
         struct vf_ring r;
-        char path[64];
+        char path[4096]; /* under TMPDIR, which lab/grade nests deep */
         bool legacy;
 };
 
@@ -44,14 +44,26 @@ static inline int vd_setup(struct vdrv *x, bool legacy, bool uring)
 
         memset(x, 0, sizeof(*x));
         x->legacy = legacy;
-        if (vf_setup(&x->f) < 0 || ti_make(x->path, sizeof(x->path), "vdrv", VD_SECTORS) < 0)
+        if (vf_setup(&x->f) < 0) {
+                print_error("vdrv: no memory for the fake guest\n");
                 return -1;
-        if (disk_open(&x->disk, x->path, false, err, sizeof(err)) < 0)
+        }
+        if (ti_make(x->path, sizeof(x->path), "vdrv", VD_SECTORS) < 0) {
+                print_error("vdrv: cannot make an image in %s: %s\n", ti_tmpdir(), strerror(errno));
                 return -1;
-        if (uring && disk_use_uring(&x->disk, 16) < 0)
+        }
+        if (disk_open(&x->disk, x->path, false, err, sizeof(err)) < 0) {
+                print_error("vdrv: %s\n", err);
                 return -1;
-        if (vblk_init(&x->b, &x->disk, "vdrv-serial") < 0)
+        }
+        if (uring && disk_use_uring(&x->disk, 16) < 0) {
+                print_error("vdrv: io_uring refused\n");
                 return -1;
+        }
+        if (vblk_init(&x->b, &x->disk, "vdrv-serial") < 0) {
+                print_error("vdrv: vblk_init failed\n");
+                return -1;
+        }
         vmmio_init(&x->t, &x->f.gm, &vblk_ops, &x->b, legacy, vf_set_irq, &x->f);
         return 0;
 }
