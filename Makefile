@@ -82,9 +82,10 @@ CHECK_DEPS :=
 include $(filter-out guest/guest.mk,$(sort $(wildcard */*.mk tests/*/*.mk)))
 
 # --- tests ---------------------------------------------------------------
+# UNIT_CFLAGS: what lab/lab.mk adds to every unit test's compilation.
 $(B)/unit/%: tests/unit/%.c $(SAN_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SAN) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
+	$(CC) $(HOST_CFLAGS) $(SAN) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
 
 unit: $(UNIT_BINS)
 

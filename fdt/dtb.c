@@ -77,11 +77,54 @@ static int dtb_virtio(void *fdt, const struct dtb_virtio *v)
         return fdt_end_node(fdt);
 }
 
+/* One ranges entry: PCI space code, the window, identity-mapped. */
+static void dtb_pci_range(fdt32_t *c, uint32_t space, uint32_t base, uint32_t size)
+{
+        const uint32_t v[7] = {space, 0, base, 0, base, 0, size};
+
+        for (unsigned i = 0; i < 7; i++)
+                c[i] = cpu_to_fdt32(v[i]);
+}
+
+static int dtb_pci(void *fdt, const struct dtb_machine *m)
+{
+        fdt32_t ranges[14], mask[4], map[DTB_MAX_VIRTIO * 7];
+        const uint32_t mask_v[4] = {0xf800, 0, 0, 7}, bus[2] = {0, 0};
+        fdt32_t bus_range[2] = {cpu_to_fdt32(bus[0]), cpu_to_fdt32(bus[1])};
+        int err;
+
+        dtb_pci_range(ranges, 0x01000000, m->pci_io_base, m->pci_io_size);
+        dtb_pci_range(ranges + 7, 0x02000000, m->pci_mem_base, m->pci_mem_size);
+        for (unsigned i = 0; i < 4; i++)
+                mask[i] = cpu_to_fdt32(mask_v[i]);
+        for (unsigned i = 0; i < m->npci; i++) {
+                const uint32_t e[7] = {
+                    m->pci[i].dev << 11, 0, 0, 1, DTB_IOAPIC_PHANDLE, m->pci[i].gsi,
+                    DTB_IRQ_LEVEL_HIGH};
+
+                for (unsigned j = 0; j < 7; j++)
+                        map[7 * i + j] = cpu_to_fdt32(e[j]);
+        }
+        if ((err = fdt_begin_node(fdt, "pci")) ||
+            (err = fdt_property_string(fdt, "compatible", "minivmm,pci-cf8")) ||
+            (err = fdt_property_string(fdt, "device_type", "pci")) ||
+            (err = fdt_property_u32(fdt, "#address-cells", 3)) ||
+            (err = fdt_property_u32(fdt, "#size-cells", 2)) ||
+            (err = fdt_property_u32(fdt, "#interrupt-cells", 1)) ||
+            (err = fdt_property(fdt, "bus-range", bus_range, sizeof(bus_range))) ||
+            (err = fdt_property(fdt, "ranges", ranges, sizeof(ranges))) ||
+            (err = fdt_property(fdt, "interrupt-map-mask", mask, sizeof(mask))) ||
+            (err = fdt_property(fdt, "interrupt-map", map, sizeof(map[0]) * 7 * m->npci)))
+                return err;
+        return fdt_end_node(fdt);
+}
+
 int dtb_build(void *buf, size_t size, const struct dtb_machine *m)
 {
         int err;
 
-        if (m->nmem == 0 || m->nmem > DTB_MAX_MEM || m->nvirtio > DTB_MAX_VIRTIO)
+        if (m->nmem == 0 || m->nmem > DTB_MAX_MEM || m->nvirtio > DTB_MAX_VIRTIO ||
+            m->npci > DTB_MAX_VIRTIO)
                 return -FDT_ERR_BADVALUE;
         if ((err = fdt_create(buf, (int)size)) ||
             (err = fdt_add_reservemap_entry(buf, m->self_base, m->self_size)) ||
@@ -105,6 +148,8 @@ int dtb_build(void *buf, size_t size, const struct dtb_machine *m)
                 if ((err = dtb_virtio(buf, &m->virtio[i])))
                         return err;
         }
+        if (m->npci && (err = dtb_pci(buf, m)))
+                return err;
         if ((err = fdt_end_node(buf)))
                 return err;
         return fdt_finish(buf);

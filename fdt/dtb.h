@@ -7,6 +7,10 @@
  *   /ioapic@fec00000 (the in-kernel IOAPIC, phandle DTB_IOAPIC_PHANDLE) and one
  *   /virtio_mmio@<base> per virtio device (compatible "virtio,mmio", reg,
  *   interrupts = <gsi 1> (level, active high), interrupt-parent = the IOAPIC).
+ * With PCI disks, /pci (docs/virtio-pci.md): compatible "minivmm,pci-cf8"
+ * (configuration mechanism #1 at ports 0xcf8-0xcff, bus 0), device_type
+ * "pci", ranges for the I/O and the 32-bit memory window, and an
+ * interrupt-map from each device's INTA# to <gsi 1> on the IOAPIC.
  * The tree's own placement is listed in its memory reservation block.
  */
 #ifndef MINIVMM_DTB_H
@@ -33,6 +37,12 @@ struct dtb_virtio {
         uint32_t gsi;
 };
 
+/* A PCI device: its number on bus 0 and the GSI of its INTA#. */
+struct dtb_pci_dev {
+        uint32_t dev;
+        uint32_t gsi;
+};
+
 struct dtb_machine {
         uint64_t mem_base[DTB_MAX_MEM];
         uint64_t mem_size[DTB_MAX_MEM];
@@ -44,6 +54,9 @@ struct dtb_machine {
         bool svirtb_ro;
         struct dtb_virtio virtio[DTB_MAX_VIRTIO];
         unsigned nvirtio;
+        struct dtb_pci_dev pci[DTB_MAX_VIRTIO]; /* none: no /pci node */
+        unsigned npci;
+        uint32_t pci_io_base, pci_io_size, pci_mem_base, pci_mem_size;
         uint64_t self_base; /* where the tree will live in guest memory */
         uint64_t self_size;
 };

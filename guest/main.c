@@ -31,6 +31,7 @@
 #include "console.h"
 #include "guest.h"
 #include "irq.h"
+#include "pci_drv.h"
 #include "pvh.h"
 #include "survey.h"
 #include "svirtb_drv.h"
@@ -337,6 +338,11 @@ int main(uint64_t fdt)
         irq_init();
         if (genv.boot.has_svirtb)
                 probe_disk();
+        /* PCI disks follow the virtio-mmio ones (docs/virtio-pci.md). */
+        if (genv.boot.pvh)
+                gpci_scan(&genv.boot, false);
+        else if (gpci_fdt_has_pci((const void *)(uintptr_t)fdt))
+                gpci_scan(&genv.boot, true);
         virtio_probe_disks();
         print_header();
 

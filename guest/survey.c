@@ -6,6 +6,7 @@
 
 #include "console.h"
 #include "guest.h"
+#include "pci_drv.h"
 #include "svirtb_drv.h"
 #include "test.h"
 #include "virtio_blk_drv.h"
@@ -101,7 +102,7 @@ static void survey_virtio(unsigned i)
         struct gblk blk;
         uint64_t n;
         uint8_t st = 0xff;
-        char name[16];
+        char name[16], where[32];
         struct seen *s;
         int err;
 
@@ -112,13 +113,23 @@ static void survey_virtio(unsigned i)
         if (!err)
                 err = gblk_init(&blk, ring_mem, sizeof(ring_mem), SURVEY_QSIZE);
         if (err) {
-                printf("%s at 0x%lx: not usable: %s\n", name, v->base,
-                       gvio_err_name((enum gvio_err)err));
+                if (gpci_is(v->base))
+                        printf("%s at %s: not usable: %s\n", name,
+                               gpci_describe(v->base, where, sizeof(where)),
+                               gvio_err_name((enum gvio_err)err));
+                else
+                        printf("%s at 0x%lx: not usable: %s\n", name, v->base,
+                               gvio_err_name((enum gvio_err)err));
                 gvio_reset(&blk.io);
                 return;
         }
-        printf("%s at 0x%lx: virtio-mmio version %u, %lu sectors of 512 bytes, %s", name, v->base,
-               blk.io.version, blk.capacity, blk.ro ? "read-only" : "writable");
+        if (gpci_is(v->base))
+                printf("%s at %s: virtio-pci, %lu sectors of 512 bytes, %s", name,
+                       gpci_describe(v->base, where, sizeof(where)), blk.capacity,
+                       blk.ro ? "read-only" : "writable");
+        else
+                printf("%s at 0x%lx: virtio-mmio version %u, %lu sectors of 512 bytes, %s", name,
+                       v->base, blk.io.version, blk.capacity, blk.ro ? "read-only" : "writable");
         memset(id, 0, sizeof(id));
         if (gblk_io(&blk, VBLK_T_GET_ID, 0, id, sizeof(id), &st) == 0 && st == VBLK_S_OK) {
                 for (unsigned k = 0; k < VBLK_ID_BYTES && id[k]; k++)

@@ -4,6 +4,7 @@
 #include "console.h"
 #include "guest.h"
 #include "irq.h"
+#include "pci_drv.h"
 #include "virtio_mmio_drv.h"
 
 #define RESET_READS      1000   /* Status reads while waiting for a reset to finish */
@@ -93,14 +94,20 @@ static int fail(struct gvio_dev *d, enum gvio_err code, uint64_t value)
         return code;
 }
 
+/* A PCI device's registers go through their virtio-pci twins (pci_drv.h). */
 uint32_t gvio_read(const struct gvio_dev *d, uint32_t off)
 {
+        if (gpci_is(d->base))
+                return gpci_vio_read(d->base, off);
         return mmio_read32(d->base + off);
 }
 
 void gvio_write(const struct gvio_dev *d, uint32_t off, uint32_t v)
 {
-        mmio_write32(d->base + off, v);
+        if (gpci_is(d->base))
+                gpci_vio_write(d->base, off, v);
+        else
+                mmio_write32(d->base + off, v);
 }
 
 int gvio_probe(struct gvio_dev *d, uint64_t base, uint32_t want_id)
@@ -236,8 +243,10 @@ static int setup_queue(struct gvio_dev *d, struct vqd *q)
         if (max == 0)
                 return fail(d, VIO_ERR_QUEUE_NOT_AVAILABLE, q->index);
         want = q->want ? q->want : VQD_MAX;
-        if (want > max)
-                want = max;
+        if (want > max || (d->version == 1 && gpci_is(d->base)))
+                want = max; /* legacy virtio-pci: the size is the device's (§4.1.4.8) */
+        if (want > VQD_MAX && gpci_is(d->base))
+                return fail(d, VIO_ERR_QUEUE_MEMORY, q->index);
         q->event_idx = (d->negotiated & VIO_BIT(VIO_F_EVENT_IDX)) != 0;
         e = gvq_layout(q, pow2_floor(want), d->negotiated & VIO_BIT(VIO_F_INDIRECT_DESC),
                        q->no_interrupt);
@@ -301,15 +310,18 @@ int gvio_config_read(struct gvio_dev *d, uint32_t off, void *buf, uint32_t len)
         for (int tries = 0; tries < CONFIG_RETRIES; tries++) {
                 uint32_t gen = d->version == 2 ? gvio_read(d, VIO_CONFIG_GENERATION) : 0;
                 uint64_t a = d->base + VIO_CONFIG + off;
+                bool pci = gpci_is(d->base);
 
                 for (uint32_t i = 0; i < len;) {
-                        if ((a + i) % 4 == 0 && len - i >= 4) {
-                                uint32_t w = mmio_read32(a + i);
+                        if ((off + i) % 4 == 0 && len - i >= 4) {
+                                uint32_t w =
+                                    pci ? gpci_config_read32(d->base, off + i) : mmio_read32(a + i);
 
                                 memcpy(p + i, &w, 4);
                                 i += 4;
                         } else {
-                                p[i] = *(volatile uint8_t *)(uintptr_t)(a + i);
+                                p[i] = pci ? gpci_config_read8(d->base, off + i)
+                                           : *(volatile uint8_t *)(uintptr_t)(a + i);
                                 i++;
                         }
                 }

@@ -27,13 +27,16 @@ GRADE_EXTRA_BUILD ?= $(B)/grade-extra
 ifneq ($(GRADE_EXTRA),)
 $(GRADE_EXTRA_BUILD)/%: $(GRADE_EXTRA)/%.c $(SAN_OBJS) $(B)/lab/unit_filter.o
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SAN) -Itests/unit -I$(GRADE_EXTRA) -o $@ $(filter %.c %.o,$^) \
+	$(CC) $(HOST_CFLAGS) $(SAN) $(UNIT_CFLAGS) -Itests/unit -I$(GRADE_EXTRA) -o $@ $(filter %.c %.o,$^) \
 		$(LDLIBS) -lcmocka
 endif
 
-# Every unit test binary links lab/unit_filter.c: UNIT_TEST_FILTER=NAME runs
-# the test NAME alone (the rule for them links every prerequisite object).
-$(B)/lab/unit_filter.o: lab/unit_filter.c
+# Every unit test binary links lab/unit_filter.c, and its source gets
+# lab/unit_filter.h first: UNIT_TEST_FILTER=NAME runs the test NAME alone,
+# UNIT_TEST_LIST=1 lists them (the rule for them links every prerequisite
+# object).
+UNIT_CFLAGS := -include lab/unit_filter.h
+$(B)/lab/unit_filter.o: lab/unit_filter.c lab/unit_filter.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(SAN) -c -o $@ $<
 

@@ -1,57 +1,51 @@
 /*
- * unit_filter: linked into every CMocka unit test binary (lab/lab.mk). It
- * defines _cmocka_run_group_tests(), the function cmocka_run_group_tests()
- * expands to, so the binary's own definition is the one its main() calls;
- * it then hands over to CMocka's (the next definition, in libcmocka):
- *   UNIT_TEST_FILTER=NAME   runs only the test NAME ('*' and '?' match as in
- *                           a shell pattern); lab/grade runs each test alone
+ * unit_filter: linked into every CMocka unit test binary, whose source gets
+ * lab/unit_filter.h first (lab/lab.mk). Three variables, read through
+ * CMocka's public API (cmocka.h of CMocka 1.1.5):
+ *   UNIT_TEST_FILTER=NAME   before main(), cmocka_set_test_filter(NAME): only
+ *                           the tests NAME matches run ('*' and '?' as in a
+ *                           shell pattern); lab/grade runs each test alone so
+ *   UNIT_TEST_TRACE=1       before main(), the device's trace
+ *                           (devices/trace.h) is on, as with --trace;
+ *                           lab/grade reruns a failed test so, to name the
+ *                           stub it met
  *   UNIT_TEST_LIST=1        prints the name of every test, one a line, and
  *                           runs none; lab/grade lists the tests this way
- *   UNIT_TEST_TRACE=1       the device's trace (devices/trace.h) is on, as with
- *                           --trace; lab/grade reruns a failed test so, to
- *                           name the stub it met
- * Without these variables the binary behaves exactly as without this file.
+ *                           (names made at run time included)
+ * Without them the binary behaves exactly as without this file.
  */
-#include <dlfcn.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
+#include "lab/unit_filter.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <cmocka.h>
-
 #include "devices/trace.h"
 
-typedef int (*run_group_fn)(const char *group_name, const struct CMUnitTest *const tests,
-                            const size_t num_tests, CMFixtureFunction group_setup,
-                            CMFixtureFunction group_teardown);
-
-int _cmocka_run_group_tests(const char *group_name, const struct CMUnitTest *const tests,
-                            const size_t num_tests, CMFixtureFunction group_setup,
-                            CMFixtureFunction group_teardown)
+static bool unit_filter_set(const char *name)
 {
-        const char *list = getenv("UNIT_TEST_LIST");
-        const char *pattern = getenv("UNIT_TEST_FILTER");
-        run_group_fn next;
+        const char *v = getenv(name);
 
-        if (list != NULL && list[0] != '\0') {
-                for (size_t i = 0; i < num_tests; i++) {
+        return v != NULL && v[0] != '\0';
+}
+
+__attribute__((constructor)) static void unit_filter_init(void)
+{
+        if (unit_filter_set("UNIT_TEST_FILTER"))
+                cmocka_set_test_filter(getenv("UNIT_TEST_FILTER"));
+        if (unit_filter_set("UNIT_TEST_TRACE"))
+                trace_enabled = true;
+}
+
+int unit_filter_run_group(const char *group_name, const struct CMUnitTest *tests, size_t n,
+                          CMFixtureFunction group_setup, CMFixtureFunction group_teardown)
+{
+        if (unit_filter_set("UNIT_TEST_LIST")) {
+                for (size_t i = 0; i < n; i++) {
                         if (tests[i].name != NULL)
                                 printf("%s\n", tests[i].name);
                 }
                 return fflush(stdout) == 0 ? 0 : 1;
         }
-        if (pattern != NULL && pattern[0] != '\0')
-                cmocka_set_test_filter(pattern);
-        if (getenv("UNIT_TEST_TRACE") != NULL && getenv("UNIT_TEST_TRACE")[0] != '\0')
-                trace_enabled = true;
-        /* ISO C has no object-to-function pointer conversion; POSIX dlsym needs one. */
-        *(void **)&next = dlsym(RTLD_NEXT, "_cmocka_run_group_tests");
-        if (next == NULL) {
-                fprintf(stderr, "unit_filter: no _cmocka_run_group_tests in libcmocka\n");
-                return 1;
-        }
-        return next(group_name, tests, num_tests, group_setup, group_teardown);
+        /* What cmocka_run_group_tests() expands to in cmocka.h. */
+        return _cmocka_run_group_tests(group_name, tests, n, group_setup, group_teardown);
 }

@@ -1,7 +1,10 @@
 #!/bin/bash
-# check: runs every unit test binary (CMocka), the end-to-end suite and every
-# script suite under tests/suites/, then prints one total line. Exit 0 only
-# when nothing failed.
+# check: runs every unit test binary (CMocka, with CMOCKA_MESSAGE_OUTPUT=TAP),
+# the end-to-end suite and every script suite under tests/suites/ (TAP
+# through tests/lib.sh), reads the TAP of each (docs/testing.md) and prints
+# one total line, "check: N passed, M failed[, K skipped]". Exit 0 only when
+# nothing failed. A part that crashes, bails out, prints no plan or results
+# that do not match its plan counts as one failure more, never as passed.
 #
 # The parts are independent, so they run side by side, CHECK_JOBS at a time
 # (default: the number of CPUs), the longest first; each part's output is
@@ -17,10 +20,44 @@ JOBS=${CHECK_JOBS:-$(nproc 2>/dev/null || echo 2)}
 OUT=$(mktemp -d /tmp/minivmm-check.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 
-count() { # the number on the last line of $1 matching the sed expression $2, or 0
-        local n
-        n=$(printf '%s\n' "$1" | sed -n "$2" | tail -n 1)
-        echo "${n:-0}"
+# tap_count FILE RC PART: adds the results of the TAP in FILE to pass, fail
+# and skip. A test point with a SKIP directive is a skip, whether "ok" or
+# "not ok" (CMocka 1.1.5 prints "not ok N # SKIP NAME"); lines that are not
+# TAP (diagnostics, a test's own output) are left alone.
+tap_count() {
+        local file=$1 rc=$2 part=$3 line n=0 plan="" p=0 f=0 s=0 bad=""
+        local point='^(not )?ok ([0-9]+)( |$)' directive='[^\\]#[[:space:]]*[Ss][Kk][Ii][Pp]([^A-Za-z]|$)'
+        while IFS= read -r line || [ -n "$line" ]; do
+                if [[ "$line" =~ $point ]]; then
+                        n=$((n + 1))
+                        [ "${BASH_REMATCH[2]}" -eq "$n" ] || bad=${bad:-"test point ${BASH_REMATCH[2]} out of sequence"}
+                        if [[ "$line" =~ $directive ]]; then
+                                s=$((s + 1))
+                        elif [[ "$line" == not* ]]; then
+                                f=$((f + 1))
+                        else
+                                p=$((p + 1))
+                        fi
+                elif [[ "$line" =~ ^1\.\.([0-9]+) ]]; then
+                        [ -z "$plan" ] || bad=${bad:-"two plans"}
+                        plan=${BASH_REMATCH[1]}
+                elif [[ "$line" == "Bail out!"* ]]; then
+                        bad=${bad:-"$line"}
+                fi
+        done <"$file"
+        if [ -z "$plan" ]; then
+                bad=${bad:-"no plan (it stopped early)"}
+        elif [ "$plan" -ne "$n" ]; then
+                bad=${bad:-"plan 1..$plan, $n test points"}
+        fi
+        [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && bad=${bad:-"exit status $rc with no failed test (crash or sanitizer report)"}
+        if [ -n "$bad" ]; then
+                echo "check: $part: $bad"
+                f=$((f + 1))
+        fi
+        pass=$((pass + p))
+        fail=$((fail + f))
+        skip=$((skip + s))
 }
 
 units=(build/unit/test_*)
@@ -43,7 +80,7 @@ run_units() {
         local t
         for t in "${units[@]}"; do
                 [ -x "$t" ] || continue
-                "$t" >"$OUT/unit.$(basename "$t").out" 2>&1
+                CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$OUT/unit.$(basename "$t").out" 2>&1
                 echo $? >"$OUT/unit.$(basename "$t").rc"
         done
 }
@@ -76,42 +113,17 @@ wait
 
 for t in "${units[@]}"; do
         [ -x "$t" ] || continue
-        out=$(cat "$OUT/unit.$(basename "$t").out")
-        rc=$(cat "$OUT/unit.$(basename "$t").rc")
-        printf '%s\n' "$out"
-        p=$(count "$out" 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p')
-        f=$(count "$out" 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p')
-        s=$(count "$out" 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p')
-        if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-                echo "check: $t exited with status $rc (crash or sanitizer report)"
-                f=1
-        fi
-        pass=$((pass + p))
-        fail=$((fail + f))
-        skip=$((skip + s))
+        echo "# $t"
+        sed -e '$a\' "$OUT/unit.$(basename "$t").out"
+        tap_count "$OUT/unit.$(basename "$t").out" "$(cat "$OUT/unit.$(basename "$t").rc")" "$t"
 done
 
-# Script suites: the end-to-end tests, then every tests/suites/*.sh. Each
-# prints its own lines and ends with "NAME: N passed, M failed[, K skipped]".
+# Script suites: the end-to-end tests, then every tests/suites/*.sh.
 for i in "${!suites[@]}"; do
-        suite=${suites[$i]}
-        [ -x "$suite" ] || continue
-        out=$(cat "$OUT/$i.out")
-        rc=$(cat "$OUT/$i.rc")
-        printf '%s\n' "$out"
-        last=$(printf '%s\n' "$out" | tail -n 1)
-        if [[ "$last" =~ ^[a-z0-9_-]+:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
-                pass=$((pass + BASH_REMATCH[1]))
-                fail=$((fail + BASH_REMATCH[2]))
-                skip=$((skip + ${BASH_REMATCH[4]:-0}))
-                if [ "$rc" -ne 0 ] && [ "${BASH_REMATCH[2]}" -eq 0 ]; then
-                        echo "check: $suite exited with status $rc"
-                        fail=$((fail + 1))
-                fi
-        else
-                echo "check: $suite did not finish (status $rc)"
-                fail=$((fail + 1))
-        fi
+        [ -x "${suites[$i]}" ] || continue
+        echo "# ${suites[$i]}"
+        sed -e '$a\' "$OUT/$i.out"
+        tap_count "$OUT/$i.out" "$(cat "$OUT/$i.rc")" "${suites[$i]}"
 done
 
 if [ "$skip" -gt 0 ]; then

@@ -13,9 +13,10 @@ static const char usage[] =
     "usage: minivmm [options] GUEST\n"
     "Runs the flat 64-bit binary GUEST (loaded at 0x100000, see docs/boot.md) under KVM.\n"
     "\n"
-    "  --disk FILE[,ro][,legacy][,aio=sync|io_uring][,werror=report|stop]\n"
+    "  --disk FILE[,ro][,legacy|pci|pci-legacy][,aio=sync|io_uring][,werror=report|stop]\n"
     "                       adds a virtio-blk disk (virtio-mmio version 2, or 1 with\n"
-    "                       legacy); ro opens the image read-only; aio=io_uring submits\n"
+    "                       legacy; virtio-pci transitional with pci, legacy-only with\n"
+    "                       pci-legacy); ro opens the image read-only; aio=io_uring submits\n"
     "                       each batch of requests at once; after a failed write or\n"
     "                       flush of the image, werror=report (default) fails every\n"
     "                       later write and FLUSH with IOERR, werror=stop stops the\n"
@@ -86,6 +87,7 @@ int cli_parse_disk(const char *arg, struct disk_spec *spec, char *err, size_t er
 
         spec->ro = false;
         spec->legacy = false;
+        spec->pci = false;
         spec->aio = DISK_AIO_SYNC;
         spec->werror = DISK_WERROR_REPORT;
         if (len == 0) {
@@ -106,6 +108,10 @@ int cli_parse_disk(const char *arg, struct disk_spec *spec, char *err, size_t er
                         spec->ro = true;
                 } else if (n == 6 && !strncmp(opt, "legacy", 6)) {
                         spec->legacy = true;
+                } else if (n == 3 && !strncmp(opt, "pci", 3)) {
+                        spec->pci = true;
+                } else if (n == 10 && !strncmp(opt, "pci-legacy", 10)) {
+                        spec->pci = spec->legacy = true;
                 } else if (n == 8 && !strncmp(opt, "aio=sync", 8)) {
                         spec->aio = DISK_AIO_SYNC;
                 } else if (n == 12 && !strncmp(opt, "aio=io_uring", 12)) {
@@ -126,8 +132,8 @@ int cli_parse_disk(const char *arg, struct disk_spec *spec, char *err, size_t er
                         return -1;
                 } else {
                         snprintf(err, errlen,
-                                 "--disk '%s': unknown option '%.*s' (known: ro, legacy, "
-                                 "aio=sync|io_uring, werror=report|stop)",
+                                 "--disk '%s': unknown option '%.*s' (known: ro, legacy, pci, "
+                                 "pci-legacy, aio=sync|io_uring, werror=report|stop)",
                                  arg, (int)n, opt);
                         return -1;
                 }
@@ -188,8 +194,9 @@ static enum cli_result cli_option(int c, const char *arg, struct vmm_config *cfg
                         snprintf(err, errlen, "--svirtb '%s': aio= is a --disk option", arg);
                         return CLI_ERROR;
                 }
-                if (cfg->svirtb.legacy) {
-                        snprintf(err, errlen, "--svirtb '%s': legacy is a --disk option", arg);
+                if (cfg->svirtb.legacy || cfg->svirtb.pci) {
+                        snprintf(err, errlen, "--svirtb '%s': %s is a --disk option", arg,
+                                 cfg->svirtb.pci ? "pci" : "legacy");
                         return CLI_ERROR;
                 }
                 if (cfg->svirtb.werror != DISK_WERROR_REPORT) {

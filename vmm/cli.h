@@ -25,7 +25,8 @@ enum disk_werror { DISK_WERROR_REPORT, DISK_WERROR_STOP };
 struct disk_spec {
         char path[CLI_PATH_MAX];
         bool ro;
-        bool legacy;             /* virtio-mmio version 1 instead of 2 */
+        bool legacy;             /* virtio-mmio version 1 instead of 2; with pci: pci-legacy */
+        bool pci;                /* virtio-pci (docs/virtio-pci.md) instead of virtio-mmio */
         enum disk_aio aio;       /* aio=sync (default) or aio=io_uring */
         enum disk_werror werror; /* werror=report (default) or werror=stop */
 };
@@ -56,7 +57,7 @@ enum cli_result cli_parse(int argc, char **argv, struct vmm_config *cfg, char *e
 /* "64M", "1G", "4096", "2MiB": bytes in *out; -1 when malformed or overflowing. */
 int cli_parse_size(const char *s, uint64_t *out);
 /*
- * "FILE[,ro][,legacy][,aio=sync|io_uring][,werror=report|stop]": -1 with err
+ * "FILE[,ro][,legacy|pci|pci-legacy][,aio=sync|io_uring][,werror=report|stop]": -1 with err
  * set when an option after the comma is unknown.
  */
 int cli_parse_disk(const char *arg, struct disk_spec *spec, char *err, size_t errlen);

@@ -22,6 +22,7 @@
 #include "fail.h"
 #include "fdt/dtb.h"
 #include "iothread.h"
+#include "pcihost.h"
 #include "sandbox.h"
 #include "stats.h"
 #include "vcpu.h"
@@ -35,6 +36,7 @@ struct machine {
         unsigned ndisks;
         struct vblk blk[CLI_MAX_DISKS];
         struct vslot slots[CLI_MAX_DISKS];
+        struct pcihost pci;       /* disks with pci or pci-legacy */
         struct disk svirtb_own;   /* --svirtb FILE that is not also a --disk */
         struct disk *svirtb_disk; /* NULL: no svirtb */
         struct svirtb svirtb;
@@ -153,7 +155,7 @@ static void machine_add_svirtb(struct machine *m)
                 fail(FAIL_INTERNAL, "svirtb: MMIO region taken");
 }
 
-static void machine_add_virtio_blk(struct machine *m, unsigned i, bool legacy)
+static void machine_add_virtio_blk(struct machine *m, unsigned i, const struct disk_spec *spec)
 {
         char serial[DISK_SERIAL_LEN];
         int err = disk_serial(&m->disks[i], serial);
@@ -163,8 +165,11 @@ static void machine_add_virtio_blk(struct machine *m, unsigned i, bool legacy)
         if (vblk_init(&m->blk[i], &m->disks[i], serial))
                 fail(FAIL_INPUT, "disk image '%s': smaller than one 512-byte sector",
                      m->disks[i].path);
-        vslot_add(&m->slots[i], i, &m->vm, &vblk_ops, &m->blk[i], legacy,
-                  m->threaded ? &m->io : NULL);
+        if (spec->pci)
+                pcihost_add_disk(&m->pci, i, &m->vm, &vblk_ops, &m->blk[i], spec->legacy);
+        else
+                vslot_add(&m->slots[i], i, &m->vm, &vblk_ops, &m->blk[i], spec->legacy,
+                          m->threaded ? &m->io : NULL);
 }
 
 static void machine_write_fdt(struct machine *m, const struct vmm_config *cfg, uint64_t fdt_gpa)
@@ -179,15 +184,23 @@ static void machine_write_fdt(struct machine *m, const struct vmm_config *cfg, u
             .svirtb_base = SVIRTB_BASE,
             .svirtb_size = SVIRTB_PAGE_SIZE,
             .svirtb_ro = m->svirtb_disk && m->svirtb_disk->ro,
-            .nvirtio = m->ndisks,
+            .pci_io_base = PCIHOST_IO_BASE,
+            .pci_io_size = PCIHOST_IO_SIZE,
+            .pci_mem_base = PCIHOST_MEM_BASE,
+            .pci_mem_size = PCIHOST_MEM_SIZE,
             .self_base = fdt_gpa,
             .self_size = BOOT_FDT_MAX,
         };
         void *buf = gmem_ptr(&m->vm.gm, fdt_gpa, BOOT_FDT_MAX);
         int err;
 
-        for (unsigned i = 0; i < m->ndisks; i++)
-                d.virtio[i] = (struct dtb_virtio){m->slots[i].base, VSLOT_SIZE, m->slots[i].gsi};
+        for (unsigned i = 0; i < m->ndisks; i++) {
+                if (cfg->disks[i].pci)
+                        d.pci[d.npci++] = (struct dtb_pci_dev){i + 1, PCIHOST_GSI(i)};
+                else
+                        d.virtio[d.nvirtio++] =
+                            (struct dtb_virtio){m->slots[i].base, VSLOT_SIZE, m->slots[i].gsi};
+        }
         if (!buf)
                 fail(FAIL_INTERNAL, "device tree area 0x%llx is outside RAM",
                      (unsigned long long)fdt_gpa);
@@ -221,7 +234,7 @@ static void machine_build(struct machine *m, const struct vmm_config *cfg)
                         fail(FAIL_INTERNAL, "I/O thread: %s", strerror(-err));
         }
         for (unsigned i = 0; i < m->ndisks; i++)
-                machine_add_virtio_blk(m, i, cfg->disks[i].legacy);
+                machine_add_virtio_blk(m, i, &cfg->disks[i]);
         boot_load(&m->image, &vm->gm);
         machine_write_fdt(m, cfg, fdt_gpa);
         kvm_create_vcpu(&vm->kvm);

@@ -18,6 +18,7 @@
 
 #include "console.h"
 #include "guest.h"
+#include "pci_drv.h"
 #include "test.h"
 #include "tests/tests.h"
 #include "virtio_mmio_drv.h"
@@ -244,6 +245,9 @@ static int persona_start(void)
 
         if (!v->test_image || v->sectors <= P_SECTOR + 2)
                 return test_skip("the first virtio disk is not a test image");
+        if (gpci_is(genv.boot.virtio[0].base))
+                return test_skip(
+                    "the first virtio disk is on PCI: personas are virtio-mmio drivers");
         if (align_up(gpa_of(__image_end), P_PAGE) + 11 * P_PAGE > genv.boot.fdt_addr)
                 return test_fail("no room for the persona's rings below the FDT");
         P = (struct pr){.base = genv.boot.virtio[0].base, .legacy = v->version == 1};

@@ -1,45 +1,22 @@
 #!/bin/bash
 # End-to-end tests: minivmm runs real guests under KVM on generated images;
 # each case checks the exit status, the output and the image's bytes on the
-# host afterwards. One line per case, then "e2e: N passed, M failed".
+# host afterwards. TAP through tests/lib.sh: one line per case, the plan last.
 # Without a usable /dev/kvm the suite fails, unless MINIVMM_SKIP_KVM=1.
-set -u
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib.sh"
 
-VMM=${MINIVMM:-./minivmm}
-SAN_VMM=build/minivmm-san
-GUEST=guest/guest.bin
-MKDISK=build/tools/mkdisk
 TG=build/e2e # tiny assembly guests
-W=$(mktemp -d /tmp/minivmm-e2e.XXXXXX)
-chmod 755 "$W"
-trap 'rm -rf "$W"' EXIT
-
-npass=0
-nfail=0
-nskip=0
-ok() { echo "ok - $1"; npass=$((npass + 1)); }
-not_ok() { echo "not ok - $1: $2"; nfail=$((nfail + 1)); }
-skip() { echo "ok - $1 # SKIP $2"; nskip=$((nskip + 1)); }
-
-# run NAME ARGS...: runs minivmm, leaving status in $rc, stdout in $W/out, stderr in $W/err.
-run() {
-        "$@" >"$W/out" 2>"$W/err" </dev/null
-        rc=$?
-}
-
-# The guest's summary line, e.g. "12 passed, 0 failed, 1 skipped".
-summary() { grep -E '^[0-9]+ passed, [0-9]+ failed' "$W/out" | tail -n 1; }
+tap_begin e2e
+tap_tmpdir
 
 fresh_disk() { rm -f "$1" && "$MKDISK" make "$1" "${2:-256}"; }
 
-
 # --- bad input: exit status 2 and one line naming the problem --------------
-# bad_input NAME PATTERN ARGS...
-bad_input() {
+# refused NAME PATTERN CMD...: CMD exits 2 with one stderr line matching PATTERN.
+refused() {
         local name=$1 pattern=$2
         shift 2
-        run "$VMM" "$@"
+        run "$@"
         local lines
         lines=$(wc -l <"$W/err")
         if [ "$rc" -ne 2 ]; then
@@ -51,6 +28,13 @@ bad_input() {
         else
                 ok "$name"
         fi
+}
+
+# bad_input NAME PATTERN ARGS...: minivmm ARGS is refused so.
+bad_input() {
+        local name=$1 pattern=$2
+        shift 2
+        refused "$name" "$pattern" "$VMM" "$@"
 }
 
 cli_cases() {
@@ -69,7 +53,7 @@ cli_cases() {
         bad_input cli_missing_disk "disk image '$W/nope.img': No such file" --disk "$W/nope.img" "$GUEST"
         bad_input cli_disk_is_directory "disk image '$W/adir': is a directory" --disk "$W/adir" "$GUEST"
         bad_input cli_empty_disk "disk image '$W/empty': empty" --disk "$W/empty" "$GUEST"
-        bad_input cli_unknown_disk_option "--disk '$W/cli.img,rw': unknown option 'rw' \(known: ro, legacy, aio=sync\|io_uring, werror=report\|stop\)" \
+        bad_input cli_unknown_disk_option "--disk '$W/cli.img,rw': unknown option 'rw' \(known: ro, legacy, pci, pci-legacy, aio=sync\|io_uring, werror=report\|stop\)" \
                 --disk "$W/cli.img,rw" "$GUEST"
         bad_input cli_unknown_option "unknown option '--frobnicate'" --frobnicate "$GUEST"
         bad_input cli_missing_option_value "option '--mem' needs a value" "$GUEST" --mem
@@ -91,31 +75,24 @@ cli_cases() {
         cli_unprivileged_cases
 }
 
-# seccomp_mode_when PID WANT: polls (bounded, 10 s) until PID's seccomp mode is
-# WANT; prints the last mode seen.
-seccomp_mode_when() {
-        local mode="" tries=0
-        while [ $tries -lt 200 ]; do
-                mode=$(sed -n 's/^Seccomp:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
-                [ "$mode" = "$2" ] && break
-                sleep 0.05
-                tries=$((tries + 1))
-        done
-        echo "$mode"
-}
+# seccomp_mode PID: PID's seccomp mode (0 off, 2 filter).
+seccomp_mode() { sed -n 's/^Seccomp:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null; }
+seccomp_mode_is() { [ "$(seccomp_mode "$1")" = "$2" ]; }
+
+has_vcpu() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'kvm-vcpu'; }
 
 # A second minivmm on a writable image another minivmm is using.
 second_vmm_on_locked_image() {
         fresh_disk "$W/busy.img"
         "$VMM" --disk "$W/busy.img" "$TG/spin.bin" >/dev/null 2>"$W/first.err" &
-        local first=$! tries=0 mode
+        local first=$! mode
         # The filter goes in after setup, so once it is there (mode 2) the
         # image is open and locked. (Polling the lock with flock would itself
-        # take it and race the first VMM.)
-        if [ "$(seccomp_mode_when "$first" 2)" = 2 ]; then
+        # take it and race the first VMM.) Bounded: 200 polls.
+        if wait_for 200 seccomp_mode_is "$first" 2; then
                 ok sandbox_is_on_while_guest_runs
         else
-                not_ok sandbox_is_on_while_guest_runs "Seccomp mode never became 2: $(cat "$W/first.err")"
+                not_ok sandbox_is_on_while_guest_runs "Seccomp mode '$(seccomp_mode "$first")', never 2: $(cat "$W/first.err")"
         fi
         bad_input cli_second_vmm_on_same_image \
                 "disk image '$W/busy.img': in use by another process" --disk "$W/busy.img" "$GUEST"
@@ -124,14 +101,10 @@ second_vmm_on_locked_image() {
 
         "$VMM" --no-sandbox "$TG/spin.bin" >/dev/null 2>&1 &
         first=$!
-        tries=0
         # Bounded wait until the vCPU exists (the filter would go in right after).
-        while ! ls -l "/proc/$first/fd" 2>/dev/null | grep -q 'kvm-vcpu' && [ $tries -lt 200 ]; do
-                sleep 0.05
-                tries=$((tries + 1))
-        done
+        wait_for 200 has_vcpu "$first"
         sleep 0.5
-        mode=$(sed -n 's/^Seccomp:[[:space:]]*//p' "/proc/$first/status" 2>/dev/null)
+        mode=$(seccomp_mode "$first")
         [ "$mode" = 0 ] && ok no_sandbox_option_turns_filter_off ||
                 not_ok no_sandbox_option_turns_filter_off "Seccomp mode '$mode', expected 0"
         kill "$first" 2>/dev/null
@@ -150,34 +123,32 @@ cli_unprivileged_cases() {
         cp "$VMM" "$W/minivmm" && cp "$GUEST" "$W/guest.bin" && cp "$W/cli.img" "$W/secret.img"
         chmod 755 "$W/minivmm" && chmod 644 "$W/guest.bin" && chmod 600 "$W/secret.img"
         chmod 666 "$W/cli.img"
-        run "${nobody[@]}" "$W/minivmm" --disk "$W/secret.img" "$W/guest.bin"
-        if [ "$rc" -eq 2 ] && grep -q "disk image '$W/secret.img': Permission denied" "$W/err" &&
-                [ "$(wc -l <"$W/err")" -eq 1 ]; then
-                ok cli_unreadable_disk
-        else
-                not_ok cli_unreadable_disk "status $rc, stderr '$(cat "$W/err")'"
-        fi
+        refused cli_unreadable_disk "disk image '$W/secret.img': Permission denied" \
+                "${nobody[@]}" "$W/minivmm" --disk "$W/secret.img" "$W/guest.bin"
         if "${nobody[@]}" test -w /dev/kvm; then
                 skip cli_kvm_not_permitted "/dev/kvm is writable by every user on this host"
         else
-                run "${nobody[@]}" "$W/minivmm" --disk "$W/cli.img" "$W/guest.bin"
-                if [ "$rc" -eq 2 ] && grep -q "/dev/kvm: permission denied" "$W/err" &&
-                        [ "$(wc -l <"$W/err")" -eq 1 ]; then
-                        ok cli_kvm_not_permitted
-                else
-                        not_ok cli_kvm_not_permitted "status $rc, stderr '$(cat "$W/err")'"
-                fi
+                refused cli_kvm_not_permitted "/dev/kvm: permission denied" \
+                        "${nobody[@]}" "$W/minivmm" --disk "$W/cli.img" "$W/guest.bin"
         fi
         if unshare -m true 2>/dev/null; then
-                run unshare -m sh -c 'mount -t tmpfs none /dev && exec "$0" "$@"' "$VMM" "$GUEST"
-                if [ "$rc" -eq 2 ] && grep -q "/dev/kvm: not found" "$W/err" &&
-                        [ "$(wc -l <"$W/err")" -eq 1 ]; then
-                        ok cli_kvm_missing
-                else
-                        not_ok cli_kvm_missing "status $rc, stderr '$(cat "$W/err")'"
-                fi
+                refused cli_kvm_missing "/dev/kvm: not found" \
+                        unshare -m sh -c 'mount -t tmpfs none /dev && exec "$0" "$@"' "$VMM" "$GUEST"
         else
                 skip cli_kvm_missing "unshare -m is not permitted here"
+        fi
+}
+
+# expect_run NAME STATUS FILE PATTERN ARGS...: minivmm ARGS exits with STATUS
+# and FILE (out or err) has a line matching PATTERN (grep -E).
+expect_run() {
+        local name=$1 status=$2 file=$W/$3 pattern=$4
+        shift 4
+        run "$VMM" "$@"
+        if [ "$rc" -eq "$status" ] && grep -qE -e "$pattern" "$file"; then
+                ok "$name"
+        else
+                not_ok "$name" "status $rc (expected $status), $(basename "$file") without /$pattern/: $(tail -c 300 "$file")"
         fi
 }
 
@@ -186,19 +157,11 @@ vmm_cases() {
         run "$VMM" "$TG/exit42.bin"
         [ "$rc" -eq 42 ] && ok vmm_exit_port_sets_status || not_ok vmm_exit_port_sets_status "status $rc"
 
-        run "$VMM" "$TG/halt.bin"
-        if [ "$rc" -eq 0 ] && grep -q "halted with interrupts off at RIP 0x100002" "$W/err"; then
-                ok vmm_halt_with_interrupts_off_stops
-        else
-                not_ok vmm_halt_with_interrupts_off_stops "status $rc, stderr '$(cat "$W/err")'"
-        fi
-
-        run "$VMM" "$TG/badinsn.bin"
-        if [ "$rc" -eq 1 ] && grep -q "INTERNAL_ERROR, suberror 1 (instruction emulation failed), at guest RIP 0x100007; instruction bytes 48 0f c7 0c 24" "$W/err"; then
-                ok vmm_emulation_failure_is_reported
-        else
-                not_ok vmm_emulation_failure_is_reported "status $rc, stderr '$(cat "$W/err")'"
-        fi
+        expect_run vmm_halt_with_interrupts_off_stops 0 err "halted with interrupts off at RIP 0x100002" \
+                "$TG/halt.bin"
+        expect_run vmm_emulation_failure_is_reported 1 err \
+                "INTERNAL_ERROR, suberror 1 \(instruction emulation failed\), at guest RIP 0x100007; instruction bytes 48 0f c7 0c 24" \
+                "$TG/badinsn.bin"
 
         run "$VMM" --mem 16M "$TG/fdtcheck.bin"
         [ "$rc" -eq 0 ] && ok vmm_boot_registers_and_fdt || not_ok vmm_boot_registers_and_fdt "status $rc"
@@ -213,7 +176,7 @@ guest_suite() {
         local name=$1 vmm=$2
         shift 2
         run "$vmm" "$@" "$GUEST"
-        sum=$(summary)
+        sum=$(guest_summary)
         if [ "$rc" -ne 0 ] || ! [[ "$sum" =~ ^[0-9]+\ passed,\ 0\ failed ]]; then
                 not_ok "$name" "status $rc, summary '$sum'; $(grep -E '^not ok|unknown' "$W/out" | head -3) $(head -c 300 "$W/err")"
                 return 1
@@ -250,18 +213,14 @@ svirtb_cases() {
         fresh_disk "$W/sel.img"
         run "$VMM" --disk "$W/sel.img" --append "svirtb_ring_wrap" "$GUEST"
         if [ "$rc" -eq 0 ] && [ "$(grep -c '^ok ' "$W/out")" -eq 1 ] &&
-                grep -q '^ok 1 - svirtb_ring_wrap$' "$W/out" && [ "$(summary)" = "1 passed, 0 failed" ]; then
+                grep -q '^ok 1 - svirtb_ring_wrap$' "$W/out" && [ "$(guest_summary)" = "1 passed, 0 failed" ]; then
                 ok guest_append_selects_one_test
         else
-                not_ok guest_append_selects_one_test "status $rc, summary '$(summary)'"
+                not_ok guest_append_selects_one_test "status $rc, summary '$(guest_summary)'"
         fi
 
-        run "$VMM" --disk "$W/sel.img" --append "no_such_test" "$GUEST"
-        if [ "$rc" -ne 0 ] && grep -q "unknown test 'no_such_test'" "$W/out"; then
-                ok guest_unknown_test_name_fails
-        else
-                not_ok guest_unknown_test_name_fails "status $rc"
-        fi
+        expect_run guest_unknown_test_name_fails 1 out "unknown test 'no_such_test'" \
+                --disk "$W/sel.img" --append "no_such_test" "$GUEST"
 
         run "$VMM" --trace --disk "$W/sel.img" --append "svirtb_read_single" "$GUEST"
         if [ "$rc" -eq 0 ] && grep -q '^svirtb: write status <- 0x00000000 (DRIVER_OK)$' "$W/err" &&
@@ -272,20 +231,10 @@ svirtb_cases() {
                 not_ok trace_shows_register_writes_and_entries "status $rc, $(grep -c svirtb "$W/err") trace lines"
         fi
 
-        run "$VMM" --mem 5G --disk "$W/sel.img" --append "svirtb_high_ram" "$GUEST"
-        if [ "$rc" -eq 0 ] && [ "$(summary)" = "1 passed, 0 failed" ]; then
-                ok svirtb_ring_and_buffer_above_4g
-        else
-                not_ok svirtb_ring_and_buffer_above_4g "status $rc, summary '$(summary)'"
-        fi
-
-        run "$VMM" --disk "$W/sel.img" --append "crash=ud" "$GUEST"
-        if [ "$rc" -eq 3 ] && grep -q "guest: exception 6 at RIP 0x" "$W/out"; then
-                ok guest_exception_is_reported_not_hung
-        else
-                not_ok guest_exception_is_reported_not_hung "status $rc"
-        fi
-
+        expect_run svirtb_ring_and_buffer_above_4g 0 out '^1 passed, 0 failed$' \
+                --mem 5G --disk "$W/sel.img" --append "svirtb_high_ram" "$GUEST"
+        expect_run guest_exception_is_reported_not_hung 3 out "guest: exception 6 at RIP 0x" \
+                --disk "$W/sel.img" --append "crash=ud" "$GUEST"
 }
 
 # --- virtio-blk over virtio-mmio ----------------------------------------------
@@ -327,12 +276,9 @@ flush_survives_sigkill() {
         fresh_disk "$W/kill.img"
         "$VMM" --disk "$W/kill.img" --append 'virtio_write_read_single virtio_flush hold=1' \
                 "$GUEST" >"$W/kill.out" 2>&1 &
-        local vmm=$! tries=0
+        local vmm=$!
         # Bounded wait for the guest to report both tests done.
-        while ! grep -q '^minivmm guest: holding' "$W/kill.out" && [ $tries -lt 600 ]; do
-                sleep 0.05
-                tries=$((tries + 1))
-        done
+        wait_for 600 grep -q '^minivmm guest: holding' "$W/kill.out"
         kill -KILL "$vmm" 2>/dev/null
         wait "$vmm" 2>/dev/null
         local st=$?
@@ -442,27 +388,92 @@ virtio_cases() {
         fi
 }
 
+# --- virtio-blk over virtio-pci (docs/virtio-pci.md) ---------------------------
+pci_cases() {
+        # Transitional devices driven through the modern capabilities: the whole suite.
+        two_disks virtio_pci_two_disks_modern "$VMM" ,pci
+        two_disks virtio_pci_two_disks_modern_irq "$VMM" ,pci complete=irq
+        # Legacy-only devices, found and driven as a legacy x86 driver does: ports
+        # 0xcf8/0xcfc, I/O BAR0, a page-number queue address, the device's 256 entries.
+        fresh_disk "$W/a.img" 2048
+        fresh_disk "$W/b.img" 512
+        local before t
+        before=$(sha256sum <"$W/b.img")
+        if guest_suite virtio_pci_two_disks_legacy_irq "$VMM" --disk "$W/a.img,pci-legacy" \
+                --disk "$W/b.img,ro,pci-legacy" --append complete=irq; then
+                for t in virtio_two_disks virtio_readonly_refuses_write virtio_write_read_single \
+                        virtio_multi_sector virtio_interrupt_completion virtio_flush; do
+                        grep -qE "^ok [0-9]+ - $t\$" "$W/out" || break
+                        t=
+                done
+                if [ -n "$t" ]; then
+                        not_ok virtio_pci_two_disks_legacy_irq "$t did not run and pass"
+                elif [ "$(grep -c '# SKIP legacy virtio-pci: the queue size' "$W/out")" -ne 2 ]; then
+                        not_ok virtio_pci_two_disks_legacy_irq "want exactly ring_wrap and many_in_flight skipped for the fixed queue size"
+                elif ! grep -q "^virtio-blk0: version 1, capacity 2048 sectors" "$W/out" ||
+                        ! grep -q "^virtio-blk1: version 1, capacity 512 sectors, ro 1" "$W/out"; then
+                        not_ok virtio_pci_two_disks_legacy_irq "devices not identified as legacy: $(grep '^virtio-blk' "$W/out" | head -2)"
+                elif [ "$before" != "$(sha256sum <"$W/b.img")" ]; then
+                        not_ok virtio_pci_two_disks_legacy_irq "the read-only image b changed"
+                else
+                        ok virtio_pci_two_disks_legacy_irq
+                fi
+        fi
+        # One disk on each transport, under the sanitized VMM.
+        fresh_disk "$W/a.img" 2048
+        fresh_disk "$W/b.img" 512
+        if guest_suite virtio_pci_and_mmio_side_by_side "$SAN_VMM" --no-sandbox --disk "$W/a.img" \
+                --disk "$W/b.img,ro,pci" --append 'virtio_two_disks virtio_identify complete=irq'; then
+                if [ "$(guest_summary)" != "2 passed, 0 failed" ]; then
+                        not_ok virtio_pci_and_mmio_side_by_side "summary '$(guest_summary)'"
+                elif grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$W/err"; then
+                        not_ok virtio_pci_and_mmio_side_by_side "sanitizer report: $(head -c 300 "$W/err")"
+                else
+                        ok virtio_pci_and_mmio_side_by_side
+                fi
+        fi
+        # A guest moving the BARs over RAM, svirtb, the virtio-mmio slots, past 4 GiB,
+        # the console and the configuration ports: each move refused with a trace line.
+        local m
+        for m in pci pci-legacy; do
+                run "$SAN_VMM" --no-sandbox --trace --disk "$W/a.img,$m" --append pci_bars_hostile "$GUEST"
+                if [ "$rc" -ne 0 ] || [ "$(guest_summary)" != "1 passed, 0 failed" ]; then
+                        not_ok "virtio_${m//-/_}_bars_hostile" "status $rc, summary '$(guest_summary)' $(grep -m 1 '^not ok' "$W/out")"
+                elif ! grep -q 'BAR0 io \[0x3c0, +0x40) refused: outside the PCI I/O window$' "$W/err" ||
+                        ! grep -q 'BAR0 io \[0xcc0, +0x40) refused: outside the PCI I/O window$' "$W/err" ||
+                        { [ "$m" = pci ] && ! grep -q 'BAR1 mem \[0xcafe0000, +0x4000) refused' "$W/err"; } ||
+                        { [ "$m" = pci ] && ! grep -q 'BAR1 mem \[0xd0008000, +0x4000) refused' "$W/err"; }; then
+                        not_ok "virtio_${m//-/_}_bars_hostile" "refusals not traced: $(grep -c refused "$W/err") lines"
+                elif grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$W/err"; then
+                        not_ok "virtio_${m//-/_}_bars_hostile" "sanitizer report: $(grep -m 1 -E 'ERROR|runtime' "$W/err")"
+                else
+                        ok "virtio_${m//-/_}_bars_hostile"
+                fi
+        done
+        # --trace shows where the BARs decode.
+        run "$VMM" --trace --disk "$W/a.img,pci" --append virtio_read_single "$GUEST"
+        if [ "$rc" -eq 0 ] && grep -q '^pci 00:01.0 virtio-blk: BAR0 io \[0xc000, +0x40) mapped$' "$W/err" &&
+                grep -q '^pci 00:01.0 virtio-blk: BAR1 mem \[0xe0000000, +0x4000) mapped$' "$W/err" &&
+                grep -qE '^virtio-blk: IN sector 0, 512 bytes -> OK' "$W/err"; then
+                ok virtio_pci_trace_shows_bars_and_requests
+        else
+                not_ok virtio_pci_trace_shows_bars_and_requests "status $rc, $(grep -c '^pci' "$W/err") pci trace lines"
+        fi
+}
+
 if [ ! -c /dev/kvm ] || ! { "$VMM" "$TG/exit42.bin" >/dev/null 2>&1; [ $? -eq 42 ]; }; then
         if [ "${MINIVMM_SKIP_KVM:-0}" = 1 ]; then
-                echo "e2e: /dev/kvm is not usable here; KVM cases skipped (MINIVMM_SKIP_KVM=1)"
                 cli_cases
-                echo "e2e: $npass passed, $nfail failed, 1 skipped"
-                [ "$nfail" -eq 0 ]
-                exit
+                skip kvm_cases "/dev/kvm is not usable here (MINIVMM_SKIP_KVM=1)"
+                tap_end
         fi
-        echo "e2e: /dev/kvm is not usable here (missing, not permitted, or KVM failed);"
-        echo "e2e: the end-to-end tests need KVM. Set MINIVMM_SKIP_KVM=1 to skip them."
-        echo "e2e: 0 passed, 1 failed"
-        exit 1
+        not_ok kvm "/dev/kvm is not usable here (missing, not permitted, or KVM failed); the end-to-end tests need KVM. Set MINIVMM_SKIP_KVM=1 to skip them."
+        tap_end
 fi
 
 cli_cases
 vmm_cases
 svirtb_cases
 virtio_cases
-if [ "$nskip" -gt 0 ]; then
-        echo "e2e: $npass passed, $nfail failed, $nskip skipped"
-else
-        echo "e2e: $npass passed, $nfail failed"
-fi
-[ "$nfail" -eq 0 ]
+pci_cases
+tap_end

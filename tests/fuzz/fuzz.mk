@@ -6,7 +6,7 @@
 
 FUZZ_CC      ?= clang-14
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := virtio_blk virtio_mmio svirtb
+FUZZ_TARGETS := virtio_blk virtio_mmio svirtb pci
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 # trace.c is replaced by tests/fuzz/fuzz.h (the trace is formatted, not printed).
 FUZZ_DEV_SRCS = $(filter-out devices/trace.c,$(sort $(wildcard devices/*.c)))

@@ -16,6 +16,7 @@
 
 #include <linux/virtio_blk.h>
 #include <linux/virtio_mmio.h>
+#include <linux/virtio_pci.h>
 #include <linux/virtio_ring.h>
 
 #define MAXLEN 8192
@@ -371,6 +372,117 @@ static void gen_svirtb(const char *dir)
         save(dir, "svirtb", "ro-widths-poke", &s);
 }
 
+/* --- fuzz_pci ---------------------------------------------------------------------- */
+
+#define PCI_W  0x40u /* write bit of an operation */
+#define PCI_B1 0xe0000000u
+
+/* op kind k with width index wi (0: 4 bytes, 1: 1, 2: 2, 3: 8). */
+static void pio(struct seed *s, unsigned wi, bool wr, uint16_t off, uint32_t v)
+{
+        put(s, 2 | wi << 3 | (wr ? PCI_W : 0), 1);
+        put(s, off, 2);
+        put(s, v, 4);
+}
+
+static void pmem(struct seed *s, unsigned wi, bool wr, uint32_t off, uint64_t v)
+{
+        put(s, 3 | wi << 3 | (wr ? PCI_W : 0), 1);
+        put(s, off, 4);
+        put(s, v, 8);
+}
+
+static void ppoke(struct seed *s, uint16_t off, uint64_t v)
+{
+        put(s, 4, 1);
+        put(s, off, 2);
+        put(s, v, 8);
+}
+
+static void pcfg(struct seed *s, unsigned wi, bool wr, uint8_t dev, uint16_t off, uint32_t v)
+{
+        put(s, 5 | wi << 3 | (wr ? PCI_W : 0), 1);
+        put(s, dev, 1);
+        put(s, off, 2);
+        put(s, v, 4);
+}
+
+static void gen_pci(const char *dir)
+{
+        struct seed s;
+        size_t r;
+
+        /* Legacy: the 256-entry ring at PFN 1, built by pokes; one IN request. */
+        s.n = 0;
+        put(&s, 0, 1);
+        put(&s, RAMN, 2);
+        r = s.n;
+        memset(s.b + s.n, 0, RAMN);
+        s.n += RAMN;
+        poke(&s, r, HDR, VIRTIO_BLK_T_IN, 4);
+        ppoke(&s, 0x1000, HDR);
+        ppoke(&s, 0x1008, 16 | (uint64_t)VRING_DESC_F_NEXT << 32 | 1ULL << 48);
+        ppoke(&s, 0x1010, DATA);
+        ppoke(&s, 0x1018,
+              512 | (uint64_t)(VRING_DESC_F_NEXT | VRING_DESC_F_WRITE) << 32 | 2ULL << 48);
+        ppoke(&s, 0x1020, STAT);
+        ppoke(&s, 0x1028, 1 | (uint64_t)VRING_DESC_F_WRITE << 32);
+        ppoke(&s, 0x2000, 1ULL << 16);
+        pio(&s, 1, true, VIRTIO_PCI_STATUS, 0);
+        pio(&s, 1, true, VIRTIO_PCI_STATUS, 3);
+        pio(&s, 0, false, VIRTIO_PCI_HOST_FEATURES, 0);
+        pio(&s, 0, true, VIRTIO_PCI_GUEST_FEATURES, 1u << VIRTIO_BLK_F_FLUSH);
+        pio(&s, 2, true, VIRTIO_PCI_QUEUE_SEL, 0);
+        pio(&s, 0, true, VIRTIO_PCI_QUEUE_PFN, 1);
+        pio(&s, 1, true, VIRTIO_PCI_STATUS, 7);
+        pio(&s, 2, true, VIRTIO_PCI_QUEUE_NOTIFY, 0);
+        pio(&s, 1, false, VIRTIO_PCI_ISR, 0);
+        pio(&s, 0, false, 0x14, 0);
+        pcfg(&s, 2, true, 1, 0x04, 0x0400); /* Interrupt Disable */
+        save(dir, "pci", "legacy-init-in", &s);
+
+        /* Transitional, modern driver: a 4-entry ring, one IN request, trace on. */
+        r = mmio_head(&s, 1 | 8, DESC);
+        (void)r;
+        pmem(&s, 1, true, VIRTIO_PCI_COMMON_STATUS, 0);
+        pmem(&s, 1, true, VIRTIO_PCI_COMMON_STATUS, 3);
+        pmem(&s, 0, true, VIRTIO_PCI_COMMON_GFSELECT, 1);
+        pmem(&s, 0, true, VIRTIO_PCI_COMMON_GF, 1);
+        pmem(&s, 1, true, VIRTIO_PCI_COMMON_STATUS, 0xb);
+        pmem(&s, 2, true, VIRTIO_PCI_COMMON_Q_SIZE, 4);
+        pmem(&s, 3, true, VIRTIO_PCI_COMMON_Q_DESCLO, DESC);
+        pmem(&s, 3, true, VIRTIO_PCI_COMMON_Q_AVAILLO, AVAIL);
+        pmem(&s, 3, true, VIRTIO_PCI_COMMON_Q_USEDLO, USED);
+        pmem(&s, 2, true, VIRTIO_PCI_COMMON_Q_ENABLE, 1);
+        pmem(&s, 1, true, VIRTIO_PCI_COMMON_STATUS, 0xf);
+        pmem(&s, 2, true, 0x3000, 0);
+        pmem(&s, 1, false, 0x1000, 0);
+        pmem(&s, 3, false, 0x2000, 0);
+        save(dir, "pci", "modern-init-in", &s);
+
+        /* Config space through the ports: sizing and moving BAR1 of device 1. */
+        s.n = 0;
+        put(&s, 1, 1);
+        put(&s, 0, 2);
+        put(&s, 1, 1); /* latch: 00:01.0 BAR1 */
+        put(&s, 0x80000814u, 4);
+        put(&s, 0 | PCI_W, 1);
+        put(&s, 4, 1);
+        put(&s, 0xffffffffu, 4);
+        put(&s, 0, 1);
+        put(&s, 4, 1);
+        put(&s, 0, 4);
+        put(&s, 0 | PCI_W, 1);
+        put(&s, 4, 1);
+        put(&s, PCI_B1 + 0x8000, 4);
+        put(&s, 6, 1); /* device 2's BAR1 over it */
+        put(&s, 2, 1);
+        put(&s, 1, 1);
+        put(&s, PCI_B1 + 0x8000, 4);
+        pmem(&s, 2, false, 0x8000 + VIRTIO_PCI_COMMON_NUMQ, 0);
+        save(dir, "pci", "bar-sizing-move", &s);
+}
+
 int main(int argc, char **argv)
 {
         if (argc != 2) {
@@ -384,5 +496,6 @@ int main(int argc, char **argv)
         gen_blk(argv[1]);
         gen_mmio(argv[1]);
         gen_svirtb(argv[1]);
+        gen_pci(argv[1]);
         return 0;
 }

@@ -3,50 +3,17 @@
 # EVENT_IDX driver under minivmm, the PVH note that lets QEMU boot the same
 # guest, and the guest suite without EVENT_IDX. tools/bench itself is not run
 # here (it takes minutes and compares timings); these cases check behaviour.
-# Ends with "benchmode: N passed, M failed".
-set -u
-cd "$(dirname "$0")/../.."
+# TAP through tests/lib.sh.
+. "$(dirname "$0")/../lib.sh"
 
-VMM=${MINIVMM:-./minivmm}
-GUEST=guest/guest.bin
 ELF=guest/guest.elf
-MKDISK=build/tools/mkdisk
 
-if [ ! -c /dev/kvm ] || [ ! -w /dev/kvm ]; then
-        if [ "${MINIVMM_SKIP_KVM:-0}" = 1 ]; then
-                echo "benchmode: /dev/kvm is not usable here; cases skipped (MINIVMM_SKIP_KVM=1)"
-                echo "benchmode: 0 passed, 0 failed, 1 skipped"
-                exit 0
-        fi
-        echo "benchmode: /dev/kvm is not usable here; these cases need KVM"
-        echo "benchmode: 0 passed, 1 failed"
-        exit 1
-fi
+tap_begin benchmode
+kvm_required benchmode
+tap_tmpdir
 
-W=$(mktemp -d /tmp/minivmm-benchmode.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-
-npass=0
-nfail=0
-ok() { echo "ok - $1"; npass=$((npass + 1)); }
-not_ok() { echo "not ok - $1: $2"; nfail=$((nfail + 1)); }
-
-run() {
-        "$@" >"$W/out" 2>"$W/err" </dev/null
-        rc=$?
-}
 result() { grep '^bench: workload=' "$W/out"; }
 has() { [[ " $1 " == *" $2 "* ]]; } # LINE KEY=VALUE
-
-# untouched_blocks FILE N: the 64 KiB blocks among the first N still all 0xff.
-untouched_blocks() {
-        local i
-        for ((i = 0; i < $2; i++)); do
-                if [ "$(dd if="$1" bs=64k skip="$i" count=1 status=none | tr -d '\377' | wc -c)" -eq 0 ]; then
-                        printf ' %d' "$i"
-                fi
-        done
-}
 
 "$MKDISK" make "$W/test.img" 2048 >/dev/null
 scratch() { head -c $((1024 * 1024)) /dev/zero | tr '\0' '\377' >"$W/scratch.img"; }
@@ -64,40 +31,31 @@ else
         not_ok bench_randread_poll_reports_one_line "status $rc, line '$line' $(grep 'bench: error' "$W/out") $(head -c 200 "$W/err")"
 fi
 
+# bench_fields NAME APPEND KEY=VALUE...: the run exits 0 and its result line
+# has every KEY=VALUE.
+bench_fields() {
+        local name=$1 append=$2 kv
+        shift 2
+        run "$VMM" --svirtb none --disk "$W/test.img" --append "$append" "$GUEST"
+        line=$(result)
+        for kv in "$@"; do
+                if [ "$rc" -ne 0 ] || ! has "$line" "$kv"; then
+                        not_ok "$name" "status $rc, no $kv in line '$line' $(grep 'bench: error' "$W/out")"
+                        return
+                fi
+        done
+        ok "$name"
+}
+
 # Interrupt mode: whether the guest ever sleeps (and takes an interrupt)
 # depends on how fast the device is, so only completion is checked.
-run "$VMM" --svirtb none --disk "$W/test.img" --append "bench=seqread,bs=64k,qd=16,n=200 complete=irq" "$GUEST"
-line=$(result)
-if [ "$rc" -eq 0 ] && has "$line" complete=irq && has "$line" errors=0 && has "$line" n=200; then
-        ok bench_seqread_irq_completes
-else
-        not_ok bench_seqread_irq_completes "status $rc, line '$line' $(grep 'bench: error' "$W/out")"
-fi
-
+bench_fields bench_seqread_irq_completes "bench=seqread,bs=64k,qd=16,n=200 complete=irq" \
+        complete=irq errors=0 n=200
 # qd beyond a third of the ring: one descriptor per request (indirect tables).
-run "$VMM" --svirtb none --disk "$W/test.img" --append "bench=randread,bs=512,qd=256,n=600" "$GUEST"
-line=$(result)
-if [ "$rc" -eq 0 ] && has "$line" qd=256 && has "$line" indirect=1 && has "$line" errors=0; then
-        ok bench_qd256_uses_indirect_chains
-else
-        not_ok bench_qd256_uses_indirect_chains "status $rc, line '$line' $(grep 'bench: error' "$W/out")"
-fi
-
-run "$VMM" --svirtb none --disk "$W/test.img" --append "bench=randread,n=0" "$GUEST"
-line=$(result)
-if [ "$rc" -eq 0 ] && has "$line" n=0 && has "$line" bytes=0; then
-        ok bench_n0_sets_up_only
-else
-        not_ok bench_n0_sets_up_only "status $rc, line '$line'"
-fi
-
-run "$VMM" --svirtb none --disk "$W/test.img" --append "bench=randread,qd=4,n=100 event_idx=off" "$GUEST"
-line=$(result)
-if [ "$rc" -eq 0 ] && has "$line" event_idx=0 && has "$line" errors=0; then
-        ok bench_without_event_idx
-else
-        not_ok bench_without_event_idx "status $rc, line '$line'"
-fi
+bench_fields bench_qd256_uses_indirect_chains "bench=randread,bs=512,qd=256,n=600" \
+        qd=256 indirect=1 errors=0
+bench_fields bench_n0_sets_up_only "bench=randread,n=0" n=0 bytes=0
+bench_fields bench_without_event_idx "bench=randread,qd=4,n=100 event_idx=off" event_idx=0 errors=0
 
 # --- bad input and write protection -------------------------------------------
 bad() { # NAME APPEND PATTERN
@@ -150,7 +108,7 @@ for mode in poll irq; do
         "$MKDISK" make "$W/a.img" 2048 >/dev/null
         "$MKDISK" make "$W/b.img" 512 >/dev/null
         run "$VMM" --disk "$W/a.img" --disk "$W/b.img,ro" --append "event_idx=off complete=$mode" "$GUEST"
-        sum=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$W/out" | tail -n 1)
+        sum=$(guest_summary)
         if [ "$rc" -eq 0 ] && [[ "$sum" =~ ^[0-9]+\ passed,\ 0\ failed ]] &&
                 grep -qE '^ok [0-9]+ - virtio_event_idx$' "$W/out" &&
                 "$MKDISK" check "$W/a.img" svirtb,virtio,two-disks 2>"$W/mk"; then
@@ -179,5 +137,4 @@ else
         not_ok guest_bin_first_byte_is_the_64bit_entry "_start at 0x$start"
 fi
 
-echo "benchmode: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+tap_end

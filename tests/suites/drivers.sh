@@ -10,46 +10,15 @@
 # of the image must be followed by an fdatasync before the next pwritev and
 # before the guest exits. (The io_uring backend's flush is an IORING_OP_FSYNC
 # that strace cannot see: tests/unit/test_virtio_spec.c checks it.)
-# Last line: "drivers: N passed, M failed[, K skipped]".
-set -u
-cd "$(dirname "$0")/../.."
+# TAP through tests/lib.sh.
+. "$(dirname "$0")/../lib.sh"
 
-VMM=${MINIVMM:-./minivmm}
-GUEST=guest/guest.bin
-MKDISK=build/tools/mkdisk
 PERSONAS="driver_uboot_old driver_uboot_new driver_rcore_011 driver_rcore_012 driver_linux driver_tock driver_veridian"
 SELECT="driver=uboot driver=rcore driver=linux driver=tock driver=veridian"
-W=$(mktemp -d /tmp/minivmm-drivers.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-
-npass=0
-nfail=0
-nskip=0
-ok() { echo "ok - $1"; npass=$((npass + 1)); }
-not_ok() { echo "not ok - $1: $2"; nfail=$((nfail + 1)); }
-
-finish() {
-        if [ "$nskip" -gt 0 ]; then
-                echo "drivers: $npass passed, $nfail failed, $nskip skipped"
-        else
-                echo "drivers: $npass passed, $nfail failed"
-        fi
-        [ "$nfail" -eq 0 ]
-        exit
-}
-
-for f in "$VMM" "$GUEST" "$MKDISK"; do
-        [ -e "$f" ] || { not_ok build "$f is missing (make check builds it)"; finish; }
-done
-if [ ! -c /dev/kvm ]; then
-        if [ "${MINIVMM_SKIP_KVM:-0}" = 1 ]; then
-                echo "drivers: /dev/kvm is not usable here; personas skipped (MINIVMM_SKIP_KVM=1)"
-                nskip=1
-                finish
-        fi
-        not_ok kvm "/dev/kvm is missing"
-        finish
-fi
+tap_begin drivers
+built "$VMM" "$GUEST" "$MKDISK"
+kvm_required drivers
+tap_tmpdir
 
 # personas NAME VERSION DISKOPTS VMMARGS...: every persona in one boot.
 personas() {
@@ -113,4 +82,4 @@ durable() {
 
 durable durable_uboot_thread --io thread
 durable durable_uboot_vcpu --io vcpu
-finish
+tap_end

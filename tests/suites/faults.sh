@@ -15,59 +15,21 @@
 # documented line, the exit status, every stderr line, and with faultcheck
 # that every write acknowledged (after a successful FLUSH, for SIGKILL) is in
 # the image. Hangs are caught by a generous watchdog (timeout), never timed.
-# Root-only cases are reported as skipped without root.
-# Last line: "faults: N passed, M failed[, K skipped]".
-set -u
-cd "$(dirname "$0")/../.."
+# Root-only cases are reported as skipped without root. TAP through
+# tests/lib.sh.
+. "$(dirname "$0")/../lib.sh"
 
-VMM=${MINIVMM:-./minivmm}
-GUEST=guest/guest.bin
 SHIM=$PWD/build/faults/faultshim.so
 CHECK=build/faults/faultcheck
 WATCHDOG=300 # seconds; a hung VMM or guest, not a speed limit
-W=$(mktemp -d /tmp/minivmm-faults.XXXXXX)
-chmod 755 "$W"
 MNT=""
 LOOP=""
-
-cleanup() {
-        [ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null
-        [ -n "$MNT" ] && umount "$MNT" 2>/dev/null
-        rm -rf "$W"
-}
-trap cleanup EXIT
-
-npass=0
-nfail=0
-nskip=0
-ok() { echo "ok - $1"; npass=$((npass + 1)); }
-not_ok() { echo "not ok - $1: $2"; nfail=$((nfail + 1)); }
-skip() { echo "ok - $1 # SKIP $2"; nskip=$((nskip + 1)); }
-
-finish() {
-        if [ "$nskip" -gt 0 ]; then
-                echo "faults: $npass passed, $nfail failed, $nskip skipped"
-        else
-                echo "faults: $npass passed, $nfail failed"
-        fi
-        [ "$nfail" -eq 0 ]
-        exit
-}
-
-for f in "$VMM" "$GUEST" "$SHIM" "$CHECK"; do
-        if [ ! -e "$f" ]; then
-                not_ok setup "$f is missing (make check builds it)"
-                finish
-        fi
-done
-if [ ! -c /dev/kvm ]; then
-        if [ "${MINIVMM_SKIP_KVM:-0}" = 1 ]; then
-                skip faults "/dev/kvm is not usable here (MINIVMM_SKIP_KVM=1)"
-                finish
-        fi
-        not_ok setup "/dev/kvm is not usable here"
-        finish
-fi
+tap_begin faults
+built "$VMM" "$GUEST" "$SHIM" "$CHECK"
+kvm_required faults
+tap_tmpdir
+on_exit '[ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null'
+on_exit '[ -n "$MNT" ] && umount "$MNT" 2>/dev/null'
 
 # vm ENV... -- ARGS...: runs minivmm with the environment ENV under the
 # watchdog; status in $rc, stdout in $W/out, stderr in $W/err.
@@ -78,8 +40,7 @@ vm() {
                 shift
         done
         shift
-        env "${envs[@]}" timeout -k 5 "$WATCHDOG" "$VMM" "$@" >"$W/out" 2>"$W/err" </dev/null
-        rc=$?
+        run watchdog "$WATCHDOG" env "${envs[@]}" "$VMM" "$@"
 }
 
 # The statuses the guest saw, in order: "w:OK f:IOERR r:OK ..."
@@ -94,7 +55,7 @@ expect() {
         local name=$1 want_rc=$2 want=$3 err=$4 got lines
         got=$(statuses)
         lines=$(wc -l <"$W/err")
-        if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+        if hung "$rc"; then
                 not_ok "$name" "hung: the watchdog ended it ($(tail -n 2 "$W/out" | tr '\n' ' '))"
         elif [ "$got" != "$want" ]; then
                 not_ok "$name" "the guest saw '$got', expected '$want' ($(head -c 300 "$W/err"))"
@@ -207,7 +168,7 @@ bad() {
         local name=$1 pattern=$2
         shift 2
         vm -- "$@"
-        if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+        if hung "$rc"; then
                 not_ok "$name" "hung until the watchdog"
         elif [ "$rc" -ne 2 ] || [ "$(wc -l <"$W/err")" -ne 1 ] || ! grep -qE -e "$pattern" "$W/err"; then
                 not_ok "$name" "status $rc, stderr '$(head -c 300 "$W/err")', expected /$pattern/"
@@ -262,16 +223,13 @@ bad_input_cases() {
 # The image shrinks while the guest reads it: the read past the new end is
 # IOERR, the VMM keeps running, sector 0 still reads.
 truncated_while_running() {
-        local io=$1 name=truncated_image_read_is_ioerr_io_$1 tries=0
+        local io=$1 name=truncated_image_read_is_ioerr_io_$1
         IMG=$W/t.img
         scratch "$IMG" 1M
-        timeout -k 5 "$WATCHDOG" "$VMM" --io "$io" --disk "$IMG" \
+        watchdog "$WATCHDOG" "$VMM" --io "$io" --disk "$IMG" \
                 --append 'faultio=u512:8,r0:1,w64:8,f' "$GUEST" >"$W/out" 2>"$W/err" </dev/null &
         local pid=$!
-        while ! grep -q '^faultio: u 512+8 waiting' "$W/out" && [ $tries -lt 2000 ]; do
-                sleep 0.05
-                tries=$((tries + 1))
-        done
+        wait_for 2000 grep -q '^faultio: u 512+8 waiting' "$W/out"
         truncate -s 64K "$IMG"
         wait "$pid"
         rc=$?
@@ -382,6 +340,9 @@ root_cases() {
 }
 
 # --- SIGKILL at random points of a write workload -----------------------------------
+flushes_answered() { grep -c '^faultio: f .* -> OK' "$W/out"; }
+flushed_at_least() { [ "$(flushes_answered)" -ge "$1" ]; }
+
 # Every write acknowledged before a FLUSH that was acknowledged OK is in the image.
 kill_cases() {
         local io aio k
@@ -397,18 +358,17 @@ kill_cases() {
                 # workload is bounded (10^5 rounds) and the wait below too.
                 "$VMM" --io "$io" --disk "$IMG,aio=$aio" \
                         --append 'faultio=c100000:64:16' "$GUEST" >"$W/out" 2>"$W/err" </dev/null &
-                local pid=$! tries=0 want
-                # Somewhere after the first few rounds: a random count of FLUSH answers.
+                local pid=$! want
+                # Somewhere after the first few rounds: a random count of FLUSH
+                # answers (a hang watchdog of 2400 polls, 2 minutes: a loaded
+                # machine may take long to boot the guest).
                 want=$((3 + RANDOM % 60))
-                while [ "$(grep -c '^faultio: f .* -> OK' "$W/out")" -lt "$want" ] && [ $tries -lt 4000 ]; do
-                        sleep 0.01
-                        tries=$((tries + 1))
-                done
+                wait_for 2400 flushed_at_least "$want"
                 kill -KILL "$pid" 2>/dev/null
                 wait "$pid" 2>/dev/null
                 rc=$?
                 local flushed
-                flushed=$(grep -c '^faultio: f .* -> OK' "$W/out")
+                flushed=$(flushes_answered)
                 if [ "$rc" -ne 137 ]; then
                         not_ok "$name" "minivmm ended with $rc, not by SIGKILL: $(head -c 300 "$W/err")"
                 elif [ "$flushed" -lt 3 ]; then
@@ -429,4 +389,4 @@ truncated_while_running thread
 truncated_while_running vcpu
 root_cases
 kill_cases
-finish
+tap_end

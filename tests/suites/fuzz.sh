@@ -5,20 +5,19 @@
 # new inputs go to a scratch directory (FUZZ_WORK, default a temp dir that is
 # removed), never into the committed corpus. A target passes when neither
 # run finds a crash, a sanitizer report, a broken invariant or a timeout.
-# One line per target with its executions and coverage, then
-# "fuzz: N passed, M failed". `make fuzz FUZZ_SECONDS=N` runs this script
+# TAP through tests/lib.sh: one line per target with its executions and
+# coverage. `make fuzz FUZZ_SECONDS=N` runs this script
 # with FUZZ_WORK=build/fuzz/work (kept: the corpus grows across runs).
-set -u
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/../lib.sh"
 
 SECS=${FUZZ_SECONDS:-20}
-TARGETS="virtio_blk virtio_mmio svirtb"
+TARGETS="virtio_blk virtio_mmio svirtb pci"
+tap_begin fuzz
 if [ -n "${FUZZ_WORK:-}" ]; then
         W=$FUZZ_WORK
         mkdir -p "$W"
 else
-        W=$(mktemp -d /tmp/minivmm-fuzz.XXXXXX)
-        trap 'rm -rf "$W"' EXIT
+        tap_tmpdir
 fi
 # Symbolized reports when llvm-symbolizer is installed (llvm-14).
 for s in /usr/lib/llvm-14/bin/llvm-symbolizer /usr/bin/llvm-symbolizer; do
@@ -27,11 +26,6 @@ for s in /usr/lib/llvm-14/bin/llvm-symbolizer /usr/bin/llvm-symbolizer; do
                 break
         fi
 done
-
-npass=0
-nfail=0
-ok() { echo "ok - $1"; npass=$((npass + 1)); }
-not_ok() { echo "not ok - $1: $2"; nfail=$((nfail + 1)); }
 
 # The reason a libFuzzer log shows a failure, in one line.
 why() {
@@ -70,5 +64,4 @@ for t in $TARGETS; do
                 ok "$t: ${SECS} s, ${execs:-?} runs, ${cov:-no coverage line}, corpus $(ls "$new" | wc -l) new inputs"
         fi
 done
-echo "fuzz: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+tap_end

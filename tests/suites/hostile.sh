@@ -9,45 +9,20 @@
 # Each run: exit status 0, every case of guest/hostile/hd.h printed "ok" (the
 # unit tests run the same cases), no sanitizer report, and the image
 # unchanged (mkdisk pristine; a read-only image byte-identical by sha256).
-# Last line: "hostile: N passed, M failed".
-set -u
-cd "$(dirname "$0")/../.."
+# TAP through tests/lib.sh.
+. "$(dirname "$0")/../lib.sh"
 
-VMM=${MINIVMM:-./minivmm}
-SAN_VMM=build/minivmm-san
 GUEST=guest/hostile.bin
-MKDISK=build/tools/mkdisk
 SECTORS=256 # the guest's in_larger_than_disk buffer holds 40 pages
-W=$(mktemp -d /tmp/minivmm-hostile.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-
-npass=0
-nfail=0
-ok() { echo "ok - $1"; npass=$((npass + 1)); }
-not_ok() { echo "not ok - $1: $2"; nfail=$((nfail + 1)); }
-
-finish() {
-        echo "hostile: $npass passed, $nfail failed"
-        [ "$nfail" -eq 0 ]
-        exit
-}
+tap_begin hostile
 
 # The cases, as guest/hostile/hd.h lists them for both back ends.
 expected=$(grep -o 'X(hostile_[a-z0-9_]*)' guest/hostile/hd.h | sed 's/^X(\(.*\))$/\1/' | sort)
 ncases=$(printf '%s\n' "$expected" | grep -c .)
 
-for f in "$VMM" "$SAN_VMM" "$GUEST" "$MKDISK"; do
-        [ -e "$f" ] || { not_ok build "$f is missing (make check builds it)"; finish; }
-done
-if [ ! -c /dev/kvm ]; then
-        if [ "${MINIVMM_SKIP_KVM:-0}" = 1 ]; then
-                echo "hostile: /dev/kvm is not usable here; cases skipped (MINIVMM_SKIP_KVM=1)"
-                echo "hostile: 0 passed, 0 failed, 1 skipped"
-                exit 0
-        fi
-        not_ok kvm "/dev/kvm is missing"
-        finish
-fi
+built "$VMM" "$SAN_VMM" "$GUEST" "$MKDISK"
+kvm_required hostile
+tap_tmpdir
 
 # suite NAME VERSION(1|2) DISKOPTS VMM...: one run of the whole suite on a
 # fresh image with --disk IMAGE$DISKOPTS.
@@ -97,4 +72,4 @@ suite hostile_legacy_readonly_vcpu 1 ",ro,legacy" "$VMM" --io vcpu
 suite hostile_sanitized_sandboxed 2 "" env ASAN_OPTIONS=detect_leaks=0 "$SAN_VMM"
 suite hostile_sanitized_leak_check_legacy_vcpu_io_uring 1 ",legacy,aio=io_uring" \
         "$SAN_VMM" --no-sandbox --io vcpu
-finish
+tap_end

@@ -15,41 +15,18 @@
 # For svirtb, a finished lab-1 tree passes its own `make check`, and the
 # GitHub Classroom workflow's steps and the Gradescope autograder (without
 # /dev/kvm) run on it.
-# One line per check, then "lab: N passed, M failed[, K skipped]".
-set -u
-cd "$(dirname "$0")/../.." || exit 1
+# TAP through tests/lib.sh: one line per check.
+. "$(dirname "$0")/../lib.sh"
 # Builds and grades below run their own make, not as part of a caller's.
 unset MAKEFLAGS MFLAGS MAKELEVEL LAB GRADE_EXTRA GRADE_TIMEOUT GRADE_JOBS GRADE_JSON GRADE_VMM
 ROOT=$(pwd)
 export LC_ALL=C
-W=$(mktemp -d /tmp/minivmm-lab.XXXXXX) || exit 1
-chmod 755 "$W"
-trap 'rm -rf "$W"' EXIT
+tap_begin lab
+tap_tmpdir
 JOBS=$(nproc 2>/dev/null || echo 2)
 # How lab/grade reports a test killed by an illegal instruction (SIGILL), in
 # minivmm or in a unit test (where CMocka may catch the signal itself).
 CRASH=' FAIL .*(signal 4|Illegal instruction)'
-
-npass=0
-nfail=0
-nskip=0
-ok() {
-        echo "ok - $1"
-        npass=$((npass + 1))
-}
-not_ok() {
-        echo "not ok - $1: $2"
-        nfail=$((nfail + 1))
-}
-finish() {
-        if [ "$nskip" -gt 0 ]; then
-                echo "lab: $npass passed, $nfail failed, $nskip skipped"
-        else
-                echo "lab: $npass passed, $nfail failed"
-        fi
-        [ "$nfail" -eq 0 ]
-        exit
-}
 
 labs=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' lab/labs)
 
@@ -141,13 +118,14 @@ check_report() {
 total_of() { grep -E '^total: [0-9]+/[0-9]+ points; [0-9]+ of [0-9]+ tests passed( \([0-9]+ skipped .*\))?$' "$1"; }
 
 # Every test a rubric's patterns cover, listed independently of lab/grade:
-# the tests a full run of BINARY (in the reference tree) runs, for
+# the tests a full run of BINARY (in the reference tree) runs (its TAP), for
 # "unit BINARY:*", and the guest tests of guest/tests/tests.c for
 # "guest PREFIX*" (no bin=), as grade.json names them.
 expected_names() {
         local rubric=$1 bin prefix
         for bin in $(awk '$1 == "unit" && $2 ~ /:\*$/ { sub(/:.*/, "", $2); print $2 }' "$rubric"); do
-                "build/unit/$bin" </dev/null 2>&1 | sed -n 's/^\[ RUN      \] //p' |
+                CMOCKA_MESSAGE_OUTPUT=TAP "build/unit/$bin" </dev/null 2>/dev/null |
+                        sed -n -E -e 's/^not ok [0-9]+ # SKIP //p' -e 's/^(not )?ok [0-9]+ - //p' |
                         sed -e 's/ \[/[/g' -e 's/, /,/g' -e 's/ /_/g' -e "s|^|unit/$bin/|"
         done
         for prefix in $(awk '$1 == "guest" && $2 ~ /\*$/ && $4 !~ /bin=/ { sub(/\*$/, "", $2); print $2 }' "$rubric"); do
@@ -227,10 +205,10 @@ lab_cases() {
         cp "$S/check/$L.out" "$S/student.out" 2>/dev/null
         cp "$S/check/$L.json" "$S/student.json" 2>/dev/null
         if [ "$rc" -eq 0 ] || ! grep -qE '^check: [0-9]+ passed, 1 failed$' "$S/stcheck.out" ||
-                ! grep -qE "^not ok - lab $L: make grade LAB=$L gives full marks" "$S/stcheck.out"; then
+                ! grep -qE "^not ok [0-9]+ - lab $L: make grade LAB=$L gives full marks" "$S/stcheck.out"; then
                 not_ok "$L: make check in the stub tree fails on this lab's grade only" "status $rc: $(grep -E '^not ok|^check:' "$S/stcheck.out" | head -4)"
         else
-                ok "$L: make check in the stub tree: only this lab's grade fails ($(grep -c '^ok - ' "$S/stcheck.out") checks pass: earlier labs, other unit tests, boot tests)"
+                ok "$L: make check in the stub tree: only this lab's grade fails ($(grep -cE '^ok [0-9]+ - ' "$S/stcheck.out") checks pass: earlier labs, other unit tests, boot tests)"
         fi
         if [ ! -f "$S/student.json" ]; then
                 not_ok "$L: make grade in the student tree" "no report: $(tail -n 3 "$S/stcheck.out")"
@@ -881,12 +859,11 @@ docs_cases() {
 # --- main ------------------------------------------------------------------------
 if ! { [ -c /dev/kvm ] && ./minivmm --append boot_entry_state guest/guest.bin >/dev/null 2>&1; }; then
         if [ "${MINIVMM_SKIP_KVM:-0}" = 1 ]; then
-                echo "lab: /dev/kvm is not usable here; the lab checks need it (MINIVMM_SKIP_KVM=1)"
-                nskip=1
-                finish
+                skip lab "/dev/kvm is not usable here; the lab checks need it (MINIVMM_SKIP_KVM=1)"
+                tap_end
         fi
         not_ok kvm "/dev/kvm is not usable here (or ./minivmm guest/guest.bin does not run); set MINIVMM_SKIP_KVM=1 to skip"
-        finish
+        tap_end
 fi
 
 t_all=$SECONDS
@@ -901,18 +878,12 @@ make --no-print-directory -k all unit guest/hostile.bin >"$W/make.out" 2>&1 ||
 # printed (and counted) in lab/labs order.
 i=0
 for L in $labs; do
-        (
-                npass=0
-                nfail=0
-                lab_cases "$L" "$i"
-        ) >"$W/$L.log" 2>&1 &
+        lab_cases "$L" "$i" >"$W/$L.log" 2>&1 &
         i=$((i + 1))
 done
 wait
 for L in $labs; do
-        cat "$W/$L.log"
-        npass=$((npass + $(grep -c '^ok - ' "$W/$L.log")))
-        nfail=$((nfail + $(grep -c '^not ok - ' "$W/$L.log")))
+        tap_replay "$W/$L.log"
 done
 echo "# lab checks: $((SECONDS - t_all)) s"
-finish
+tap_end

@@ -3,48 +3,25 @@
 # through its PVH ELF note (guest/pvh_entry.S): virtio-blk found from the
 # "virtio_mmio.device=" words QEMU appends, the virtio tests in both
 # transport versions and completion modes, with and without EVENT_IDX, the
+# same virtio tests over virtio-pci on q35 (legacy and modern), the
 # driver personas (real drivers' register sequences), the benchmark mode, and
 # the image bytes checked on the host afterwards.
 # QEMU's isa-debug-exit makes it exit with (guest status << 1) | 1.
 # Without qemu-system-x86_64 the suite prints why and counts one skip.
-# Ends with "qemu: N passed, M failed[, K skipped]".
-set -u
-cd "$(dirname "$0")/../.."
+# TAP through tests/lib.sh.
+. "$(dirname "$0")/../lib.sh"
 
 QEMU=${QEMU:-qemu-system-x86_64}
 ELF=guest/guest.elf
-MKDISK=build/tools/mkdisk
 
+tap_begin qemu
 if ! command -v "$QEMU" >/dev/null; then
-        echo "qemu: $QEMU is not installed (Debian: apt-get install -y qemu-system-x86); QEMU cases skipped"
-        echo "qemu: 0 passed, 0 failed, 1 skipped"
-        exit 0
+        skip qemu "$QEMU is not installed (Debian: apt-get install -y qemu-system-x86)"
+        tap_end
 fi
-if [ ! -w /dev/kvm ]; then
-        if [ "${MINIVMM_SKIP_KVM:-0}" = 1 ]; then
-                echo "qemu: /dev/kvm is not usable here; QEMU cases skipped (MINIVMM_SKIP_KVM=1)"
-                echo "qemu: 0 passed, 0 failed, 1 skipped"
-                exit 0
-        fi
-        echo "qemu: /dev/kvm is not usable here; the QEMU cases need KVM"
-        echo "qemu: 0 passed, 1 failed"
-        exit 1
-fi
-for f in "$ELF" "$MKDISK"; do
-        if [ ! -e "$f" ]; then
-                echo "qemu: $f missing (run make)"
-                echo "qemu: 0 passed, 1 failed"
-                exit 1
-        fi
-done
-
-W=$(mktemp -d /tmp/minivmm-qemu.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-
-npass=0
-nfail=0
-ok() { echo "ok - $1"; npass=$((npass + 1)); }
-not_ok() { echo "not ok - $1: $2"; nfail=$((nfail + 1)); }
+kvm_required qemu
+built "$ELF" "$MKDISK"
+tap_tmpdir
 
 # qemu_run APPEND LEGACY DISK[,ro] [DISK[,ro]]: boots the guest; status in
 # $rc (QEMU's), guest status in $grc, output in $W/out and $W/err.
@@ -64,18 +41,6 @@ qemu_run() {
         rc=$?
         grc=-1
         [ $((rc & 1)) -eq 1 ] && grc=$((rc >> 1))
-}
-
-summary() { grep -E '^[0-9]+ passed, [0-9]+ failed' "$W/out" | tail -n 1; }
-
-# untouched_blocks FILE N: the 64 KiB blocks among the first N still all 0xff.
-untouched_blocks() {
-        local i
-        for ((i = 0; i < $2; i++)); do
-                if [ "$(dd if="$1" bs=64k skip="$i" count=1 status=none | tr -d '\377' | wc -c)" -eq 0 ]; then
-                        printf ' %d' "$i"
-                fi
-        done
 }
 
 # must_pass NAME TEST...: every named test ran and passed (no SKIP).
@@ -99,7 +64,7 @@ suite() {
         "$MKDISK" make "$W/a.img" 2048 && "$MKDISK" make "$W/b.img" 512 || return
         before=$(sha256sum <"$W/b.img")
         qemu_run "boot_* virtio_* $append" "$legacy" "$W/a.img" "$W/b.img,ro"
-        sum=$(summary)
+        sum=$(guest_summary)
         if [ "$grc" -ne 0 ] || ! [[ "$sum" =~ ^[0-9]+\ passed,\ 0\ failed ]]; then
                 not_ok "$name" "QEMU status $rc (guest $grc), summary '$sum'; $(grep -E '^not ok|unknown|minivmm guest: [^ur]' "$W/out" | head -3) $(head -c 300 "$W/err")"
                 return
@@ -126,6 +91,65 @@ suite qemu_virtio_legacy_poll true ""
 suite qemu_virtio_legacy_irq true complete=irq
 suite qemu_virtio_modern_irq_no_event_idx false "complete=irq event_idx=off"
 
+# virtio-blk-pci on QEMU's q35 (docs/virtio-pci.md): the guest finds the disks
+# by scanning bus 0 through 0xcf8/0xcfc, on BARs SeaBIOS placed, and drives
+# them modern-only (disable-legacy=on) or legacy-only (disable-modern=on),
+# polling (the guest is not told where firmware routes INTx).
+qemu_pci_run() {
+        local append=$1 opt=$2 args=() i=0 d ro
+        shift 2
+        for d in "$@"; do
+                ro=
+                case $d in *,ro) ro=,readonly=on d=${d%,ro} ;; esac
+                args+=(-drive "id=d$i,file=$d,format=raw,if=none$ro" -device "virtio-blk-pci,drive=d$i,$opt")
+                i=$((i + 1))
+        done
+        "$QEMU" -M q35 -accel kvm -cpu host -m 64M -nodefaults -no-user-config -nographic \
+                -serial stdio -kernel "$ELF" "${args[@]}" -device isa-debug-exit,iobase=0x501,iosize=4 \
+                -no-reboot -append "$append" >"$W/out" 2>"$W/err" </dev/null
+        rc=$?
+        grc=-1
+        [ $((rc & 1)) -eq 1 ] && grc=$((rc >> 1))
+}
+
+# Sectors of FILE that differ from a fresh image of N sectors, one per line.
+changed_sectors() {
+        "$MKDISK" make "$W/fresh.img" "$2" >/dev/null || return
+        cmp -l "$W/fresh.img" "$1" | awk '{ print int(($1 - 1) / 512) }' | uniq
+}
+
+# pci_suite NAME OPT VERSION TEST...: the virtio tests pass on a writable and a
+# read-only disk, the named ones ran; only the virtio write tests' sectors changed.
+pci_suite() {
+        local name=$1 opt=$2 version=$3 before sum bad
+        shift 3
+        rm -f "$W/a.img" "$W/b.img"
+        "$MKDISK" make "$W/a.img" 2048 && "$MKDISK" make "$W/b.img" 512 || return
+        before=$(sha256sum <"$W/b.img")
+        qemu_pci_run "boot_* virtio_*" "$opt" "$W/a.img" "$W/b.img,ro"
+        sum=$(guest_summary)
+        if [ "$grc" -ne 0 ] || ! [[ "$sum" =~ ^[0-9]+\ passed,\ 0\ failed ]]; then
+                not_ok "$name" "QEMU status $rc (guest $grc), summary '$sum'; $(grep -E '^not ok|minivmm guest: [^ur]' "$W/out" | head -3) $(head -c 300 "$W/err")"
+                return
+        fi
+        must_pass "$name" virtio_identify virtio_write_read_single virtio_multi_sector \
+                virtio_two_disks virtio_readonly_refuses_write virtio_event_idx "$@" || return
+        bad=$(changed_sectors "$W/a.img" 2048 | awk '$1 < 64 || $1 >= 128' | head -3 | tr '\n' ' ')
+        if ! grep -q "^virtio-blk0: version $version, capacity 2048 sectors" "$W/out" ||
+                ! grep -q "^virtio-blk1: version $version, capacity 512 sectors, ro 1" "$W/out"; then
+                not_ok "$name" "devices not found as version $version: $(grep '^virtio-blk' "$W/out" | head -2)"
+        elif ! changed_sectors "$W/a.img" 2048 | grep -qx 64 || [ -n "$bad" ]; then
+                not_ok "$name" "image a: sector 64 unwritten, or sectors outside 64-127 changed: $bad"
+        elif [ "$before" != "$(sha256sum <"$W/b.img")" ]; then
+                not_ok "$name" "the read-only image changed"
+        else
+                ok "$name"
+        fi
+}
+
+pci_suite qemu_q35_virtio_pci_modern disable-legacy=on 2 virtio_ring_wrap virtio_many_in_flight
+pci_suite qemu_q35_virtio_pci_legacy disable-modern=on 1
+
 # The driver personas (guest/tests/driver_tests.c, docs/virtio-mmio.md "Real
 # drivers") against QEMU's device: the replays are checked against an
 # independent implementation too. Tock drives version 2 only.
@@ -143,7 +167,7 @@ personas() {
                 fi
         done
         if [ "$grc" -ne 0 ]; then
-                not_ok "$name" "QEMU status $rc (guest $grc), summary '$(summary)'"
+                not_ok "$name" "QEMU status $rc (guest $grc), summary '$(guest_summary)'"
         elif ! "$MKDISK" pristine "$W/p.img" 2>"$W/mk"; then
                 not_ok "$name" "the image is not pristine: $(cat "$W/mk")"
         else
@@ -161,7 +185,7 @@ if [ "$grc" -eq 0 ] && [ "$(grep -c '^ok ' "$W/out")" -eq 1 ] &&
         grep -q '^ok 1 - virtio_read_single$' "$W/out"; then
         ok qemu_cmdline_selects_tests
 else
-        not_ok qemu_cmdline_selects_tests "QEMU status $rc, $(summary)"
+        not_ok qemu_cmdline_selects_tests "QEMU status $rc, $(guest_summary)"
 fi
 
 # A failing guest: status 1 reaches QEMU as 3.
@@ -200,5 +224,4 @@ else
         not_ok qemu_bench_seqwrite_scratch "QEMU status $rc, line '$line', blocks never written:$untouched"
 fi
 
-echo "qemu: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+tap_end

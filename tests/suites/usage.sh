@@ -3,36 +3,16 @@
 # (survey, read only, exit 0), --help and the man page against the README's
 # option table, the man page's syntax, make install/uninstall into a scratch
 # prefix, the Makefile's missing-package line, and a tree that refers to
-# nothing outside itself. Ends with "usage: N passed, M failed[, K skipped]".
-set -u
-cd "$(dirname "$0")/../.."
+# nothing outside itself. TAP through tests/lib.sh.
+. "$(dirname "$0")/../lib.sh"
 
-VMM=${MINIVMM:-./minivmm}
-GUEST=guest/guest.bin
-MKDISK=build/tools/mkdisk
+tap_begin usage
+tap_tmpdir
 
-W=$(mktemp -d /tmp/minivmm-usage.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-
-npass=0
-nfail=0
-nskip=0
-ok() { echo "ok - $1"; npass=$((npass + 1)); }
-not_ok() { echo "not ok - $1: $2"; nfail=$((nfail + 1)); }
-skip() { echo "ok - $1 # SKIP $2"; nskip=$((nskip + 1)); }
-
-run() {
-        "$@" >"$W/out" 2>"$W/err" </dev/null
-        rc=$?
-}
 has() { grep -qF -- "$1" "$W/out"; }
 
-kvm_ok=1
-if [ ! -c /dev/kvm ] || [ ! -w /dev/kvm ]; then
-        kvm_ok=0
-fi
 kvm_case() { # NAME: true when the case may run; otherwise reports it
-        [ "$kvm_ok" = 1 ] && return 0
+        kvm_usable && return 0
         if [ "${MINIVMM_SKIP_KVM:-0}" = 1 ]; then
                 skip "$1" "/dev/kvm is not usable here (MINIVMM_SKIP_KVM=1)"
         else
@@ -181,9 +161,4 @@ else
         skip tree_refers_to_nothing_outside_it "not a git checkout"
 fi
 
-if [ "$nskip" -gt 0 ]; then
-        echo "usage: $npass passed, $nfail failed, $nskip skipped"
-else
-        echo "usage: $npass passed, $nfail failed"
-fi
-[ "$nfail" -eq 0 ]
+tap_end

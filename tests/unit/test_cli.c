@@ -81,8 +81,8 @@ static void disk_spec_with_unknown_option_is_refused(void **state)
 
         (void)state;
         assert_int_equal(cli_parse_disk("a.img,rw", &d, err, sizeof(err)), -1);
-        assert_string_equal(err, "--disk 'a.img,rw': unknown option 'rw' (known: ro, legacy, "
-                                 "aio=sync|io_uring, werror=report|stop)");
+        assert_string_equal(err, "--disk 'a.img,rw': unknown option 'rw' (known: ro, legacy, pci, "
+                                 "pci-legacy, aio=sync|io_uring, werror=report|stop)");
         assert_int_equal(cli_parse_disk(",ro", &d, err, sizeof(err)), -1);
         assert_string_equal(err, "--disk ',ro': empty file name");
 }
@@ -212,8 +212,9 @@ static void disk_spec_with_unknown_aio_is_refused(void **state)
         assert_string_equal(err, "--disk 'a.img,aio=': unknown aio '' (known: sync, io_uring)");
         assert_int_equal(cli_parse_disk("a.img,aio=io_uringx", &d, err, sizeof(err)), -1);
         assert_int_equal(cli_parse_disk("a.img,aio", &d, err, sizeof(err)), -1);
-        assert_string_equal(err, "--disk 'a.img,aio': unknown option 'aio' (known: ro, legacy, "
-                                 "aio=sync|io_uring, werror=report|stop)");
+        assert_string_equal(err,
+                            "--disk 'a.img,aio': unknown option 'aio' (known: ro, legacy, pci, "
+                            "pci-legacy, aio=sync|io_uring, werror=report|stop)");
 }
 
 static void disk_spec_werror_selects_the_policy(void **state)
@@ -281,6 +282,27 @@ static void svirtb_refuses_legacy_and_werror(void **state)
         assert_int_equal(
             parse(&cfg, err, 4, "minivmm", "--svirtb", "s.img,ro,werror=stop", "g.bin"), CLI_ERROR);
         assert_string_equal(err, "--svirtb 's.img,ro,werror=stop': werror= is a --disk option");
+        assert_int_equal(parse(&cfg, err, 4, "minivmm", "--svirtb", "s.img,pci", "g.bin"),
+                         CLI_ERROR);
+        assert_string_equal(err, "--svirtb 's.img,pci': pci is a --disk option");
+}
+
+/* pci: transitional virtio-pci; pci-legacy: legacy-only virtio-pci (docs/virtio-pci.md). */
+static void disk_spec_pci_selects_the_transport(void **state)
+{
+        struct disk_spec d;
+        char err[256];
+
+        (void)state;
+        assert_int_equal(cli_parse_disk("a.img", &d, err, sizeof(err)), 0);
+        assert_false(d.pci);
+        assert_int_equal(cli_parse_disk("a.img,pci,ro", &d, err, sizeof(err)), 0);
+        assert_true(d.pci && d.ro);
+        assert_false(d.legacy);
+        assert_int_equal(cli_parse_disk("a.img,pci-legacy", &d, err, sizeof(err)), 0);
+        assert_true(d.pci && d.legacy);
+        assert_int_equal(cli_parse_disk("a.img,pcie", &d, err, sizeof(err)), -1);
+        assert_int_equal(cli_parse_disk("a.img,pci-", &d, err, sizeof(err)), -1);
 }
 
 int main(void)
@@ -290,6 +312,7 @@ int main(void)
             cmocka_unit_test(malformed_size_is_refused),
             cmocka_unit_test(disk_spec_splits_path_ro_and_legacy),
             cmocka_unit_test(disk_spec_with_unknown_option_is_refused),
+            cmocka_unit_test(disk_spec_pci_selects_the_transport),
             cmocka_unit_test(defaults_apply_without_options),
             cmocka_unit_test(every_option_is_parsed),
             cmocka_unit_test(mem_out_of_range_is_refused),

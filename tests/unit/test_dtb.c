@@ -159,6 +159,49 @@ static void virtio_nodes_point_at_the_ioapic(void **state)
         assert_true(fdt_path_offset(buf, "/virtio_mmio@d0000000") < node);
 }
 
+/* /pci: the windows in ranges, each device's INTA# mapped to its GSI (docs/virtio-pci.md). */
+static void pci_node_lists_windows_and_interrupts(void **state)
+{
+        struct dtb_machine m = machine();
+        const fdt32_t *c;
+        int len, node;
+        static const uint32_t ranges[14] = {
+            0x01000000, 0, 0xc000,     0, 0xc000,     0, 0x4000,
+            0x02000000, 0, 0xe0000000, 0, 0xe0000000, 0, 0x10000000};
+        static const uint32_t map[14] = {1 << 11, 0, 0, 1, DTB_IOAPIC_PHANDLE, 16, 1,
+                                         3 << 11, 0, 0, 1, DTB_IOAPIC_PHANDLE, 18, 1};
+
+        (void)state;
+        assert_int_equal(dtb_build(buf, sizeof(buf), &m), 0);
+        assert_true(fdt_path_offset(buf, "/pci") < 0); /* no PCI disk, no node */
+        m.npci = 2;
+        m.pci[0] = (struct dtb_pci_dev){1, 16};
+        m.pci[1] = (struct dtb_pci_dev){3, 18};
+        m.pci_io_base = 0xc000;
+        m.pci_io_size = 0x4000;
+        m.pci_mem_base = 0xe0000000;
+        m.pci_mem_size = 0x10000000;
+        assert_int_equal(dtb_build(buf, sizeof(buf), &m), 0);
+        node = fdt_path_offset(buf, "/pci");
+        assert_true(node >= 0);
+        assert_string_equal(fdt_getprop(buf, node, "compatible", NULL), "minivmm,pci-cf8");
+        assert_string_equal(fdt_getprop(buf, node, "device_type", NULL), "pci");
+        c = fdt_getprop(buf, node, "ranges", &len);
+        assert_int_equal(len, sizeof(ranges));
+        for (unsigned i = 0; i < 14; i++)
+                assert_int_equal(fdt32_to_cpu(c[i]), ranges[i]);
+        c = fdt_getprop(buf, node, "interrupt-map", &len);
+        assert_int_equal(len, sizeof(map));
+        for (unsigned i = 0; i < 14; i++)
+                assert_int_equal(fdt32_to_cpu(c[i]), map[i]);
+        c = fdt_getprop(buf, node, "interrupt-map-mask", &len);
+        assert_int_equal(len, 16);
+        assert_int_equal(fdt32_to_cpu(c[0]), 0xf800);
+        assert_int_equal(fdt32_to_cpu(c[3]), 7);
+        m.npci = DTB_MAX_VIRTIO + 1;
+        assert_int_equal(dtb_build(buf, sizeof(buf), &m), -FDT_ERR_BADVALUE);
+}
+
 static void too_small_buffer_reports_nospace(void **state)
 {
         struct dtb_machine m = machine();
@@ -177,6 +220,7 @@ int main(void)
             cmocka_unit_test(ram_above_hole_is_second_reg_pair),
             cmocka_unit_test(tree_reserves_its_own_placement),
             cmocka_unit_test(virtio_nodes_point_at_the_ioapic),
+            cmocka_unit_test(pci_node_lists_windows_and_interrupts),
             cmocka_unit_test(too_small_buffer_reports_nospace),
         };
         return cmocka_run_group_tests_name("dtb", tests, NULL, NULL);
