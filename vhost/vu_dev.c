@@ -15,7 +15,7 @@
 
 #include "devices/trace.h"
 
-#define VU_QUEUES      1u
+#define VU_QUEUES 1u
 /*
  * Largest queue accepted: QEMU's virtio-mmio reports 1024 as QueueNumMax
  * whatever the device's queue-size, and Linux takes it (docs/vhost-user.md).

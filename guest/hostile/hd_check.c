@@ -1,0 +1,88 @@
+/*
+ * hd_check: the checks on guest RAM every hostile case shares (hd.h), and
+ * the defaults of the checks only a back end with a second view of the
+ * machine can make (weak: the unit back end replaces them).
+ */
+#include "guest/hostile/hd.h"
+#include "tools/testdisk.h"
+
+/* Every byte of [gpa, gpa + len) is b; eight at a time where aligned (the
+ * guest CPU is slow under KVM's emulator). */
+static int expect_bytes(struct hd *h, uint64_t gpa, uint64_t len, uint8_t b, const char *what)
+{
+        const uint8_t *p = (const uint8_t *)hd_ptr(h, gpa, len);
+        uint64_t k = 0;
+
+        for (; k + 8 <= len && ((uintptr_t)(p + k) & 7) == 0; k += 8)
+                if (*(const uint64_t *)(p + k) != 0x0101010101010101ULL * b)
+                        break;
+        for (; k < len; k++)
+                HD_EXPECT(p[k] == b, "%s: byte %lu is 0x%02x, want 0x%02x", what, k, p[k], b);
+        return HD_PASS;
+}
+
+int hd_expect_fill(struct hd *h, uint64_t gpa, uint64_t len, const char *what)
+{
+        return expect_bytes(h, gpa, len, HD_FILL, what);
+}
+
+/* §2.7.8.2: bytes under used.len a request had nothing to put in read zero. */
+int hd_expect_zero(struct hd *h, uint64_t gpa, uint64_t len, const char *what)
+{
+        return expect_bytes(h, gpa, len, 0, what);
+}
+
+int hd_expect_sector(struct hd *h, uint64_t gpa, uint64_t s)
+{
+        const uint8_t *p = (const uint8_t *)hd_ptr(h, gpa, TD_SECTOR);
+
+        for (uint32_t k = 0; k < TD_SECTOR; k++) {
+                uint8_t want = td_orig_byte(s, h->sectors, k);
+
+                HD_EXPECT(p[k] == want, "sector %lu byte %u: 0x%02x, want 0x%02x", s, k, p[k],
+                          want);
+        }
+        return HD_PASS;
+}
+
+int hd_run(struct hd *h, const struct hd_device *d, int (*fn)(struct hd *))
+{
+        HD_TRY(d->start(h));
+        HD_TRY(fn(h));
+        return d->recover(h);
+}
+
+__attribute__((weak)) void hd_snap(struct hd *h)
+{
+        (void)h;
+}
+
+__attribute__((weak)) int hd_canary(struct hd *h, const struct hd_span *ok, unsigned n)
+{
+        (void)h, (void)ok, (void)n;
+        return HD_PASS;
+}
+
+__attribute__((weak)) int hd_expect_why(struct hd *h, const char *why)
+{
+        (void)h, (void)why;
+        return HD_PASS;
+}
+
+__attribute__((weak)) int hd_expect_pristine(struct hd *h)
+{
+        (void)h;
+        return HD_PASS;
+}
+
+__attribute__((weak)) int hd_big_done(struct hd *h)
+{
+        (void)h;
+        return HD_PASS;
+}
+
+__attribute__((weak)) unsigned hd_svirtb_peek(struct hd *h, uint32_t v[6])
+{
+        (void)h, (void)v;
+        return 0;
+}
