@@ -55,20 +55,30 @@ must_pass() {
         done
 }
 
-# suite NAME LEGACY APPEND: the virtio and boot tests on a writable and a
-# read-only disk; both images checked afterwards.
-suite() {
-        local name=$1 legacy=$2 append=$3 version=2 before sum
-        [ "$legacy" = true ] && version=1
+# two_images: fresh a.img (2048 sectors) and b.img (512); b's hash in $before.
+two_images() {
         rm -f "$W/a.img" "$W/b.img"
         "$MKDISK" make "$W/a.img" 2048 && "$MKDISK" make "$W/b.img" 512 || return
         before=$(sha256sum <"$W/b.img")
-        qemu_run "boot_* virtio_* $append" "$legacy" "$W/a.img" "$W/b.img,ro"
+}
+
+# guest_passed NAME: QEMU's guest ran and every test it ran passed; else one failure.
+guest_passed() {
+        local sum
         sum=$(guest_summary)
-        if [ "$grc" -ne 0 ] || ! [[ "$sum" =~ ^[0-9]+\ passed,\ 0\ failed ]]; then
-                not_ok "$name" "QEMU status $rc (guest $grc), summary '$sum'; $(grep -E '^not ok|unknown|minivmm guest: [^ur]' "$W/out" | head -3) $(head -c 300 "$W/err")"
-                return
-        fi
+        [ "$grc" -eq 0 ] && [[ "$sum" =~ ^[0-9]+\ passed,\ 0\ failed ]] && return 0
+        not_ok "$1" "QEMU status $rc (guest $grc), summary '$sum'; $(grep -E '^not ok|unknown|minivmm guest: [^ur]' "$W/out" | head -3) $(head -c 300 "$W/err")"
+        return 1
+}
+
+# suite NAME LEGACY APPEND: the virtio and boot tests on a writable and a
+# read-only disk; both images checked afterwards.
+suite() {
+        local name=$1 legacy=$2 append=$3 version=2 before
+        [ "$legacy" = true ] && version=1
+        two_images || return
+        qemu_run "boot_* virtio_* $append" "$legacy" "$W/a.img" "$W/b.img,ro"
+        guest_passed "$name" || return
         must_pass "$name" boot_entry_state virtio_identify virtio_write_read_single \
                 virtio_ring_wrap virtio_interrupt_completion virtio_two_disks \
                 virtio_readonly_refuses_write virtio_many_in_flight virtio_event_idx \
@@ -121,17 +131,11 @@ changed_sectors() {
 # pci_suite NAME OPT VERSION TEST...: the virtio tests pass on a writable and a
 # read-only disk, the named ones ran; only the virtio write tests' sectors changed.
 pci_suite() {
-        local name=$1 opt=$2 version=$3 before sum bad
+        local name=$1 opt=$2 version=$3 before bad
         shift 3
-        rm -f "$W/a.img" "$W/b.img"
-        "$MKDISK" make "$W/a.img" 2048 && "$MKDISK" make "$W/b.img" 512 || return
-        before=$(sha256sum <"$W/b.img")
+        two_images || return
         qemu_pci_run "boot_* virtio_*" "$opt" "$W/a.img" "$W/b.img,ro"
-        sum=$(guest_summary)
-        if [ "$grc" -ne 0 ] || ! [[ "$sum" =~ ^[0-9]+\ passed,\ 0\ failed ]]; then
-                not_ok "$name" "QEMU status $rc (guest $grc), summary '$sum'; $(grep -E '^not ok|minivmm guest: [^ur]' "$W/out" | head -3) $(head -c 300 "$W/err")"
-                return
-        fi
+        guest_passed "$name" || return
         must_pass "$name" virtio_identify virtio_write_read_single virtio_multi_sector \
                 virtio_two_disks virtio_readonly_refuses_write virtio_event_idx "$@" || return
         bad=$(changed_sectors "$W/a.img" 2048 | awk '$1 < 64 || $1 >= 128' | head -3 | tr '\n' ' ')
