@@ -229,7 +229,9 @@ static inline void fuzz_poke_ram(struct fin *in)
         memcpy(fm.low + off, &v, 8);
 }
 
-/* libFuzzer's set-up, once per process and the same for every target: the fake machine. */
+#ifndef FUZZ_OWN_INIT
+/* libFuzzer's set-up, once per process and the same for every target: the
+ * fake machine (a target that needs more defines FUZZ_OWN_INIT and its own). */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
         (void)argc;
@@ -237,5 +239,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fuzz_machine_init();
         return 0;
 }
+#endif
 
 #endif

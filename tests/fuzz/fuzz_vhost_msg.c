@@ -17,6 +17,7 @@
  * fd only while the queue runs; at the end, no descriptor leaked and the
  * read-only image unchanged.
  */
+#define FUZZ_OWN_INIT /* the fake machine and a memfd for the memory table */
 #include "tests/fuzz/fuzz.h"
 
 #include <sys/eventfd.h>
