@@ -147,6 +147,19 @@ static void queue_v1(void)
         wr(VIO_QUEUE_PFN, (uint32_t)(gpa_of(P.desc) / P_PAGE));
 }
 
+/* Queue 0, not yet set up, at QueueNumMax entries in one block (v1 or v2). */
+static int queue_at_max(void)
+{
+        wr(VIO_QUEUE_SEL, 0);
+        EXPECT(rd(P.legacy ? VIO_QUEUE_PFN : VIO_QUEUE_READY) == 0, "queue already set up");
+        TRY(ring_place(rd(VIO_QUEUE_NUM_MAX), false));
+        if (P.legacy)
+                queue_v1();
+        else
+                queue_v2();
+        return TEST_PASS;
+}
+
 static void put16(uint8_t *p, uint16_t v)
 {
         p[0] = (uint8_t)v;
@@ -282,13 +295,7 @@ static int uboot(bool new_release)
                 EXPECT(rd(VIO_STATUS) & VIO_S_FEATURES_OK, "device refuses features: 0x%x",
                        rd(VIO_STATUS));
         }
-        wr(VIO_QUEUE_SEL, 0);
-        EXPECT(rd(P.legacy ? VIO_QUEUE_PFN : VIO_QUEUE_READY) == 0, "queue already set up");
-        TRY(ring_place(rd(VIO_QUEUE_NUM_MAX), false));
-        if (P.legacy)
-                queue_v1();
-        else
-                queue_v2();
+        TRY(queue_at_max());
         status_add(VIO_S_DRIVER_OK);
         want = (new_release ? VIO_S_ACKNOWLEDGE : 0) | VIO_S_DRIVER | VIO_S_DRIVER_OK |
                (P.legacy ? 0 : VIO_S_FEATURES_OK);
@@ -374,13 +381,7 @@ int test_driver_linux(void)
                                 break;
                 }
         }
-        wr(VIO_QUEUE_SEL, 0);
-        EXPECT(rd(P.legacy ? VIO_QUEUE_PFN : VIO_QUEUE_READY) == 0, "queue already set up");
-        TRY(ring_place(rd(VIO_QUEUE_NUM_MAX), false));
-        if (P.legacy)
-                queue_v1();
-        else
-                queue_v2();
+        TRY(queue_at_max());
         status_add(VIO_S_DRIVER_OK);
         P.indirect = neg & VIO_BIT(VIO_F_INDIRECT_DESC);
         P.event_idx = neg & VIO_BIT(VIO_F_EVENT_IDX);
