@@ -341,7 +341,7 @@ int main(uint64_t fdt)
         /* PCI disks follow the virtio-mmio ones (docs/virtio-pci.md). */
         if (genv.boot.pvh)
                 gpci_scan(&genv.boot, false);
-        else if (gpci_fdt_has_pci((const void *)(uintptr_t)fdt))
+        else if (genv.boot.has_pci)
                 gpci_scan(&genv.boot, true);
         virtio_probe_disks();
         print_header();
