@@ -224,7 +224,7 @@ static const char *const pkind_names[] = {
 static enum pkind pkind_of(const char *name)
 {
         for (unsigned k = 1; k < sizeof(pkind_names) / sizeof(pkind_names[0]); k++) {
-                if (str_eq(name, pkind_names[k]))
+                if (name[0] == pkind_names[k][0] && str_eq(name, pkind_names[k]))
                         return (enum pkind)k;
         }
         return P_OTHER;
