@@ -15,13 +15,15 @@
 #include "fail.h"
 
 /*
- * How often the halt watch looks at the vCPU thread, and how little CPU it
- * must have used in that period to be kicked (it sleeps in KVM: halted, or
- * starved by the host, where a kick is harmless).
+ * The halt watch's period: VCPU_HALT_POLL_NS while the vCPU thread sleeps
+ * (one kick a period, as the old 20 Hz timer), doubling up to
+ * VCPU_HALT_POLL_MAX_NS while it runs. The thread counts as asleep (in KVM:
+ * halted, or starved by the host, where a kick is harmless) when it used
+ * less than a quarter of the period.
  */
-#define VCPU_HALT_POLL_NS 25000000L
-#define VCPU_HALT_IDLE_NS (VCPU_HALT_POLL_NS / 4)
-#define RFLAGS_IF         (1ULL << 9)
+#define VCPU_HALT_POLL_NS     50000000L
+#define VCPU_HALT_POLL_MAX_NS 400000000L
+#define RFLAGS_IF             (1ULL << 9)
 
 static const char *vcpu_exit_name(uint32_t reason)
 {
@@ -166,23 +168,29 @@ static int64_t vcpu_cpu_ns(void)
  * and KVM has no exit that says "halted with interrupts off"; only the vCPU
  * thread can ask (KVM_GET_MP_STATE, KVM_GET_REGS), so KVM_RUN must be
  * interrupted. This thread interrupts it (SIGALRM to the vCPU thread) only
- * when the vCPU thread used less than VCPU_HALT_IDLE_NS of CPU in the last
- * period: a guest that runs or polls is never interrupted, a halted one is
- * found within two periods (docs/performance.md, "Boot").
+ * when the vCPU thread slept through most of the last period: a guest that
+ * runs or polls is never interrupted (and the watch itself wakes ever less
+ * often), a halted one is found within a period after the one it halted in
+ * (docs/performance.md, "Boot").
  */
 static void *vcpu_halt_watch(void *arg)
 {
-        const struct timespec period = {0, VCPU_HALT_POLL_NS};
-        int64_t last = vcpu_cpu_ns(), now;
+        int64_t period = VCPU_HALT_POLL_NS, last = vcpu_cpu_ns(), now;
 
         (void)arg;
         sem_post(&vcpu_watch_started); /* its start-up calls are done (vcpu_prepare) */
         for (;;) {
-                clock_nanosleep(CLOCK_MONOTONIC, 0, &period, NULL); /* every signal blocked */
+                struct timespec ts = {period / 1000000000, period % 1000000000};
+
+                clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL); /* every signal blocked */
                 now = vcpu_cpu_ns();
-                if (!atomic_load(&vcpu_watch_off) &&
-                    (now < 0 || last < 0 || now - last < VCPU_HALT_IDLE_NS))
-                        pthread_kill(vcpu_thread, SIGALRM);
+                if (now < 0 || last < 0 || now - last < period / 4) {
+                        if (!atomic_load(&vcpu_watch_off))
+                                pthread_kill(vcpu_thread, SIGALRM);
+                        period = VCPU_HALT_POLL_NS;
+                } else if (period < VCPU_HALT_POLL_MAX_NS) {
+                        period *= 2;
+                }
                 last = now;
         }
         return NULL;
