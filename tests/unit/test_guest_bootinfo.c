@@ -445,33 +445,37 @@ static fdt32_t *token_cell(int off, int i)
         return (fdt32_t *)((char *)fdt + fdt_off_dt_struct(fdt) + off) + i;
 }
 
+/* Builds tree_with_one_property() (the same tree, offsets and sizes every
+ * time), sets cell `cell` of that property's token (1: len, 2: nameoff) to
+ * value, and expects the walk to stop at the property. */
+static void expect_refused_at_property(int cell, uint32_t value)
+{
+        char want[64];
+        int prop = tree_with_one_property();
+
+        *token_cell(prop, cell) = cpu_to_fdt32(value);
+        snprintf(want, sizeof(want), "bad FDT structure at offset %d", prop);
+        expect_error(want);
+}
+
 /* The tokenizer's bounds: a value that would run past the structure block,
  * and a name offset outside the strings block, stop the walk there. */
 static void property_past_the_block_is_refused(void **state)
 {
-        char want[64];
         int prop;
 
         (void)state;
         prop = tree_with_one_property();
-        *token_cell(prop, 1) = cpu_to_fdt32(0xfffffff0); /* len */
-        snprintf(want, sizeof(want), "bad FDT structure at offset %d", prop);
-        expect_error(want);
-        prop = tree_with_one_property();
-        *token_cell(prop, 1) = cpu_to_fdt32(fdt_size_dt_struct(fdt) - (uint32_t)prop - 11);
-        expect_error(want); /* 1 byte too long: the header is 12 bytes */
+        expect_refused_at_property(1, 0xfffffff0);
+        /* 1 byte too long: the token's header is 12 bytes */
+        expect_refused_at_property(1, fdt_size_dt_struct(fdt) - (uint32_t)prop - 11);
 }
 
 static void name_outside_the_strings_is_refused(void **state)
 {
-        char want[64];
-        int prop;
-
         (void)state;
-        prop = tree_with_one_property();
-        *token_cell(prop, 2) = cpu_to_fdt32(fdt_size_dt_strings(fdt)); /* nameoff */
-        snprintf(want, sizeof(want), "bad FDT structure at offset %d", prop);
-        expect_error(want);
+        tree_with_one_property();
+        expect_refused_at_property(2, fdt_size_dt_strings(fdt));
 }
 
 static void bad_header_is_refused(void **state)
