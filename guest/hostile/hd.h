@@ -151,9 +151,11 @@ int hd_expect_sector(struct hd *h, uint64_t gpa, uint64_t s);
 HD_VIRTIO_CASES(HD_DECLARE)
 HD_SVIRTB_CASES(HD_DECLARE)
 #undef HD_DECLARE
+struct hd_step;
 struct hd_device {
         int (*start)(struct hd *h);
         int (*recover)(struct hd *h);
+        int (*step)(struct hd *h, const struct hd_step *s); /* its own ops (hd_script.h) */
 };
 extern const struct hd_device hd_virtio, hd_svirtb;
 int hd_run(struct hd *h, const struct hd_device *d, int (*fn)(struct hd *));

@@ -10,16 +10,12 @@
  * offered (VERSION_1 in version 2); never EVENT_IDX, so used_event and
  * avail_event stay out of play. Completions are polled (bounded): under KVM
  * the device may finish a request after the notify returns.
- *
- * Most cases are data: a script of steps (SCRIPT below: place descriptors,
- * write registers, notify, expect an exact outcome) that play() runs, one
- * switch per step, cheap enough for the interpreted guest CPU. A value in a
- * step is a place of struct hd (a scratch area, the end of RAM, the
- * capacity, ...) plus an offset, so one script serves every back end.
+ * Most cases are data (SCRIPT, guest/hostile/hd_script.h): steps that place
+ * descriptors, write registers, notify and expect an exact outcome.
  */
 #include <string.h>
 
-#include "guest/hostile/hd.h"
+#include "guest/hostile/hd_script.h"
 #include "guest/virtio_blk_drv.h"
 #include "tools/testdisk.h"
 
@@ -123,14 +119,6 @@ static void negotiate(struct hd *h, uint64_t f)
         write_features(h, f);
 }
 
-/* Status write w reads back as want. */
-static int status_is(struct hd *h, uint32_t w, uint32_t want)
-{
-        hd_wr(h, VIO_STATUS, w);
-        HD_EXPECT(st(h) == want, "Status 0x%x written: 0x%x, want 0x%x", w, st(h), want);
-        return HD_PASS;
-}
-
 static int check_live(struct hd *h)
 {
         HD_EXPECT(st(h) == live_status(h), "Status 0x%x, want 0x%x", st(h), live_status(h));
@@ -173,17 +161,11 @@ static void kick(struct hd *h)
         hd_wr(h, VIO_QUEUE_NOTIFY, 0);
 }
 
-/* Snapshots RAM for the canary, then notifies. */
-static void snap_kick(struct hd *h)
-{
-        hd_snap(h);
-        kick(h);
-}
-
 static void send(struct hd *h, uint16_t head)
 {
         publish(head);
-        snap_kick(h);
+        hd_snap(h);
+        kick(h);
 }
 
 static uint16_t used_idx(void)
@@ -222,16 +204,6 @@ static void req3(struct hd *h, uint16_t head, uint32_t type, uint64_t sector, ui
         desc_in(h, hr.base, head, h->hdr, 16, R | N, head + 1u);
         desc_in(h, hr.base, head + 1u, data, len, dflags | N, head + 2u);
         desc_in(h, hr.base, head + 2u, h->stat, 1, W, 0);
-}
-
-/* A valid three-entry IN request of sector KNOWN in the table at t. */
-static void itable(struct hd *h, uint64_t t)
-{
-        put_hdr(h, h->hdr, VBLK_T_IN, HD_KNOWN);
-        fill(h, h->data, TD_SECTOR);
-        desc_in(h, t, 0, h->hdr, 16, R | N, 1);
-        desc_in(h, t, 1, h->data, TD_SECTOR, W | N, 2);
-        desc_in(h, t, 2, h->stat, 1, W, 0);
 }
 
 /* --- outcomes ------------------------------------------------------------------------ */
@@ -420,80 +392,20 @@ static int recover(struct hd *h)
         return hd_expect_pristine(h);
 }
 
-const struct hd_device hd_virtio = {start, recover};
-
-/* A read of KNOWN into h->data at head 0..2, published, not notified; RAM
- * snapshotted. */
-static void pending_read(struct hd *h)
-{
-        fill(h, h->data, TD_SECTOR);
-        req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
-        publish(0);
-        hd_snap(h);
-}
-
-/* Queue 0 made ready after begin(): refused with NEEDS_RESET for why (no
- * interrupt: DRIVER_OK was not set). */
-static int queue_refused(struct hd *h, const char *why)
-{
-        HD_EXPECT(queue_on(h) == 0, "queue on (0x%x)", queue_on(h));
-        return needs_reset(h, false, why);
-}
-
-/* --- the script interpreter ------------------------------------------------------------ */
-
-/* Where a value of a step starts from: TOP is the end of all RAM, FEATS
- * feats() and LIVE live_status(). */
+/* The device's own ops (hd_script.h). */
 // clang-format off
-enum place {
-        P_ABS, P_HDR, P_DATA, P_STAT, P_TABLE, P_TABLE2, P_RING2, P_REGS, P_RAM_END, P_HIGH_END,
-        P_TOP, P_SECTORS, P_RING, P_AVAIL, P_USED, P_FEATS, P_LIVE
+enum {
+        OP_HDR = HD_OP_DEV, OP_DESC, OP_CYCLE, OP_ITABLE, OP_REQ3, OP_KICK, OP_AVAIL, OP_STIS,
+        OP_BEGIN, OP_QUEUE, OP_DRIVER_OK, OP_UP, OP_NEG, OP_QAT, OP_PENDING, OP_REJ, OP_FAIL3,
+        OP_FAILED, OP_DONE, OP_NEXTUSED, OP_READ, OP_NRESET, OP_QREFUSED, OP_UNTOUCHED, OP_LIVE,
+        OP_E8, OP_EID, OP_QON, OP_CANARY, OP_EOFF0,
 };
 // clang-format on
 
-/* A value: a place in bits 64.. (so that it is one expression, which a
- * macro argument can carry), an offset from it in bits 0..63. */
-typedef unsigned __int128 hval;
-
-/* One step: op and its operands (which of them an op reads: its macro). */
-struct step {
-        uint8_t op;
-        uint16_t i, j;
-        uint32_t n, m, fl;
-        hval a, b, c;
-        const char *why;
-};
-
-static uint64_t val(struct hd *h, hval v)
+static int step(struct hd *h, const struct hd_step *s)
 {
-        unsigned p = (unsigned)(v >> 64);
-        uint64_t off = (uint64_t)v;
-        const uint64_t top = h->high_end ? h->high_end : h->ram_end;
-        const uint64_t at[] = {0,         h->hdr,     h->data, h->stat,    h->table,
-                               h->table2, h->ring2,   h->regs, h->ram_end, h->high_end,
-                               top,       h->sectors, hr.base, hr.avail,   hr.used};
-
-        if (p == P_FEATS)
-                return feats(h) + off;
-        if (p == P_LIVE)
-                return live_status(h) + off;
-        return at[p] + off;
-}
-
-// clang-format off
-enum op {
-        OP_END, OP_IFV1, OP_IFV2, OP_IFHIGH, OP_HDR, OP_DESC, OP_CYCLE, OP_ITABLE, OP_SET, OP_REQ3,
-        OP_PUBLISH, OP_SEND, OP_KICK, OP_SNAP, OP_SNAPKICK, OP_AVAIL, OP_WR, OP_STIS, OP_BEGIN,
-        OP_QUEUE, OP_DRIVER_OK, OP_UP, OP_NEG, OP_QAT, OP_PENDING, OP_RECOVER, OP_SKIP, OP_REJ,
-        OP_FAIL3, OP_FAILED, OP_DONE, OP_NEXTUSED, OP_READ, OP_NRESET, OP_QREFUSED, OP_UNTOUCHED,
-        OP_LIVE, OP_EFILL, OP_EZERO, OP_ESECTOR, OP_E8, OP_RDEQ, OP_EID, OP_QON, OP_RAWW, OP_RAWR,
-        OP_CANARY, OP_EOFF0,
-};
-// clang-format on
-
-static int step(struct hd *h, const struct step *s)
-{
-        uint64_t a = val(h, s->a), b = val(h, s->b), v = a;
+        uint64_t a = hd_value(h, s->a), b = hd_value(h, s->b), v;
+        uint32_t live = s->fl ? live_status(h) : 0; /* OP_STIS: on top of live_status() */
 
         switch (s->op) {
         case OP_HDR:
@@ -506,61 +418,54 @@ static int step(struct hd *h, const struct step *s)
                 for (uint32_t i = 0; i < QN; i++)
                         desc_in(h, hr.base, i, a, s->n, s->fl, (i + 1) % QN);
                 break;
-        case OP_ITABLE:
-                itable(h, a);
-                break;
-        case OP_SET:
-                memset(mem(h, a, s->n), (int)s->fl, s->n);
+        case OP_ITABLE: /* a valid three-entry IN request of sector KNOWN in the table at a */
+                put_hdr(h, h->hdr, VBLK_T_IN, HD_KNOWN);
+                fill(h, h->data, TD_SECTOR);
+                desc_in(h, a, 0, h->hdr, 16, R | N, 1);
+                desc_in(h, a, 1, h->data, TD_SECTOR, W | N, 2);
+                desc_in(h, a, 2, h->stat, 1, W, 0);
                 break;
         case OP_REQ3:
                 req3(h, s->i, s->n, b, a, s->m, s->fl);
                 break;
-        case OP_PUBLISH:
-                publish(s->i);
-                break;
-        case OP_SEND:
-                send(h, s->i);
-                break;
-        case OP_KICK:
-                kick(h);
-                break;
-        case OP_SNAP:
-                hd_snap(h);
-                break;
-        case OP_SNAPKICK:
-                snap_kick(h);
+        case OP_KICK: /* fl: 1 publish head i, 2 snapshot RAM, 4 notify */
+                if (s->fl & 1)
+                        publish(s->i);
+                if (s->fl & 2)
+                        hd_snap(h);
+                if (s->fl & 4)
+                        kick(h);
                 break;
         case OP_AVAIL:
                 hr.a->idx = (uint16_t)(hr.avail_idx + s->n);
                 break;
-        case OP_WR:
-                hd_wr(h, s->i, (uint32_t)(a >> s->m));
+        case OP_STIS: /* Status write a reads back as b */
+                hd_wr(h, VIO_STATUS, live + (uint32_t)a);
+                HD_EXPECT(st(h) == live + (uint32_t)b, "Status 0x%x written: 0x%x, want 0x%x",
+                          live + (uint32_t)a, st(h), live + (uint32_t)b);
                 break;
-        case OP_STIS:
-                return status_is(h, (uint32_t)a, (uint32_t)b);
         case OP_BEGIN:
                 return begin(h, feats(h));
         case OP_QUEUE:
                 queue_at(h, hr.num, hr.base, hr.avail, hr.used);
                 break;
         case OP_DRIVER_OK:
-                driver_ok(h);
+                hd_wr(h, VIO_STATUS, live_status(h));
                 break;
         case OP_UP:
-                return up_with(h, a & ~b);
+                return up_with(h, ((s->fl ? feats(h) : 0) | a) & ~b); /* fl: on top of feats() */
         case OP_NEG:
-                negotiate(h, a);
+                negotiate(h, feats(h) | a);
                 break;
         case OP_QAT:
-                queue_at(h, s->n, a, b, val(h, s->c));
+                queue_at(h, s->n, a, b, hd_value(h, s->c));
                 break;
-        case OP_PENDING:
-                pending_read(h);
+        case OP_PENDING: /* a read of KNOWN at head 0..2, published, not notified; snapshot */
+                fill(h, h->data, TD_SECTOR);
+                req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
+                publish(0);
+                hd_snap(h);
                 break;
-        case OP_RECOVER:
-                return recover(h);
-        case OP_SKIP:
-                return hd_skip(s->why);
         case OP_REJ:
                 return rejected(h, s->i, s->why);
         case OP_FAIL3:
@@ -575,42 +480,24 @@ static int step(struct hd *h, const struct step *s)
                 return valid_read(h, s->i, b, a);
         case OP_NRESET:
                 return needs_reset(h, s->fl, s->why);
-        case OP_QREFUSED:
-                return queue_refused(h, s->why);
+        case OP_QREFUSED: /* no interrupt: DRIVER_OK was not set */
+                HD_EXPECT(queue_on(h) == 0, "queue on (0x%x)", queue_on(h));
+                return needs_reset(h, false, s->why);
         case OP_UNTOUCHED:
                 return untouched(h);
         case OP_LIVE:
                 return check_live(h);
-        case OP_EFILL:
-                return hd_expect_fill(h, a, s->n, s->why);
-        case OP_EZERO:
-                return hd_expect_zero(h, a, s->n, s->why);
-        case OP_ESECTOR:
-                return hd_expect_sector(h, a, b);
         case OP_E8:
                 HD_EXPECT(*mem(h, a, 1) == s->n, "byte at 0x%lx: %u, want %u", a, *mem(h, a, 1),
                           s->n);
-                break;
-        case OP_RDEQ:
-                HD_EXPECT(hd_rd(h, s->i) == (uint32_t)a, "register 0x%x: 0x%x, want 0x%x", s->i,
-                          hd_rd(h, s->i), (uint32_t)a);
                 break;
         case OP_EID:
                 HD_EXPECT(memcmp(mem(h, h->data, h->id_len), h->id, h->id_len) == 0,
                           "id starts with 0x%02x", *mem(h, h->data, 1));
                 break;
         case OP_QON:
-                HD_EXPECT(queue_on(h) == (uint32_t)(a >> s->m),
-                          "QueueReady/QueuePFN 0x%x, want 0x%x", queue_on(h),
-                          (uint32_t)(a >> s->m));
-                break;
-        case OP_RAWW:
-                hd_raw(h, s->i, s->n, true, &v);
-                break;
-        case OP_RAWR:
-                if (hd_raw(h, s->i, s->n, false, &v) == HD_SKIP)
-                        break; /* an access this back end cannot make */
-                HD_EXPECT(v == a, "%u bytes at 0x%x: 0x%lx, want 0x%lx", s->n, s->i, v, a);
+                v = a >> s->m;
+                HD_EXPECT(queue_on(h) == v, "QueueReady/QueuePFN 0x%x, want 0x%lx", queue_on(h), v);
                 break;
         case OP_CANARY:
                 return canary(h, s->j, (const struct hd_span[2]){{h->stat, 1}, {a, s->m}}, 2);
@@ -622,86 +509,57 @@ static int step(struct hd *h, const struct step *s)
         return HD_PASS;
 }
 
-/* Runs the steps to OP_END; OP_IFV1, OP_IFV2 and OP_IFHIGH (RAM above 4 GiB)
- * skip their next n steps when they do not hold. */
-static int play(struct hd *h, const struct step *s)
-{
-        for (; s->op != OP_END; s++) {
-                if ((s->op == OP_IFV1 && !h->legacy) || (s->op == OP_IFV2 && h->legacy) ||
-                    (s->op == OP_IFHIGH && !h->high_end))
-                        s += s->n;
-                else
-                        HD_TRY(step(h, s));
-        }
-        return HD_PASS;
-}
+const struct hd_device hd_virtio = {start, recover, step};
 
-/* The steps, one macro each. A value: AT(place, offset), V(place), K(constant). */
-// clang-format off
-#define AT(p, o)  ((hval)P_##p << 64 | (uint64_t)(o))
-#define V(p)      AT(p, 0)
-#define BACK(p, o) AT(p, -(int64_t)(o))
-#define K(v)      AT(ABS, v)
-#define S(o, ...) {.op = OP_##o, __VA_ARGS__}
-#define S0(o)     {.op = OP_##o}
-// clang-format on
-#define IFV1(k)           S(IFV1, .n = (k))
-#define IFV2(k)           S(IFV2, .n = (k))
-#define IFHIGH(k)         S(IFHIGH, .n = (k))
-#define HDR(A, type, SEC) S(HDR, .a = A, .n = (type), .b = SEC)
+/* The device's steps (hd_script.h has the shared ones); the used ring is on
+ * the page after the avail ring (the legacy layout). */
+#define AVAIL_            AT(RING, 16 * QN)
+#define USED_             AT(RING, 2 * HD_PAGE)
+#define HDR(A, type, SEC) S(OP_HDR, .a = A, .n = (type), .b = SEC)
 #define T(TB, i_, A, len, f, nx)                                                                   \
-        S(DESC, .b = TB, .i = (i_), .a = A, .n = (len), .fl = (f), .j = (nx))
-#define D(i_, A, len, f, nx) T(V(RING), i_, A, len, f, nx)
-#define CYCLE(A, len, f)     S(CYCLE, .a = A, .n = (len), .fl = (f))
-#define ITABLE(TB)           S(ITABLE, .a = TB)
-#define SET(A, len, byte)    S(SET, .a = A, .n = (len), .fl = (byte))
-#define FILL(A, len)         SET(A, len, HD_FILL)
+        S(OP_DESC, .b = TB, .i = (i_), .a = A, .n = (len), .fl = (f), .j = (nx))
+#define D(i_, A, len, f, nx)                                                                       \
+        S(OP_DESC, .b = V(RING), .i = (i_), .a = A, .n = (len), .fl = (f), .j = (nx))
+#define CYCLE(A, len, f) S(OP_CYCLE, .a = A, .n = (len), .fl = (f))
+#define ITABLE(TB)       S(OP_ITABLE, .a = TB)
 #define REQ3(hd, type, SEC, A, len, f)                                                             \
-        S(REQ3, .i = (hd), .n = (type), .b = SEC, .a = A, .m = (len), .fl = (f))
-#define PUBLISH(hd)          S(PUBLISH, .i = (hd))
-#define SEND(hd)             S(SEND, .i = (hd))
-#define KICK                 S0(KICK)
-#define SNAP                 S0(SNAP)
-#define SNAPKICK             S0(SNAPKICK)
-#define AVAIL(d)             S(AVAIL, .n = (uint32_t)(d))
-#define WR(off, A)           S(WR, .i = (off), .a = A)
-#define WRS(off, A, sh)      S(WR, .i = (off), .a = A, .m = (sh))
-#define STIS(W_, WANT)       S(STIS, .a = W_, .b = WANT)
-#define BEGIN                S0(BEGIN)
-#define QUEUE                S0(QUEUE)
-#define DRIVER_OK            S0(DRIVER_OK)
-#define UP(F, CLR)           S(UP, .a = F, .b = CLR)
-#define NEG(F)               S(NEG, .a = F)
-#define QAT(num, D_, A_, U_) S(QAT, .n = (num), .a = D_, .b = A_, .c = U_)
-#define PENDING              S0(PENDING)
-#define RECOVER              S0(RECOVER)
-#define SKIP(why_)           S(SKIP, .why = (why_))
-#define REJ(hd, why_)        S(REJ, .i = (hd), .why = (why_))
+        S(OP_REQ3, .i = (hd), .n = (type), .b = SEC, .a = A, .m = (len), .fl = (f))
+#define PUBLISH(hd)          S(OP_KICK, .i = (hd), .fl = 1)
+#define SNAPKICK             S(OP_KICK, .fl = 6)
+#define KICK                 S(OP_KICK, .fl = 4)
+#define SEND(hd)             S(OP_KICK, .i = (hd), .fl = 7)
+#define AVAIL(d)             S(OP_AVAIL, .n = (uint32_t)(d))
+#define STIS(w, want)        S(OP_STIS, .a = K(w), .b = K(want))
+#define STIS_LIVE(w, want)   S(OP_STIS, .a = K(w), .b = K(want), .fl = 1)
+#define BEGIN                S0(OP_BEGIN)
+#define QUEUE                S0(OP_QUEUE)
+#define DRIVER_OK            S0(OP_DRIVER_OK)
+#define UP_FEATS_BUT(clr)    S(OP_UP, .fl = 1, .b = K(clr))
+#define UP_BUT(f, clr)       S(OP_UP, .a = K(f), .b = K(clr))
+#define NEG(bits)            S(OP_NEG, .a = K(bits)) /* feats() and bits */
+#define QAT(num, D_, A_, U_) S(OP_QAT, .n = (num), .a = D_, .b = A_, .c = U_)
+#define PENDING              S0(OP_PENDING)
+#define REJ(hd, why_)        S(OP_REJ, .i = (hd), .why = (why_))
 #define FAIL3(hd, type, SEC, dlen, status, why_)                                                   \
-        S(FAIL3, .i = (hd), .n = (type), .b = SEC, .m = (dlen), .fl = (status), .why = (why_))
+        S(OP_FAIL3, .i = (hd), .n = (type), .b = SEC, .m = (dlen), .fl = (status), .why = (why_))
 #define FAILED(hd, status, dlen, why_)                                                             \
-        S(FAILED, .i = (hd), .fl = (status), .m = (dlen), .why = (why_))
+        S(OP_FAILED, .i = (hd), .fl = (status), .m = (dlen), .why = (why_))
 #define DONEAT(hd, nused, len, SG, status, A, dlen)                                                \
-        S(DONE, .i = (hd), .j = (nused), .n = (len), .b = SG, .fl = (status), .a = A, .m = (dlen))
+        S(OP_DONE, .i = (hd), .j = (nused), .n = (len), .b = SG, .fl = (status), .a = A,           \
+          .m = (dlen))
 #define DONE(hd, len, status, A, dlen) DONEAT(hd, 1, len, V(STAT), status, A, dlen)
-#define NEXTUSED(hd, len)              S(NEXTUSED, .i = (hd), .n = (len))
-#define READ(hd, SEC, A)               S(READ, .i = (hd), .b = SEC, .a = A)
-#define NRESET(irq, why_)              S(NRESET, .fl = (irq), .why = (why_))
-#define QREFUSED(why_)                 S(QREFUSED, .why = (why_))
-#define UNTOUCHED                      S0(UNTOUCHED)
-#define LIVE                           S0(LIVE)
-#define EFILL(A, len, what)            S(EFILL, .a = A, .n = (len), .why = (what))
-#define EZERO(A, len, what)            S(EZERO, .a = A, .n = (len), .why = (what))
-#define ESECTOR(A, SEC)                S(ESECTOR, .a = A, .b = SEC)
-#define E8(A, byte)                    S(E8, .a = A, .n = (byte))
-#define RDEQ(off, A)                   S(RDEQ, .i = (off), .a = A)
-#define EID                            S0(EID)
-#define QON(A)                         S(QON, .a = A)
-#define QONS(A, sh)                    S(QON, .a = A, .m = (sh))
-#define RAWW(off, len, v)              S(RAWW, .i = (off), .n = (len), .a = K(v))
-#define RAWR(off, len, A)              S(RAWR, .i = (off), .n = (len), .a = A)
-#define CANARY(nused, A, dlen)         S(CANARY, .j = (nused), .a = A, .m = (dlen))
-#define EOFF0(bits)                    S(EOFF0, .a = K(bits))
+#define NEXTUSED(hd, len)              S(OP_NEXTUSED, .i = (hd), .n = (len))
+#define READ(hd, SEC, A)               S(OP_READ, .i = (hd), .b = SEC, .a = A)
+#define NRESET(irq, why_)              S(OP_NRESET, .fl = (irq), .why = (why_))
+#define QREFUSED(why_)                 S(OP_QREFUSED, .why = (why_))
+#define UNTOUCHED                      S0(OP_UNTOUCHED)
+#define LIVE                           S0(OP_LIVE)
+#define E8(A, byte)                    S(OP_E8, .a = A, .n = (byte))
+#define EID                            S0(OP_EID)
+#define QON(A)                         S(OP_QON, .a = A)
+#define QONS(A, sh)                    S(OP_QON, .a = A, .m = (sh))
+#define CANARY(nused, A, dlen)         S(OP_CANARY, .j = (nused), .a = A, .m = (dlen))
+#define EOFF0(bits)                    S(OP_EOFF0, .a = K(bits))
 
 /* Composite steps used by many cases. */
 #define KNOWN                    K(HD_KNOWN)
@@ -714,20 +572,14 @@ static int play(struct hd *h, const struct step *s)
         FILL(V(DATA), TD_SECTOR), FILL(V(STAT), 1),                                                \
             REQ3(hd, VBLK_T_IN, KNOWN, V(DATA), TD_SECTOR, W), D((hd) + 2, V(STAT), len, f, 0),    \
             SEND(hd), REJ(hd, why), EDATA, EFILL(V(STAT), 1, "status")
-/* pending_read()'s request came back done, with the sector's bytes. */
+/* PENDING's request came back done, with the sector's bytes. */
 #define READDONE DONE(0, TD_SECTOR + 1, VBLK_S_OK, V(DATA), TD_SECTOR), ESECTOR(V(DATA), KNOWN)
 /* Queue 0 made ready with QueueNum num: refused; DRIVER_OK and a kick then
  * process nothing. */
 #define BADQ(num)                                                                                  \
-        BEGIN, SNAP, QAT(num, V(RING), V(AVAIL), V(USED)), QREFUSED(BAD_NUM), PENDING, DRIVER_OK,  \
+        BEGIN, SNAP, QAT(num, V(RING), AVAIL_, USED_), QREFUSED(BAD_NUM), PENDING, DRIVER_OK,      \
             KICK, NRESET(0, BAD_NUM), EDATA, RECOVER
-
-#define SCRIPT(name, ...)                                                                          \
-        int name(struct hd *h)                                                                     \
-        {                                                                                          \
-                static const struct step s[] = {__VA_ARGS__, S0(END)};                             \
-                return play(h, s);                                                                 \
-        }
+#define SCRIPT(name, ...) HD_SCRIPT(hd_virtio, name, __VA_ARGS__)
 
 /* === chains (Q5-Q7) ====================================================== */
 
@@ -775,14 +627,14 @@ SCRIPT(hostile_buf_at_own_registers, REJ3(0, V(REGS), TD_SECTOR, W, NOT_RAM),
        RDEQ(VIO_MAGIC_VALUE, K(VIO_MAGIC)))
 
 /* A READ aimed at svirtb's register page: refused, its registers unchanged. */
-static const struct step svirtb_page[] = {REJ3(0, K(HD_SVIRTB_PAGE), TD_SECTOR, W, NOT_RAM),
-                                          S0(END)};
+static const struct hd_step svirtb_page[] = {REJ3(0, K(HD_SVIRTB_PAGE), TD_SECTOR, W, NOT_RAM),
+                                             S0(HD_OP_END)};
 int hostile_buf_at_svirtb_page(struct hd *h)
 {
         uint32_t before[6], after[6];
         unsigned n = hd_svirtb_peek(h, before);
 
-        HD_TRY(play(h, svirtb_page));
+        HD_TRY(hd_play(h, &hd_virtio, svirtb_page));
         hd_svirtb_peek(h, after);
         for (unsigned k = 0; k < n; k++)
                 HD_EXPECT(after[k] == before[k], "svirtb register %u: 0x%x", k, after[k]);
@@ -927,7 +779,7 @@ SCRIPT(hostile_indirect_table_outside_ram, FILL(V(DATA), TD_SECTOR),
        IND(1, BACK(RAM_END, 32), 48, I, IND_OUT))
 
 /* Q8: INDIRECT without VIRTIO_F_INDIRECT_DESC negotiated. */
-SCRIPT(hostile_indirect_not_negotiated, UP(V(FEATS), K(VIO_BIT(VIO_F_INDIRECT_DESC))),
+SCRIPT(hostile_indirect_not_negotiated, UP_FEATS_BUT(VIO_BIT(VIO_F_INDIRECT_DESC)),
        ITABLE(V(TABLE)), IND(0, V(TABLE), 48, I, "indirect descriptor not negotiated"))
 
 /* === the avail ring (Q2-Q4, Q11) ============================================= */
@@ -989,34 +841,34 @@ SCRIPT(hostile_queue_restart_after_driver_ok, IFV1(1), WR(VIO_QUEUE_PFN, K(0)), 
 
 /* Q1: a ring on the device's registers; a ring running past the end of RAM
  * (v1: its used ring; v2: the used ring alone). */
-SCRIPT(hostile_ring_outside_ram, BEGIN, SNAP, QAT(QN, V(REGS), V(AVAIL), V(USED)),
-       QREFUSED(DESC_NR), RECOVER, BEGIN, SNAP, IFV1(2),
-       QAT(QN, BACK(RAM_END, HD_PAGE), K(0), K(0)), QREFUSED("avail ring not in guest RAM"),
-       IFV2(2), QAT(QN, V(RING), V(AVAIL), BACK(RAM_END, 0x100)),
-       QREFUSED("used ring not in guest RAM"), RECOVER)
+SCRIPT(hostile_ring_outside_ram, BEGIN, SNAP, QAT(QN, V(REGS), AVAIL_, USED_), QREFUSED(DESC_NR),
+       RECOVER, BEGIN, SNAP, IFV1(2), QAT(QN, BACK(RAM_END, HD_PAGE), K(0), K(0)),
+       QREFUSED("avail ring not in guest RAM"), IFV2(2),
+       QAT(QN, V(RING), AVAIL_, BACK(RAM_END, 0x100)), QREFUSED("used ring not in guest RAM"),
+       RECOVER)
 
 /* Q1, Q7: the used ring on the descriptor table, then on the avail ring
  * (version 2 only: the legacy layout cannot overlap). */
 SCRIPT(hostile_ring_overlap, IFV1(1), SKIP("the legacy layout cannot overlap"), BEGIN, SNAP,
-       QAT(QN, V(RING), V(AVAIL), AT(RING, 0x100)), QREFUSED(OVERLAP), RECOVER, BEGIN, SNAP,
-       QAT(QN, V(RING), V(AVAIL), V(AVAIL)), QREFUSED(OVERLAP), RECOVER)
+       QAT(QN, V(RING), AVAIL_, AT(RING, 0x100)), QREFUSED(OVERLAP), RECOVER, BEGIN, SNAP,
+       QAT(QN, V(RING), AVAIL_, AVAIL_), QREFUSED(OVERLAP), RECOVER)
 
 /* Q1: descriptor table off its 16-byte alignment (legacy: GuestPageSize 2;
  * the recovery writes 4096 again). */
 SCRIPT(hostile_ring_misaligned, BEGIN, SNAP, IFV1(4), WR(VIO_GUEST_PAGE_SIZE, K(2)),
        WR(VIO_QUEUE_SEL, K(0)), WR(VIO_QUEUE_NUM, K(QN)), WRS(VIO_QUEUE_PFN, AT(RING, 8), 1),
-       IFV2(1), QAT(QN, AT(RING, 8), V(AVAIL), V(USED)),
+       IFV2(1), QAT(QN, AT(RING, 8), AVAIL_, USED_),
        QREFUSED("ring misaligned (desc 16, avail 2, used 4)"))
 
 /* §3.1.1 binds the driver: status bits out of order or taken back are kept
  * as written, as QEMU keeps them (U-Boot and rcore rely on it,
  * docs/virtio-mmio.md); reserved bits are dropped. No queue runs and guest
  * RAM is untouched. */
-#define SAME(v) STIS(K(v), K(v))
+#define SAME(v) STIS(v, v)
 SCRIPT(hostile_status_out_of_order, WR(VIO_STATUS, K(0)), SNAP,
        SAME(VIO_S_ACKNOWLEDGE | VIO_S_DRIVER_OK), SAME(VIO_S_ACKNOWLEDGE | VIO_S_FEATURES_OK),
        SAME(VIO_S_DRIVER), SAME(VIO_S_ACKNOWLEDGE), SAME(ACK_DRV),
-       SAME(VIO_S_ACKNOWLEDGE) /* DRIVER taken back */, STIS(K(ACK_DRV | 0x130), K(ACK_DRV)),
+       SAME(VIO_S_ACKNOWLEDGE) /* DRIVER taken back */, STIS(ACK_DRV | 0x130, ACK_DRV),
        SAME(ACK_DRV | VIO_S_DRIVER_OK) /* v1 order, v2 early */,
        SAME(FULL_OK) /* FEATURES_OK in v1 */, UNTOUCHED)
 
@@ -1026,14 +878,12 @@ SCRIPT(hostile_status_out_of_order, WR(VIO_STATUS, K(0)), SNAP,
  * UNSUPP (every bit of the one word asked for but EVENT_IDX: offered, it
  * moves avail_event). */
 #define NOT_OFFERED(bit)                                                                           \
-        NEG(AT(FEATS, VIO_BIT(bit))), STIS(K(ACK_DRV | VIO_S_FEATURES_OK), K(ACK_DRV)),            \
-            STIS(K(FULL_OK), K(ACK_DRV))
+        NEG(VIO_BIT(bit)), STIS(ACK_DRV | VIO_S_FEATURES_OK, ACK_DRV), STIS(FULL_OK, ACK_DRV)
 SCRIPT(hostile_features_not_offered, EOFF0(VIO_BIT(13) | VIO_BIT(34) | VIO_BIT(40)), IFV1(6),
-       UP(K(0xffffffffu), K(VIO_BIT(VIO_F_EVENT_IDX))), REQ3(0, 11, KNOWN, V(DATA), 16, R), SEND(0),
+       UP_BUT(0xffffffffu, VIO_BIT(VIO_F_EVENT_IDX)), REQ3(0, 11, KNOWN, V(DATA), 16, R), SEND(0),
        DONE(0, 1, VBLK_S_UNSUPP, K(0), 0), READ(3, KNOWN, V(DATA)), RECOVER, IFV2(13),
-       NOT_OFFERED(13), NOT_OFFERED(34), NOT_OFFERED(40), NEG(V(FEATS)),
-       WR(VIO_DRIVER_FEATURES_SEL, K(2)), WR(VIO_DRIVER_FEATURES, K(1)),
-       STIS(K(ACK_DRV | VIO_S_FEATURES_OK), K(ACK_DRV)))
+       NOT_OFFERED(13), NOT_OFFERED(34), NOT_OFFERED(40), NEG(0), WR(VIO_DRIVER_FEATURES_SEL, K(2)),
+       WR(VIO_DRIVER_FEATURES, K(1)), STIS(ACK_DRV | VIO_S_FEATURES_OK, ACK_DRV))
 
 /* M6: DriverFeatures written after FEATURES_OK (v2) or DRIVER_OK (v1) are
  * ignored: INDIRECT_DESC stays negotiated. */
@@ -1113,12 +963,12 @@ SCRIPT(hostile_notify_before_driver_ok, BEGIN, QUEUE, PENDING, KICK, IFV1(6),
 
 /* vm-virtio, Q12: a request left in the ring across a reset is never
  * processed; v2: a queue made ready without addresses (all 0) is refused. */
-SCRIPT(hostile_stale_chains_after_reset, PENDING, WR(VIO_STATUS, K(0)), KICK, UNTOUCHED,
-       NEG(V(FEATS)), IFV1(4), WR(VIO_QUEUE_PFN, K(0)), DRIVER_OK, KICK, UNTOUCHED, IFV2(6),
+SCRIPT(hostile_stale_chains_after_reset, PENDING, WR(VIO_STATUS, K(0)), KICK, UNTOUCHED, NEG(0),
+       IFV1(4), WR(VIO_QUEUE_PFN, K(0)), DRIVER_OK, KICK, UNTOUCHED, IFV2(6),
        WR(VIO_STATUS, K(ACK_DRV | VIO_S_FEATURES_OK)), WR(VIO_QUEUE_SEL, K(0)),
        WR(VIO_QUEUE_READY, K(1)), QREFUSED(OVERLAP), DRIVER_OK, KICK, IFV2(1), NRESET(0, OVERLAP),
        EDATA)
 
 /* §2.1: after the driver sets FAILED nothing is processed. */
-SCRIPT(hostile_status_failed_stops_queue, PENDING,
-       STIS(AT(LIVE, VIO_S_FAILED), AT(LIVE, VIO_S_FAILED)), KICK, UNTOUCHED, EDATA)
+SCRIPT(hostile_status_failed_stops_queue, PENDING, STIS_LIVE(VIO_S_FAILED, VIO_S_FAILED), KICK,
+       UNTOUCHED, EDATA)
