@@ -52,12 +52,11 @@
         (VIO_BIT(VIO_F_INDIRECT_DESC) | VIO_BIT(VBLK_F_FLUSH) | VIO_BIT(VBLK_F_BLK_SIZE) |         \
          VIO_BIT(VBLK_F_SEG_MAX) | VIO_BIT(VBLK_F_RO) | VIO_BIT(VIO_F_VERSION_1))
 
-/* The hostile ring. */
+/* The hostile ring: QN entries at h->ring in the legacy layout. */
 static struct {
-        uint16_t num;
-        uint64_t base, avail, used; /* the descriptor table is at base */
         volatile struct gvq_avail *a;
         volatile struct gvq_used *u;
+        uint64_t desc, avail, used;
         uint16_t avail_idx; /* the next avail.idx to publish */
         uint16_t seen;      /* used elements checked */
 } hr;
@@ -84,28 +83,14 @@ static uint32_t live_status(struct hd *h)
         return h->legacy ? ACK_DRV | VIO_S_DRIVER_OK : FULL_OK;
 }
 
-/* A 64-bit register pair behind a select register (features). */
-static uint64_t rd64(struct hd *h, uint32_t sel, uint32_t off)
+static uint64_t offered(struct hd *h)
 {
         uint64_t f;
 
-        hd_wr(h, sel, 0);
-        f = hd_rd(h, off);
-        hd_wr(h, sel, 1);
-        return f | (uint64_t)hd_rd(h, off) << 32;
-}
-
-static uint64_t feats(struct hd *h)
-{
-        return rd64(h, VIO_DEVICE_FEATURES_SEL, VIO_DEVICE_FEATURES) & SUPPORTED;
-}
-
-static void write_features(struct hd *h, uint64_t f)
-{
-        hd_wr(h, VIO_DRIVER_FEATURES_SEL, 0);
-        hd_wr(h, VIO_DRIVER_FEATURES, (uint32_t)f);
-        hd_wr(h, VIO_DRIVER_FEATURES_SEL, 1);
-        hd_wr(h, VIO_DRIVER_FEATURES, (uint32_t)(f >> 32));
+        hd_wr(h, VIO_DEVICE_FEATURES_SEL, 0);
+        f = hd_rd(h, VIO_DEVICE_FEATURES);
+        hd_wr(h, VIO_DEVICE_FEATURES_SEL, 1);
+        return f | (uint64_t)hd_rd(h, VIO_DEVICE_FEATURES) << 32;
 }
 
 /* Reset, ACKNOWLEDGE, DRIVER, then features f (v1: and no more, §4.2.4). */
@@ -116,7 +101,10 @@ static void negotiate(struct hd *h, uint64_t f)
         hd_wr(h, VIO_STATUS, ACK_DRV);
         if (h->legacy)
                 hd_wr(h, VIO_GUEST_PAGE_SIZE, HD_PAGE);
-        write_features(h, f);
+        hd_wr(h, VIO_DRIVER_FEATURES_SEL, 0);
+        hd_wr(h, VIO_DRIVER_FEATURES, (uint32_t)f);
+        hd_wr(h, VIO_DRIVER_FEATURES_SEL, 1);
+        hd_wr(h, VIO_DRIVER_FEATURES, (uint32_t)(f >> 32));
 }
 
 static int check_live(struct hd *h)
@@ -126,21 +114,6 @@ static int check_live(struct hd *h)
 }
 
 /* --- the hostile ring -------------------------------------------------------------- */
-
-static void ring_at(struct hd *h, uint64_t base, uint16_t num)
-{
-        hr.num = num;
-        hr.base = base;
-        hr.avail = base + 16u * num;
-        hr.used = (hr.avail + 6 + 2u * num + HD_PAGE - 1) & ~(uint64_t)(HD_PAGE - 1);
-        memset(mem(h, hr.base, 16u * num), 0, 16u * num);
-        memset(mem(h, hr.avail, 6 + 2u * num), 0, 6 + 2u * num);
-        memset(mem(h, hr.used, 6 + 8u * num), 0, 6 + 8u * num);
-        hr.a = (volatile struct gvq_avail *)mem(h, hr.avail, 6 + 2u * num);
-        hr.u = (volatile struct gvq_used *)mem(h, hr.used, 6 + 8u * num);
-        hr.avail_idx = 0;
-        hr.seen = 0;
-}
 
 static void desc_in(struct hd *h, uint64_t table, uint32_t i, uint64_t addr, uint32_t len,
                     uint32_t flags, uint32_t next)
@@ -152,40 +125,24 @@ static void desc_in(struct hd *h, uint64_t table, uint32_t i, uint64_t addr, uin
 
 static void publish(uint16_t head)
 {
-        hr.a->ring[hr.avail_idx % hr.num] = head;
+        hr.a->ring[hr.avail_idx % QN] = head;
         hr.a->idx = ++hr.avail_idx;
 }
 
-static void kick(struct hd *h)
+/* Publishes head (unless it is -1), snapshots RAM for the canary, notifies. */
+static void send(struct hd *h, int head)
 {
-        hd_wr(h, VIO_QUEUE_NOTIFY, 0);
-}
-
-static void send(struct hd *h, uint16_t head)
-{
-        publish(head);
+        if (head >= 0)
+                publish((uint16_t)head);
         hd_snap(h);
-        kick(h);
-}
-
-static uint16_t used_idx(void)
-{
-        return hr.u->idx;
-}
-
-/* Polls until used.idx is past hr.seen or the device needs a reset (bounded). */
-static void wait_used(struct hd *h)
-{
-        for (uint32_t k = 0; k < WAIT_MAX && used_idx() == hr.seen; k++)
-                if (k % 64 == 63 && (st(h) & VIO_S_NEEDS_RESET))
-                        return;
+        hd_wr(h, VIO_QUEUE_NOTIFY, 0);
 }
 
 /* Before concluding that nothing was processed, watch used.idx a while
  * (memory reads only): the I/O thread may serve a kick after it returned. */
 static void settle(void)
 {
-        for (uint32_t k = 0; k < SETTLE && used_idx() == hr.seen; k++)
+        for (uint32_t k = 0; k < SETTLE && hr.u->idx == hr.seen; k++)
                 ;
 }
 
@@ -201,40 +158,43 @@ static void req3(struct hd *h, uint16_t head, uint32_t type, uint64_t sector, ui
                  uint32_t len, uint32_t dflags)
 {
         put_hdr(h, h->hdr, type, sector);
-        desc_in(h, hr.base, head, h->hdr, 16, R | N, head + 1u);
-        desc_in(h, hr.base, head + 1u, data, len, dflags | N, head + 2u);
-        desc_in(h, hr.base, head + 2u, h->stat, 1, W, 0);
+        desc_in(h, hr.desc, head, h->hdr, 16, R | N, head + 1u);
+        desc_in(h, hr.desc, head + 1u, data, len, dflags | N, head + 2u);
+        desc_in(h, hr.desc, head + 2u, h->stat, 1, W, 0);
 }
 
 /* --- outcomes ------------------------------------------------------------------------ */
 
-/* The next used element is {head, len}. */
+/* The next used element is {head, len} (polled, bounded; a NEEDS_RESET ends
+ * the wait). */
 static int next_used(struct hd *h, uint16_t head, uint32_t len)
 {
         struct gvq_used_elem e;
 
-        wait_used(h);
-        HD_EXPECT(used_idx() != hr.seen, "nothing came back (Status 0x%x)", st(h));
-        e = hr.u->ring[hr.seen % hr.num];
+        for (uint32_t k = 0; k < WAIT_MAX && hr.u->idx == hr.seen; k++)
+                if (k % 64 == 63 && (st(h) & VIO_S_NEEDS_RESET))
+                        break;
+        HD_EXPECT(hr.u->idx != hr.seen, "nothing came back (Status 0x%x)", st(h));
+        e = hr.u->ring[hr.seen % QN];
         HD_EXPECT(e.id == head && e.len == len, "used element %u is {%u, %u}, want {%u, %u}",
                   hr.seen, e.id, e.len, head, len);
         hr.seen++;
         return HD_PASS;
 }
 
-/* Only the used index, the last n used elements and ok[] changed. */
+/* Nothing else came back; only the used index, the last n used elements and
+ * ok[] changed. */
 static int canary(struct hd *h, unsigned n, const struct hd_span *ok, unsigned nok)
 {
-        struct hd_span s[NSPANS + 2];
-        unsigned k = 0;
+        struct hd_span s[NSPANS + 2] = {{hr.used + 2, 2}};
+        unsigned k = 1;
 
-        s[k++] = (struct hd_span){hr.used + 2, 2};
+        HD_EXPECT(hr.u->idx == hr.seen, "used.idx %u, want %u", hr.u->idx, hr.seen);
         for (unsigned i = 0; i < n; i++)
-                s[k++] =
-                    (struct hd_span){hr.used + 4 + 8u * ((uint16_t)(hr.seen - n + i) % hr.num), 8};
+                s[k++] = (struct hd_span){hr.used + 4 + 8u * ((uint16_t)(hr.seen - n + i) % QN), 8};
         for (unsigned i = 0; i < nok; i++)
                 s[k++] = ok[i];
-        return hd_canary(h, s, k);
+        return hd_canary(h, s, n + nok > 0 ? k : 0);
 }
 
 /* Q11: the chain came back with used.len 0, the device goes on and wrote
@@ -242,7 +202,6 @@ static int canary(struct hd *h, unsigned n, const struct hd_span *ok, unsigned n
 static int rejected(struct hd *h, uint16_t head, const char *why)
 {
         HD_TRY(next_used(h, head, 0));
-        HD_EXPECT(used_idx() == hr.seen, "used.idx %u, want %u", used_idx(), hr.seen);
         HD_TRY(check_live(h));
         HD_TRY(hd_expect_why(h, why));
         return canary(h, 1, NULL, 0);
@@ -257,67 +216,62 @@ static int done_at(struct hd *h, unsigned nused, uint16_t head, uint32_t len, ui
         uint8_t got;
 
         HD_TRY(next_used(h, head, len));
-        HD_EXPECT(used_idx() == hr.seen, "used.idx %u, want %u", used_idx(), hr.seen);
         got = *(volatile uint8_t *)mem(h, sgpa, 1);
         HD_EXPECT(got == status, "status byte %u, want %u", got, status);
         HD_TRY(check_live(h));
         return canary(h, nused, ok, 2);
 }
 
-/* A failed request with dlen writable data bytes: used.len counts every
- * writable byte and the data read zero (§2.7.8.2); why: the device's reason. */
-static int failed(struct hd *h, uint16_t head, uint8_t status, uint64_t dlen, const char *why)
+/* A request at head..head+2 into h->data (dlen bytes, filled first) fails
+ * with status: used.len counts every writable byte and the data read zero
+ * (§2.7.8.2); why: the device's reason. placed: the chain is already sent,
+ * only the outcome is checked. */
+static int fail3(struct hd *h, uint16_t head, uint32_t type, uint64_t sector, uint32_t dlen,
+                 uint8_t status, const char *why, bool placed)
 {
-        HD_TRY(done_at(h, 1, head, (uint32_t)dlen + 1, h->stat, status, h->data, dlen));
+        if (!placed) {
+                fill(h, h->data, dlen);
+                req3(h, head, type, sector, h->data, dlen, W);
+                send(h, head);
+        }
+        HD_TRY(done_at(h, 1, head, dlen + 1, h->stat, status, h->data, dlen));
         HD_TRY(hd_expect_why(h, why));
         return hd_expect_zero(h, h->data, dlen, "data");
 }
 
-/* A request at head..head+2 into h->data (dlen bytes, filled first) fails
- * with status and used.len dlen + 1. */
-static int fail3(struct hd *h, uint16_t head, uint32_t type, uint64_t sector, uint32_t dlen,
-                 uint8_t status, const char *why)
-{
-        fill(h, h->data, dlen);
-        req3(h, head, type, sector, h->data, dlen, W);
-        send(h, head);
-        return failed(h, head, status, dlen, why);
-}
-
-/* M7: DEVICE_NEEDS_RESET, nothing consumed or written; a config interrupt
- * only when DRIVER_OK was set before the error. */
-static int needs_reset(struct hd *h, bool config_irq, const char *why)
+/* M7: DEVICE_NEEDS_RESET (a config interrupt only when DRIVER_OK was set
+ * before the error), or with irq < 0 none; nothing consumed or written. */
+static int needs_reset(struct hd *h, int irq, const char *why)
 {
         uint32_t s, is;
 
-        for (uint32_t k = 0; k < WAIT_MAX / 64 && !(st(h) & VIO_S_NEEDS_RESET); k++)
+        for (uint32_t k = 0; irq >= 0 && k < WAIT_MAX / 64 && !(st(h) & VIO_S_NEEDS_RESET); k++)
                 ;
         settle();
         s = st(h);
-        is = hd_rd(h, VIO_INTERRUPT_STATUS);
-        HD_EXPECT(s & VIO_S_NEEDS_RESET, "Status 0x%x without NEEDS_RESET", s);
-        HD_EXPECT(!!(is & VIO_INT_CONFIG) == config_irq, "InterruptStatus 0x%x", is);
-        HD_EXPECT(used_idx() == hr.seen, "used.idx %u, want %u", used_idx(), hr.seen);
-        HD_TRY(hd_expect_why(h, why));
-        return hd_canary(h, NULL, 0);
-}
-
-/* Nothing processed or written, and no NEEDS_RESET. */
-static int untouched(struct hd *h)
-{
-        settle();
-        HD_EXPECT(!(st(h) & VIO_S_NEEDS_RESET), "Status 0x%x: NEEDS_RESET", st(h));
-        HD_EXPECT(used_idx() == hr.seen, "used.idx %u, want %u", used_idx(), hr.seen);
-        return hd_canary(h, NULL, 0);
+        HD_EXPECT(!!(s & VIO_S_NEEDS_RESET) == (irq >= 0), "Status 0x%x: NEEDS_RESET %s", s,
+                  irq >= 0 ? "missing" : "set");
+        if (irq >= 0) {
+                is = hd_rd(h, VIO_INTERRUPT_STATUS);
+                HD_EXPECT(!!(is & VIO_INT_CONFIG) == irq, "InterruptStatus 0x%x", is);
+                HD_TRY(hd_expect_why(h, why));
+        }
+        return canary(h, 0, NULL, 0);
 }
 
 /* --- set-up ---------------------------------------------------------------------------- */
 
 /* Up to FEATURES_OK (v2) or DRIVER with features written (v1), the ring laid
- * out at h->ring. */
+ * out afresh at h->ring. */
 static int begin(struct hd *h, uint64_t f)
 {
-        ring_at(h, h->ring, QN);
+        hr.desc = h->ring;
+        hr.avail = h->ring + 16u * QN;
+        hr.used = h->ring + 2 * HD_PAGE; /* the page after the avail ring */
+        memset(mem(h, h->ring, 3 * HD_PAGE), 0, 3 * HD_PAGE);
+        hr.a = (volatile struct gvq_avail *)mem(h, hr.avail, 6 + 2u * QN);
+        hr.u = (volatile struct gvq_used *)mem(h, hr.used, 6 + 8u * QN);
+        hr.avail_idx = hr.seen = 0;
         negotiate(h, f);
         if (!h->legacy)
                 hd_wr(h, VIO_STATUS, ACK_DRV | VIO_S_FEATURES_OK);
@@ -328,6 +282,11 @@ static int begin(struct hd *h, uint64_t f)
 /* Queue 0: QueueNum num at the legacy PFN of gpa d (v1); at d, a, u (v2). */
 static void queue_at(struct hd *h, uint32_t num, uint64_t d, uint64_t a, uint64_t u)
 {
+        const uint32_t v2[6][2] = {
+            {VIO_QUEUE_DESC_LOW, (uint32_t)d},   {VIO_QUEUE_DESC_HIGH, (uint32_t)(d >> 32)},
+            {VIO_QUEUE_DRIVER_LOW, (uint32_t)a}, {VIO_QUEUE_DRIVER_HIGH, (uint32_t)(a >> 32)},
+            {VIO_QUEUE_DEVICE_LOW, (uint32_t)u}, {VIO_QUEUE_DEVICE_HIGH, (uint32_t)(u >> 32)}};
+
         hd_wr(h, VIO_QUEUE_SEL, 0);
         hd_wr(h, VIO_QUEUE_NUM, num);
         if (h->legacy) {
@@ -335,12 +294,8 @@ static void queue_at(struct hd *h, uint32_t num, uint64_t d, uint64_t a, uint64_
                 hd_wr(h, VIO_QUEUE_PFN, (uint32_t)(d / HD_PAGE));
                 return;
         }
-        hd_wr(h, VIO_QUEUE_DESC_LOW, (uint32_t)d);
-        hd_wr(h, VIO_QUEUE_DESC_HIGH, (uint32_t)(d >> 32));
-        hd_wr(h, VIO_QUEUE_DRIVER_LOW, (uint32_t)a);
-        hd_wr(h, VIO_QUEUE_DRIVER_HIGH, (uint32_t)(a >> 32));
-        hd_wr(h, VIO_QUEUE_DEVICE_LOW, (uint32_t)u);
-        hd_wr(h, VIO_QUEUE_DEVICE_HIGH, (uint32_t)(u >> 32));
+        for (unsigned k = 0; k < 6; k++)
+                hd_wr(h, v2[k][0], v2[k][1]);
         hd_wr(h, VIO_QUEUE_READY, 1);
 }
 
@@ -350,23 +305,19 @@ static uint32_t queue_on(struct hd *h)
         return hd_rd(h, h->legacy ? VIO_QUEUE_PFN : VIO_QUEUE_READY);
 }
 
-static void driver_ok(struct hd *h)
-{
-        hd_wr(h, VIO_STATUS, live_status(h));
-}
-
-/* The whole initialization with features f and the ring at h->ring. */
+/* The whole initialization with features f (by default: those offered that
+ * a hostile driver accepts) and the ring at h->ring. */
 static int up_with(struct hd *h, uint64_t f)
 {
         HD_TRY(begin(h, f));
-        queue_at(h, hr.num, hr.base, hr.avail, hr.used);
-        driver_ok(h);
+        queue_at(h, QN, hr.desc, hr.avail, hr.used);
+        hd_wr(h, VIO_STATUS, live_status(h));
         return check_live(h);
 }
 
 static int start(struct hd *h)
 {
-        return up_with(h, feats(h));
+        return up_with(h, offered(h) & SUPPORTED);
 }
 
 /* A valid read of sector s into buf at head..head+2. */
@@ -397,7 +348,7 @@ static int recover(struct hd *h)
 enum {
         OP_HDR = HD_OP_DEV, OP_DESC, OP_CYCLE, OP_ITABLE, OP_REQ3, OP_KICK, OP_AVAIL, OP_STIS,
         OP_BEGIN, OP_QUEUE, OP_DRIVER_OK, OP_UP, OP_NEG, OP_QAT, OP_PENDING, OP_REJ, OP_FAIL3,
-        OP_FAILED, OP_DONE, OP_NEXTUSED, OP_READ, OP_NRESET, OP_QREFUSED, OP_UNTOUCHED, OP_LIVE,
+        OP_DONE, OP_NEXTUSED, OP_READ, OP_NRESET, OP_QREFUSED, OP_UNTOUCHED, OP_LIVE,
         OP_E8, OP_EID, OP_QON, OP_CANARY, OP_EOFF0,
 };
 // clang-format on
@@ -416,7 +367,7 @@ static int step(struct hd *h, const struct hd_step *s)
                 break;
         case OP_CYCLE:
                 for (uint32_t i = 0; i < QN; i++)
-                        desc_in(h, hr.base, i, a, s->n, s->fl, (i + 1) % QN);
+                        desc_in(h, hr.desc, i, a, s->n, s->fl, (i + 1) % QN);
                 break;
         case OP_ITABLE: /* a valid three-entry IN request of sector KNOWN in the table at a */
                 put_hdr(h, h->hdr, VBLK_T_IN, HD_KNOWN);
@@ -434,7 +385,7 @@ static int step(struct hd *h, const struct hd_step *s)
                 if (s->fl & 2)
                         hd_snap(h);
                 if (s->fl & 4)
-                        kick(h);
+                        hd_wr(h, VIO_QUEUE_NOTIFY, 0);
                 break;
         case OP_AVAIL:
                 hr.a->idx = (uint16_t)(hr.avail_idx + s->n);
@@ -445,17 +396,18 @@ static int step(struct hd *h, const struct hd_step *s)
                           live + (uint32_t)a, st(h), live + (uint32_t)b);
                 break;
         case OP_BEGIN:
-                return begin(h, feats(h));
+                return begin(h, (offered(h) & SUPPORTED));
         case OP_QUEUE:
-                queue_at(h, hr.num, hr.base, hr.avail, hr.used);
+                queue_at(h, QN, hr.desc, hr.avail, hr.used);
                 break;
         case OP_DRIVER_OK:
                 hd_wr(h, VIO_STATUS, live_status(h));
                 break;
         case OP_UP:
-                return up_with(h, ((s->fl ? feats(h) : 0) | a) & ~b); /* fl: on top of feats() */
+                return up_with(h, ((s->fl ? (offered(h) & SUPPORTED) : 0) | a) &
+                                      ~b); /* fl: on top of feats() */
         case OP_NEG:
-                negotiate(h, feats(h) | a);
+                negotiate(h, (offered(h) & SUPPORTED) | a);
                 break;
         case OP_QAT:
                 queue_at(h, s->n, a, b, hd_value(h, s->c));
@@ -469,9 +421,7 @@ static int step(struct hd *h, const struct hd_step *s)
         case OP_REJ:
                 return rejected(h, s->i, s->why);
         case OP_FAIL3:
-                return fail3(h, s->i, s->n, b, s->m, (uint8_t)s->fl, s->why);
-        case OP_FAILED:
-                return failed(h, s->i, (uint8_t)s->fl, s->m, s->why);
+                return fail3(h, s->i, s->n, b, s->m, (uint8_t)s->fl, s->why, s->j);
         case OP_DONE:
                 return done_at(h, s->j, s->i, s->n, b, (uint8_t)s->fl, a, s->m);
         case OP_NEXTUSED:
@@ -484,7 +434,7 @@ static int step(struct hd *h, const struct hd_step *s)
                 HD_EXPECT(queue_on(h) == 0, "queue on (0x%x)", queue_on(h));
                 return needs_reset(h, false, s->why);
         case OP_UNTOUCHED:
-                return untouched(h);
+                return needs_reset(h, -1, NULL);
         case OP_LIVE:
                 return check_live(h);
         case OP_E8:
@@ -502,7 +452,7 @@ static int step(struct hd *h, const struct hd_step *s)
         case OP_CANARY:
                 return canary(h, s->j, (const struct hd_span[2]){{h->stat, 1}, {a, s->m}}, 2);
         case OP_EOFF0:
-                v = rd64(h, VIO_DEVICE_FEATURES_SEL, VIO_DEVICE_FEATURES);
+                v = offered(h);
                 HD_EXPECT(!(v & a), "bits 0x%lx offered (0x%lx)", a, v);
                 break;
         }
@@ -543,7 +493,7 @@ const struct hd_device hd_virtio = {start, recover, step};
 #define FAIL3(hd, type, SEC, dlen, status, why_)                                                   \
         S(OP_FAIL3, .i = (hd), .n = (type), .b = SEC, .m = (dlen), .fl = (status), .why = (why_))
 #define FAILED(hd, status, dlen, why_)                                                             \
-        S(OP_FAILED, .i = (hd), .fl = (status), .m = (dlen), .why = (why_))
+        S(OP_FAIL3, .i = (hd), .j = 1, .fl = (status), .m = (dlen), .why = (why_))
 #define DONEAT(hd, nused, len, SG, status, A, dlen)                                                \
         S(OP_DONE, .i = (hd), .j = (nused), .n = (len), .b = SG, .fl = (status), .a = A,           \
           .m = (dlen))
@@ -702,7 +652,7 @@ int hostile_in_larger_than_disk(struct hd *h)
         uint64_t len = (h->sectors + 1) * TD_SECTOR;
 
         HD_EXPECT(len <= h->data_size, "disk of %lu sectors: too large for this test", h->sectors);
-        return fail3(h, 0, VBLK_T_IN, 0, (uint32_t)len, VBLK_S_IOERR, BEYOND);
+        return fail3(h, 0, VBLK_T_IN, 0, (uint32_t)len, VBLK_S_IOERR, BEYOND, false);
 }
 
 /* B3: an OUT whose data is device-writable: IOERR, image unchanged, buffer zeroed. */
@@ -736,7 +686,7 @@ int hostile_chain_4gib_total(struct hd *h)
         for (uint32_t i = 1; i < 255; i++)
                 desc_in(h, h->table, i, big, BIG_LEN, W | N, i + 1);
         desc_in(h, h->table, 255, h->stat, 1, W, 0);
-        desc_in(h, hr.base, 0, h->table, 256 * 16, I, 0);
+        desc_in(h, hr.desc, 0, h->table, 256 * 16, I, 0);
         send(h, 0);
         HD_TRY(rejected(h, 0, "chain of 4 GiB or more"));
         HD_TRY(hd_expect_fill(h, big, TD_SECTOR, "the start of the big buffer"));
@@ -925,7 +875,7 @@ int hostile_readonly_regs_written(struct hd *h)
         for (unsigned k = 0; k < 8; k++)
                 HD_EXPECT(hd_rd(h, regs[k]) == before[k], "register 0x%x written", regs[k]);
         HD_TRY(check_live(h));
-        return untouched(h);
+        return needs_reset(h, -1, NULL);
 }
 
 /* kvmtool, M10: config accesses at and across the edge of its 0x24 bytes
