@@ -8,30 +8,18 @@
 #include "guest/hostile/hd_script.h"
 #include "tools/testdisk.h"
 
-/* Every byte of [gpa, gpa + len) is b; eight at a time where aligned (the
- * guest CPU is slow under KVM's emulator). */
-static int expect_bytes(struct hd *h, uint64_t gpa, uint64_t len, uint8_t b, const char *what)
+int hd_expect_bytes(struct hd *h, uint64_t gpa, uint64_t len, uint8_t b, const char *what)
 {
         const uint8_t *p = (const uint8_t *)hd_ptr(h, gpa, len);
         uint64_t k = 0;
 
+        /* eight at a time where aligned: the guest CPU is slow under KVM's emulator */
         for (; k + 8 <= len && ((uintptr_t)(p + k) & 7) == 0; k += 8)
                 if (*(const uint64_t *)(p + k) != 0x0101010101010101ULL * b)
                         break;
         for (; k < len; k++)
                 HD_EXPECT(p[k] == b, "%s: byte %lu is 0x%02x, want 0x%02x", what, k, p[k], b);
         return HD_PASS;
-}
-
-int hd_expect_fill(struct hd *h, uint64_t gpa, uint64_t len, const char *what)
-{
-        return expect_bytes(h, gpa, len, HD_FILL, what);
-}
-
-/* §2.7.8.2: bytes under used.len a request had nothing to put in read zero. */
-int hd_expect_zero(struct hd *h, uint64_t gpa, uint64_t len, const char *what)
-{
-        return expect_bytes(h, gpa, len, 0, what);
 }
 
 int hd_expect_sector(struct hd *h, uint64_t gpa, uint64_t s)
@@ -68,7 +56,7 @@ static int step(struct hd *h, const struct hd_device *d, const struct hd_step *s
                 memset(hd_ptr(h, a, s->n), (int)s->fl, s->n);
                 break;
         case HD_OP_EBYTES:
-                return expect_bytes(h, a, s->n, (uint8_t)s->fl, s->why);
+                return hd_expect_bytes(h, a, s->n, (uint8_t)s->fl, s->why);
         case HD_OP_ESECTOR:
                 return hd_expect_sector(h, a, off);
         case HD_OP_SNAP:

@@ -167,7 +167,7 @@ static int step(struct hd *h, const struct hd_step *s)
                 entry(h, tail, a, c, b, s->n);
                 doorbell(h, head);
                 HD_TRY(check_reset(h, head, tail, s->why));
-                return s->m ? hd_expect_fill(h, a, s->m, "buffer") : HD_PASS;
+                return s->m ? hd_expect_bytes(h, a, s->m, HD_FILL, "buffer") : HD_PASS;
         }
         return HD_PASS;
 }
@@ -198,37 +198,29 @@ const struct hd_device hd_svirtb = {start, recover, step};
 /* A buffer in the MMIO hole (a device window, the LAPIC page). */
 SCRIPT(hostile_svirtb_buf_outside_ram, BAD(K(HD_HOLE), TD_SECTOR, KNOWN, RD, 0, NOT_RAM), RECOVER,
        BAD(K(HD_LAPIC), TD_SECTOR, KNOWN, RD, 0, NOT_RAM))
-
 /* CVE-2024-3446: a read aimed at the device's own register page. */
 SCRIPT(hostile_svirtb_buf_at_own_regs, BAD(V(REGS), TD_SECTOR, KNOWN, RD, 0, NOT_RAM))
-
 /* A buffer ending exactly at the end of RAM is valid (under KVM the FDT
  * there was copied at boot, so a read may overwrite it). */
 SCRIPT(hostile_svirtb_buf_at_ram_end, READ(0, KNOWN, BACK(RAM_END, TD_SECTOR)),
        READ(1, K(HD_KNOWN + 1), BACK(TOP, TD_SECTOR)))
-
 /* One byte further is not, and the RAM below the end stays untouched. */
 SCRIPT(hostile_svirtb_buf_past_ram_end,
        BAD(BACK(RAM_END, TD_SECTOR - 1), TD_SECTOR, KNOWN, RD, TD_SECTOR - 1, NOT_RAM))
-
 /* Sizes that overflow: 2^64 - 1, 0xffffffff near the end of RAM, and an
  * address whose buffer wraps around 2^64. */
 SCRIPT(hostile_svirtb_huge_size, BAD(V(DATA), ~0ULL, K(0), RD, 0, NOT_RAM), RECOVER,
        BAD(BACK(RAM_END, 16), 0xffffffffULL, K(0), RD, 0, NOT_RAM), RECOVER,
        BAD(K(0xfffffffffffff000ULL), 0x2000, K(0), RD, 0, NOT_RAM))
-
 /* cmd neither 0 nor 1. */
 SCRIPT(hostile_svirtb_bad_cmd, BAD(V(DATA), TD_SECTOR, KNOWN, 2, TD_SECTOR, "bad command"), RECOVER,
        BAD(V(DATA), TD_SECTOR, KNOWN, 0xffffffffu, TD_SECTOR, "bad command"))
-
 /* sector * 512 overflows; sector * 512 + size overflows. */
 SCRIPT(hostile_svirtb_sector_overflow, BAD(V(DATA), TD_SECTOR, K(1ULL << 55), RD, 1024, OVERFLOW),
        RECOVER, BAD(V(DATA), 1024, K((1ULL << 55) - 1), RD, 1024, OVERFLOW), RECOVER,
        BAD(V(DATA), TD_SECTOR, K(~0ULL), RD, 1024, OVERFLOW))
-
 /* A zero-size buffer still has to be in RAM. */
 SCRIPT(hostile_svirtb_zero_size_outside_ram, BAD(K(HD_HOLE), 0, KNOWN, RD, 0, NOT_RAM))
-
 /* A read running past the end of the disk copies only what exists and
  * leaves the rest of the buffer untouched (svirtb.md, Processing). */
 SCRIPT(hostile_svirtb_read_past_disk_end, FILL(BUF(0), 2 * HD_PAGE),
@@ -237,7 +229,6 @@ SCRIPT(hostile_svirtb_read_past_disk_end, FILL(BUF(0), 2 * HD_PAGE),
        EFILL(AT(DATA, TD_SECTOR), HD_PAGE - TD_SECTOR, "the buffer past the disk's end"),
        ENTRY(1, BUF(1), TD_SECTOR, K(1ULL << 40), RD), BELL(2), REGS(SVB_READY, QS, V(RING), 2, 2),
        CANARY0, EFILL(BUF(1), TD_SECTOR, "a buffer for sectors beyond the disk"))
-
 /* Three entries, the second bad: the first is done, the third never; in
  * RESET a doorbell is ignored. */
 SCRIPT(hostile_svirtb_error_midway, FILL(BUF(0), 3 * HD_PAGE),
@@ -257,12 +248,10 @@ SCRIPT(hostile_svirtb_error_midway, FILL(BUF(0), 3 * HD_PAGE),
             RESET(at, at, "queue_head not below queue_size"), EFILL(BUF(0), TD_SECTOR, "buffer"),  \
             RECOVER
 SCRIPT(hostile_svirtb_head_out_of_range, HEAD_OUT(0, QS), HEAD_OUT(1, 0xffffffffu))
-
 /* READY refused (status RESET) for a queue_size of 0; no doorbell in RESET. */
 SCRIPT(hostile_svirtb_queue_size_zero, INIT(V(RING), 0, SVB_RESET),
        RESET(0, 0, "queue_size out of range"), WR(SVB_REG_QUEUE_HEAD, K(0)),
        RESET(0, 0, "queue_size out of range"))
-
 /* 4097 and 0xffffffff are refused; 4096 is the largest accepted. */
 #define REFUSED(R, qs, why) INIT(R, qs, SVB_RESET), RESET(0, 0, why), RECOVER
 SCRIPT(hostile_svirtb_queue_size_above_max,
@@ -270,26 +259,22 @@ SCRIPT(hostile_svirtb_queue_size_above_max,
        REFUSED(V(RING), 0xffffffffu, "queue_size out of range"),
        INIT(V(RING), SVB_QUEUE_MAX, SVB_READY), ADVANCE(SVB_QUEUE_MAX - 1),
        READ(SVB_QUEUE_MAX - 1, KNOWN, BUF(0)))
-
 /* A ring in the MMIO hole, on the register page, and above all RAM. */
 SCRIPT(hostile_svirtb_ring_outside_ram, REFUSED(K(HD_HOLE), QS, "ring not in guest RAM"),
        REFUSED(V(REGS), QS, "ring not in guest RAM"),
        REFUSED(K(0xffffffff00000000ULL), QS, "ring not in guest RAM"))
-
 /* A ring ending one entry past the end of RAM is refused; one ending
  * exactly there works (under KVM: in the FDT's area, copied at boot). */
 SCRIPT(hostile_svirtb_ring_past_ram_end,
        REFUSED(BACK(RAM_END, (QS - 1) * ENTRY_SIZE), QS, "ring not in guest RAM"),
        INIT(BACK(RAM_END, QS *ENTRY_SIZE), QS, SVB_READY), ADVANCE(QS - 1),
        READ(QS - 1, KNOWN, BUF(0)))
-
 /* Queue registers and status writes are ignored while READY. */
 SCRIPT(hostile_svirtb_regs_while_ready, SNAP, WR(SVB_REG_QUEUE_SIZE, K(1)),
        WR(SVB_REG_QUEUE_ADDR_HI, K(1)), WR(SVB_REG_QUEUE_ADDR_LO, K(HD_HOLE)),
        WR(SVB_REG_STATUS, K(SVB_DRIVER_OK)), WR(SVB_REG_STATUS, K(SVB_READY)),
        WR(SVB_REG_QUEUE_TAIL, K(5)), REGS(SVB_READY, QS, V(RING), 0, 0), CANARY0,
        READ(0, KNOWN, BUF(0)))
-
 /* A doorbell in MAGIC or DRIVER_OK is ignored: no entry is read. */
 SCRIPT(hostile_svirtb_doorbell_before_ready, FILL(BUF(0), TD_SECTOR),
        ENTRY(0, BUF(0), TD_SECTOR, KNOWN, RD), WR(SVB_REG_STATUS, K(SVB_RESET)), BELL(1),
@@ -297,7 +282,6 @@ SCRIPT(hostile_svirtb_doorbell_before_ready, FILL(BUF(0), TD_SECTOR),
        WRS(SVB_REG_QUEUE_ADDR_HI, V(RING), 32), WR(SVB_REG_QUEUE_ADDR_LO, V(RING)),
        WR(SVB_REG_QUEUE_SIZE, K(QS)), BELL(1), REGS(SVB_DRIVER_OK, QS, V(RING), 0, 0), CANARY0,
        EFILL(BUF(0), TD_SECTOR, "buffer"))
-
 /* Access model: only aligned 32-bit writes to the six registers count. */
 SCRIPT(hostile_svirtb_bad_width, FILL(BUF(0), TD_SECTOR), ENTRY(0, BUF(0), TD_SECTOR, KNOWN, RD),
        SNAP, RAWW(SVB_REG_QUEUE_HEAD, 1, 1), RAWW(SVB_REG_QUEUE_HEAD, 2, 1),
@@ -306,7 +290,6 @@ SCRIPT(hostile_svirtb_bad_width, FILL(BUF(0), TD_SECTOR), ENTRY(0, BUF(0), TD_SE
        RAWW(HD_PAGE - 4, 4, 1), RAWW(HD_PAGE, 4, 1), RAWW(~0ULL - 3, 4, 1),
        REGS(SVB_READY, QS, V(RING), 0, 0), CANARY0, EFILL(BUF(0), TD_SECTOR, "buffer"), BELL(1),
        REGS(SVB_READY, QS, V(RING), 1, 1), CANARY(BUF(0), TD_SECTOR), ESECTOR(BUF(0), KNOWN))
-
 /* Status values that mean nothing in the current state are ignored. */
 SCRIPT(hostile_svirtb_status_garbage, SNAP, WR(SVB_REG_STATUS, K(SVB_RESET)),
        WR(SVB_REG_STATUS, K(7)), WR(SVB_REG_STATUS, K(SVB_READY)) /* from MAGIC */,

@@ -236,7 +236,7 @@ static int fail3(struct hd *h, uint16_t head, uint32_t type, uint64_t sector, ui
         }
         HD_TRY(done_at(h, 1, head, dlen + 1, h->stat, status, h->data, dlen));
         HD_TRY(hd_expect_why(h, why));
-        return hd_expect_zero(h, h->data, dlen, "data");
+        return hd_expect_bytes(h, h->data, dlen, 0, "data");
 }
 
 /* M7: DEVICE_NEEDS_RESET (a config interrupt only when DRIVER_OK was set
@@ -349,12 +349,29 @@ enum {
         OP_HDR = HD_OP_DEV, OP_DESC, OP_CYCLE, OP_ITABLE, OP_REQ3, OP_KICK, OP_AVAIL, OP_STIS,
         OP_BEGIN, OP_QUEUE, OP_DRIVER_OK, OP_UP, OP_NEG, OP_QAT, OP_PENDING, OP_REJ, OP_FAIL3,
         OP_DONE, OP_NEXTUSED, OP_READ, OP_NRESET, OP_QREFUSED, OP_UNTOUCHED, OP_LIVE,
-        OP_E8, OP_EID, OP_QON, OP_CANARY, OP_EOFF0,
+        OP_E8, OP_EID, OP_QON, OP_CANARY, OP_EOFF0, OP_KEEP,
 };
 // clang-format on
 
+/* OP_KEEP's sets of registers: svirtb's six (read from its page: 0 of them
+ * without svirtb) and these read-only ones of virtio-mmio. */
+static const uint32_t ro_regs[8] = {
+    VIO_MAGIC_VALUE,     VIO_VERSION,       VIO_DEVICE_ID,        VIO_VENDOR_ID,
+    VIO_DEVICE_FEATURES, VIO_QUEUE_NUM_MAX, VIO_INTERRUPT_STATUS, VIO_CONFIG_GENERATION,
+};
+static uint32_t kept[8];
+
+static unsigned keep_read(struct hd *h, unsigned set, uint32_t v[8])
+{
+        for (unsigned k = 0; set == 1 && k < 8; k++)
+                v[k] = hd_rd(h, ro_regs[k]);
+        return set == 1 ? 8 : hd_svirtb_peek(h, v);
+}
+
 static int step(struct hd *h, const struct hd_step *s)
 {
+        uint32_t now[8];
+        unsigned n;
         uint64_t a = hd_value(h, s->a), b = hd_value(h, s->b), v;
         uint32_t live = s->fl ? live_status(h) : 0; /* OP_STIS: on top of live_status() */
 
@@ -451,6 +468,12 @@ static int step(struct hd *h, const struct hd_step *s)
                 break;
         case OP_CANARY:
                 return canary(h, s->j, (const struct hd_span[2]){{h->stat, 1}, {a, s->m}}, 2);
+        case OP_KEEP: /* fl 0: record register set n; 1: it reads as recorded */
+                n = keep_read(h, s->n, s->fl ? now : kept);
+                for (unsigned k = 0; s->fl && k < n; k++)
+                        HD_EXPECT(now[k] == kept[k], "register %u of set %u: 0x%x, was 0x%x", k,
+                                  s->n, now[k], kept[k]);
+                break;
         case OP_EOFF0:
                 v = offered(h);
                 HD_EXPECT(!(v & a), "bits 0x%lx offered (0x%lx)", a, v);
@@ -510,6 +533,7 @@ const struct hd_device hd_virtio = {start, recover, step};
 #define QONS(A, sh)                    S(OP_QON, .a = A, .m = (sh))
 #define CANARY(nused, A, dlen)         S(OP_CANARY, .j = (nused), .a = A, .m = (dlen))
 #define EOFF0(bits)                    S(OP_EOFF0, .a = K(bits))
+#define KEEP(set, check)               S(OP_KEEP, .n = (set), .fl = (check))
 
 /* Composite steps used by many cases. */
 #define KNOWN                    K(HD_KNOWN)
@@ -536,79 +560,55 @@ const struct hd_device hd_virtio = {start, recover, step};
 /* A descriptor whose next is itself, then two pointing at each other. */
 SCRIPT(hostile_chain_loop, HDR(V(HDR), VBLK_T_IN, KNOWN), D(0, V(HDR), 16, R | N, 0), SEND(0),
        REJ(0, LOOP), D(1, V(HDR), 16, R | N, 2), D(2, V(HDR), 16, R | N, 1), SEND(1), REJ(1, LOOP))
-
 /* All N descriptors in one cycle: lengths valid, then 0xffffffff each. */
 SCRIPT(hostile_chain_ring_loop_huge_len, HDR(V(HDR), VBLK_T_IN, KNOWN), CYCLE(V(HDR), 16, R | N),
        SEND(7), REJ(7, LOOP), FILL(V(DATA), TD_SECTOR), CYCLE(V(DATA), 0xffffffffu, W | N), SEND(0),
        REJ(0, NOT_RAM), EDATA)
-
 SCRIPT(hostile_next_out_of_range, HDR(V(HDR), VBLK_T_IN, KNOWN), D(0, V(HDR), 16, R | N, QN),
        SEND(0), REJ(0, "next >= queue size"), D(1, V(HDR), 16, R | N, 0xffff), SEND(1),
        REJ(1, "next >= queue size"))
-
 /* A zero-length data descriptor, then a zero-length status descriptor. */
 SCRIPT(hostile_zero_len_desc, REJ3(0, V(DATA), 0, W, ZERO), BADSTAT(3, 0, W, ZERO))
-
 /* CVE-2016-7422: a huge length near the end of RAM; an address that wraps. */
 SCRIPT(hostile_huge_len_near_ram_end, REJ3(0, BACK(RAM_END, 16), 0xffffffffu, W, NOT_RAM),
        REJ3(3, K(0xfffffffffffff000ULL), 0x2000, W, NOT_RAM))
-
 /* Q6: a buffer ending exactly at the end of RAM is valid (under KVM the
  * FDT there was copied at boot, so a read may overwrite it). */
 SCRIPT(hostile_buf_at_ram_end, READ(0, KNOWN, BACK(RAM_END, TD_SECTOR)),
        READ(3, K(HD_KNOWN + 1), BACK(TOP, TD_SECTOR)))
-
 /* Q6: one byte further is not, and nothing of it is written. */
 #define PAST_END(hd, END)                                                                          \
         FILL(BACK(END, TD_SECTOR - 1), TD_SECTOR - 1),                                             \
             REJ3(hd, BACK(END, TD_SECTOR - 1), TD_SECTOR, W, NOT_RAM),                             \
             EFILL(BACK(END, TD_SECTOR - 1), TD_SECTOR - 1, "the RAM below the end")
 SCRIPT(hostile_buf_past_ram_end, PAST_END(0, RAM_END), IFHIGH(5), PAST_END(3, HIGH_END))
-
 /* CVE-2021-3748: buffers in the MMIO hole (its start, the LAPIC page). */
 SCRIPT(hostile_buf_in_mmio_hole, REJ3(0, K(HD_HOLE), TD_SECTOR, W, NOT_RAM),
        REJ3(3, K(HD_LAPIC), TD_SECTOR, W, NOT_RAM))
-
 /* CVE-2024-3446: the data buffer on the device's own registers, then the
  * status byte on its Status register: refused, no re-entry, Status kept. */
 SCRIPT(hostile_buf_at_own_registers, REJ3(0, V(REGS), TD_SECTOR, W, NOT_RAM),
        HDR(V(HDR), VBLK_T_FLUSH, K(0)), D(3, V(HDR), 16, R | N, 4),
        D(4, AT(REGS, VIO_STATUS), 1, W, 0), SEND(3), REJ(3, NOT_RAM),
        RDEQ(VIO_MAGIC_VALUE, K(VIO_MAGIC)))
-
 /* A READ aimed at svirtb's register page: refused, its registers unchanged. */
-static const struct hd_step svirtb_page[] = {REJ3(0, K(HD_SVIRTB_PAGE), TD_SECTOR, W, NOT_RAM),
-                                             S0(HD_OP_END)};
-int hostile_buf_at_svirtb_page(struct hd *h)
-{
-        uint32_t before[6], after[6];
-        unsigned n = hd_svirtb_peek(h, before);
-
-        HD_TRY(hd_play(h, &hd_virtio, svirtb_page));
-        hd_svirtb_peek(h, after);
-        for (unsigned k = 0; k < n; k++)
-                HD_EXPECT(after[k] == before[k], "svirtb register %u: 0x%x", k, after[k]);
-        return HD_PASS;
-}
-
+SCRIPT(hostile_buf_at_svirtb_page, KEEP(0, 0), REJ3(0, K(HD_SVIRTB_PAGE), TD_SECTOR, W, NOT_RAM),
+       KEEP(0, 1))
 /* Q7: the status byte in a readable descriptor after a writable one. */
 SCRIPT(hostile_readable_after_writable,
        BADSTAT(0, 1, R, "readable descriptor after a writable one"))
-
 /* B2: no writable byte at all: FLUSH with a header only, OUT without status
  * (whose data must then not reach the image: the recovery checks the image).
  * The device gives them back itself (no virtqueue reason). */
 SCRIPT(hostile_status_missing, HDR(V(HDR), VBLK_T_FLUSH, K(0)), D(0, V(HDR), 16, R, 0), SEND(0),
        REJ(0, NULL), SET(V(DATA), TD_SECTOR, 0x33), HDR(V(HDR), VBLK_T_OUT, KNOWN),
        D(1, V(HDR), 16, R | N, 2), D(2, V(DATA), TD_SECTOR, R, 0), SEND(1), REJ(1, NULL))
-
 /* OpenBSD vmd: a 4 KiB status buffer: IOERR in its last byte, zeros before
  * it and in the data (used.len is every writable byte, §2.7.8.2). */
 SCRIPT(hostile_status_oversized, FILL(V(DATA), TD_SECTOR), FILL(V(STAT), HD_PAGE),
        REQ3(0, VBLK_T_IN, KNOWN, V(DATA), TD_SECTOR, W), D(2, V(STAT), HD_PAGE, W, 0), SEND(0),
        DONEAT(0, 1, TD_SECTOR + HD_PAGE, AT(STAT, HD_PAGE - 1), VBLK_S_IOERR, V(DATA), TD_SECTOR),
        EZERO(V(STAT), HD_PAGE - 1, "status buffer"), EZERO(V(DATA), TD_SECTOR, "data"))
-
 /* B1: the header in three pieces (1 + 7 + 8 bytes) still works: header copies
  * placed so that bytes 0, 1..7 and 8..15 start the three pieces. */
 SCRIPT(hostile_header_split, HDR(V(HDR), VBLK_T_IN, KNOWN), HDR(AT(HDR, 0x3f), VBLK_T_IN, KNOWN),
@@ -616,48 +616,40 @@ SCRIPT(hostile_header_split, HDR(V(HDR), VBLK_T_IN, KNOWN), HDR(AT(HDR, 0x3f), V
        D(0, V(HDR), 1, R | N, 1), D(1, AT(HDR, 0x40), 7, R | N, 2),
        D(2, AT(HDR, 0x80), 8, R | N, 3), D(3, V(DATA), TD_SECTOR, W | N, 4), D(4, V(STAT), 1, W, 0),
        SEND(0), READDONE)
-
 /* B1: 8 header bytes, then 15 with data: IOERR, data untouched. */
 SCRIPT(hostile_header_short, HDR(V(HDR), VBLK_T_IN, KNOWN), D(0, V(HDR), 8, R | N, 1),
        D(1, V(STAT), 1, W, 0), SEND(0), FAILED(0, VBLK_S_IOERR, 0, SHORT), FILL(V(DATA), TD_SECTOR),
        REQ3(2, VBLK_T_IN, KNOWN, V(DATA), TD_SECTOR, W), D(2, V(HDR), 15, R | N, 3), SEND(2),
        FAILED(2, VBLK_S_IOERR, TD_SECTOR, SHORT))
-
 /* OpenBSD vmd: a 4 KiB header descriptor: readable data for an IN, IOERR. */
 SCRIPT(hostile_header_oversized, FILL(V(DATA), TD_SECTOR),
        REQ3(0, VBLK_T_IN, KNOWN, V(DATA), TD_SECTOR, W), D(0, V(HDR), HD_PAGE, R | N, 1), SEND(0),
        FAILED(0, VBLK_S_IOERR, TD_SECTOR, "IN with readable data"))
-
 /* B3: 100 and 513 data bytes. */
 SCRIPT(hostile_data_not_sector_multiple, FILL(V(DATA), 1024),
        FAIL3(0, VBLK_T_IN, KNOWN, 100, VBLK_S_IOERR, NOT_512),
        FAIL3(3, VBLK_T_IN, KNOWN, 513, VBLK_S_IOERR, NOT_512),
        EFILL(AT(DATA, 513), 1024 - 513, "data"))
-
 /* B3: sectors whose byte offset overflows 64 bits. */
 SCRIPT(hostile_sector_overflow, FAIL3(0, VBLK_T_IN, K(~0ULL), TD_SECTOR, VBLK_S_IOERR, BEYOND),
        FAIL3(3, VBLK_T_IN, K(1ULL << 55), TD_SECTOR, VBLK_S_IOERR, BEYOND),
        FAIL3(6, VBLK_T_IN, K(1ULL << 63), TD_SECTOR, VBLK_S_IOERR, BEYOND),
        FAIL3(9, VBLK_T_IN, K(~0ULL / 512 + 1), TD_SECTOR, VBLK_S_IOERR, BEYOND))
-
 /* B3: two sectors at the last one, one at the capacity; the last one alone reads. */
 SCRIPT(hostile_sector_range_past_end,
        FAIL3(0, VBLK_T_IN, AT(SECTORS, -1), 1024, VBLK_S_IOERR, BEYOND),
        FAIL3(3, VBLK_T_IN, V(SECTORS), TD_SECTOR, VBLK_S_IOERR, BEYOND),
        READ(6, AT(SECTORS, -1), V(DATA)))
-
 /* CVE-2023-3180: an IN larger than the disk copies nothing of it (zeros). */
 int hostile_in_larger_than_disk(struct hd *h)
 {
         uint64_t len = (h->sectors + 1) * TD_SECTOR;
-
         HD_EXPECT(len <= h->data_size, "disk of %lu sectors: too large for this test", h->sectors);
         return fail3(h, 0, VBLK_T_IN, 0, (uint32_t)len, VBLK_S_IOERR, BEYOND, false);
 }
 
 /* B3: an OUT whose data is device-writable: IOERR, image unchanged, buffer zeroed. */
 SCRIPT(hostile_out_with_writable_data, FAIL3(0, VBLK_T_OUT, KNOWN, TD_SECTOR, VBLK_S_IOERR, NULL))
-
 /* B6, CVE-2023-3180: GET_ID into 4 KiB writes the 20 id bytes, then zeros to
  * the end of the buffer (used.len 4097, §2.7.8.2), nothing past it. */
 SCRIPT(hostile_get_id_huge_buffer, FILL(V(DATA), HD_PAGE + 16),
@@ -665,19 +657,16 @@ SCRIPT(hostile_get_id_huge_buffer, FILL(V(DATA), HD_PAGE + 16),
        DONE(0, HD_PAGE + 1, VBLK_S_OK, V(DATA), HD_PAGE), EID,
        EZERO(AT(DATA, VBLK_ID_BYTES), HD_PAGE - VBLK_ID_BYTES, "the buffer past 20 bytes"),
        EFILL(AT(DATA, HD_PAGE), 16, "past the buffer"))
-
 /* B7, B8: unknown types and unoffered DISCARD (11) / WRITE_ZEROES (13) are UNSUPP. */
 SCRIPT(hostile_unknown_type, FAIL3(0, 0xffffffffu, KNOWN, TD_SECTOR, VBLK_S_UNSUPP, NULL),
        FAIL3(3, 11, KNOWN, TD_SECTOR, VBLK_S_UNSUPP, NULL),
        FAIL3(6, 13, KNOWN, TD_SECTOR, VBLK_S_UNSUPP, NULL),
        FAIL3(9, 2, KNOWN, TD_SECTOR, VBLK_S_UNSUPP, NULL))
-
 /* Firecracker: a chain claiming 4 GiB and more (254 x 17 MiB through one
  * indirect table) is refused, with nothing allocated or written. */
 int hostile_chain_4gib_total(struct hd *h)
 {
         uint64_t big = hd_big(h, BIG_LEN);
-
         HD_EXPECT(big != 0, "no room for a 17 MiB buffer");
         fill(h, big, TD_SECTOR);
         fill(h, big + BIG_LEN - TD_SECTOR, TD_SECTOR);
@@ -689,9 +678,9 @@ int hostile_chain_4gib_total(struct hd *h)
         desc_in(h, hr.desc, 0, h->table, 256 * 16, I, 0);
         send(h, 0);
         HD_TRY(rejected(h, 0, "chain of 4 GiB or more"));
-        HD_TRY(hd_expect_fill(h, big, TD_SECTOR, "the start of the big buffer"));
-        HD_TRY(
-            hd_expect_fill(h, big + BIG_LEN - TD_SECTOR, TD_SECTOR, "the end of the big buffer"));
+        HD_TRY(hd_expect_bytes(h, big, TD_SECTOR, HD_FILL, "the start of the big buffer"));
+        HD_TRY(hd_expect_bytes(h, big + BIG_LEN - TD_SECTOR, TD_SECTOR, HD_FILL,
+                               "the end of the big buffer"));
         return hd_big_done(h);
 }
 
@@ -699,35 +688,27 @@ int hostile_chain_4gib_total(struct hd *h)
 
 SCRIPT(hostile_indirect_nested, ITABLE(V(TABLE2)), T(V(TABLE), 0, V(TABLE2), 48, I, 0),
        IND(0, V(TABLE), 16, I, "indirect descriptor inside an indirect table"))
-
 SCRIPT(hostile_indirect_with_next, ITABLE(V(TABLE)), D(1, V(STAT), 1, W, 0),
        IND(0, V(TABLE), 48, I | N, "indirect descriptor with NEXT"))
-
 SCRIPT(hostile_indirect_len_not_multiple, ITABLE(V(TABLE)), IND(0, V(TABLE), 40, I, IND_LEN),
        IND(1, V(TABLE), 8, I, IND_LEN))
-
 /* CVE-2016-6490: a zero-length table, then a zero-length entry in a table. */
 SCRIPT(hostile_indirect_zero_len, ITABLE(V(TABLE)), IND(0, V(TABLE), 0, I, IND_LEN),
        T(V(TABLE), 1, V(DATA), 0, W | N, 2), IND(1, V(TABLE), 48, I, ZERO))
-
 /* More than 256 entries (the cap, QueueNumMax) in one table. */
 SCRIPT(hostile_indirect_too_long, ITABLE(V(TABLE)),
        IND(0, V(TABLE), 257 * 16, I, "indirect table longer than 256 entries"))
-
 SCRIPT(hostile_indirect_next_beyond_table, ITABLE(V(TABLE)),
        T(V(TABLE), 1, V(DATA), TD_SECTOR, W | N, 3), IND(0, V(TABLE), 48, I, IND_NXT),
        T(V(TABLE), 1, V(DATA), TD_SECTOR, W | N, 0xffff), IND(1, V(TABLE), 48, I, IND_NXT))
-
 SCRIPT(hostile_indirect_loop, ITABLE(V(TABLE)), T(V(TABLE), 1, V(HDR), 16, R | N, 0),
        IND(0, V(TABLE), 48, I, "loop in indirect table"))
-
 /* A table on the device's registers, then one running past the end of RAM. */
 SCRIPT(hostile_indirect_table_outside_ram, FILL(V(DATA), TD_SECTOR),
        IND(0, V(REGS), 48, I, IND_OUT), ITABLE(V(TABLE)),
        T(BACK(RAM_END, 32), 0, V(HDR), 16, R | N, 1),
        T(BACK(RAM_END, 32), 1, V(DATA), TD_SECTOR, W | N, 2),
        IND(1, BACK(RAM_END, 32), 48, I, IND_OUT))
-
 /* Q8: INDIRECT without VIRTIO_F_INDIRECT_DESC negotiated. */
 SCRIPT(hostile_indirect_not_negotiated, UP_FEATS_BUT(VIO_BIT(VIO_F_INDIRECT_DESC)),
        ITABLE(V(TABLE)), IND(0, V(TABLE), 48, I, "indirect descriptor not negotiated"))
@@ -739,15 +720,12 @@ SCRIPT(hostile_indirect_not_negotiated, UP_FEATS_BUT(VIO_BIT(VIO_F_INDIRECT_DESC
 #define AHEAD(d)                                                                                   \
         READ(0, KNOWN, V(DATA)), AVAIL(d), SNAPKICK, NRESET(1, FAR), KICK, NRESET(1, FAR), RECOVER
 SCRIPT(hostile_avail_idx_far_ahead, AHEAD(QN + 1), AHEAD(0x8000))
-
 /* avail.idx moving backwards is (u16) far ahead. */
 SCRIPT(hostile_avail_idx_backwards, READ(0, KNOWN, V(DATA)), READ(3, K(HD_KNOWN + 1), V(DATA)),
        AVAIL(-1), SNAPKICK, NRESET(1, FAR))
-
 /* Q3: heads N and 0xffff. */
 SCRIPT(hostile_head_out_of_range, SEND(QN), NRESET(1, "head index >= queue size"), RECOVER,
        SEND(0xffff), NRESET(1, "head index >= queue size"), RECOVER)
-
 /* Q4: the same head twice in one kick. Every request of a pass goes into one
  * batch (docs/performance.md), so the first is still in flight when the second
  * is read: the first completes, the second is a broken ring (NEEDS_RESET).
@@ -755,11 +733,9 @@ SCRIPT(hostile_head_out_of_range, SEND(QN), NRESET(1, "head index >= queue size"
 SCRIPT(hostile_duplicate_heads, REQ3(0, VBLK_T_GET_ID, K(0), V(DATA), VBLK_ID_BYTES, W), PUBLISH(0),
        SEND(0), NEXTUSED(0, VBLK_ID_BYTES + 1), E8(V(STAT), VBLK_S_OK), SNAP,
        NRESET(1, "head already in flight"), RECOVER)
-
 /* CVE-2016-5403: kicks without new entries process nothing again. */
 SCRIPT(hostile_rekick_without_new_entries, READ(0, KNOWN, V(DATA)), SNAP, KICK, KICK, KICK,
        UNTOUCHED)
-
 /* A malformed chain does not stall the queue: the valid one behind it, in
  * the same kick, completes. */
 SCRIPT(hostile_malformed_then_valid, HDR(AT(HDR, 0x100), VBLK_T_IN, KNOWN),
@@ -772,7 +748,6 @@ SCRIPT(hostile_malformed_then_valid, HDR(AT(HDR, 0x100), VBLK_T_IN, KNOWN),
 SCRIPT(hostile_queue_size_zero, BADQ(0))
 SCRIPT(hostile_queue_size_not_pow2, BADQ(3), BADQ(255))
 SCRIPT(hostile_queue_size_above_max, BADQ(512), BADQ(0x8000), BADQ(0xffffffffu))
-
 /* Firecracker 2026: QueueNum 0 / 0x8000 / 3 and new addresses after
  * DRIVER_OK are ignored; the queue keeps working where it was (past num 3 or 4). */
 SCRIPT(hostile_queue_regs_after_driver_ok, WR(VIO_QUEUE_NUM, K(0)), WR(VIO_QUEUE_NUM, K(0x8000)),
@@ -782,13 +757,11 @@ SCRIPT(hostile_queue_regs_after_driver_ok, WR(VIO_QUEUE_NUM, K(0)), WR(VIO_QUEUE
        READ(0, KNOWN, V(DATA)), READ(3, K(HD_KNOWN + 1), V(DATA)),
        READ(6, K(HD_KNOWN + 2), V(DATA)), READ(9, K(HD_KNOWN + 3), V(DATA)),
        EFILL(V(RING2), 3 * HD_PAGE, "the new ring"))
-
 /* M12: the queue stopped after DRIVER_OK cannot be restarted without a
  * reset; a kick then processes nothing. */
 SCRIPT(hostile_queue_restart_after_driver_ok, IFV1(1), WR(VIO_QUEUE_PFN, K(0)), IFV2(1),
        WR(VIO_QUEUE_READY, K(0)), QON(K(0)), IFV1(1), WRS(VIO_QUEUE_PFN, V(RING), 12), IFV2(1),
        WR(VIO_QUEUE_READY, K(1)), QON(K(0)), PENDING, KICK, UNTOUCHED, LIVE, EDATA)
-
 /* Q1: a ring on the device's registers; a ring running past the end of RAM
  * (v1: its used ring; v2: the used ring alone). */
 SCRIPT(hostile_ring_outside_ram, BEGIN, SNAP, QAT(QN, V(REGS), AVAIL_, USED_), QREFUSED(DESC_NR),
@@ -796,20 +769,17 @@ SCRIPT(hostile_ring_outside_ram, BEGIN, SNAP, QAT(QN, V(REGS), AVAIL_, USED_), Q
        QREFUSED("avail ring not in guest RAM"), IFV2(2),
        QAT(QN, V(RING), AVAIL_, BACK(RAM_END, 0x100)), QREFUSED("used ring not in guest RAM"),
        RECOVER)
-
 /* Q1, Q7: the used ring on the descriptor table, then on the avail ring
  * (version 2 only: the legacy layout cannot overlap). */
 SCRIPT(hostile_ring_overlap, IFV1(1), SKIP("the legacy layout cannot overlap"), BEGIN, SNAP,
        QAT(QN, V(RING), AVAIL_, AT(RING, 0x100)), QREFUSED(OVERLAP), RECOVER, BEGIN, SNAP,
        QAT(QN, V(RING), AVAIL_, AVAIL_), QREFUSED(OVERLAP), RECOVER)
-
 /* Q1: descriptor table off its 16-byte alignment (legacy: GuestPageSize 2;
  * the recovery writes 4096 again). */
 SCRIPT(hostile_ring_misaligned, BEGIN, SNAP, IFV1(4), WR(VIO_GUEST_PAGE_SIZE, K(2)),
        WR(VIO_QUEUE_SEL, K(0)), WR(VIO_QUEUE_NUM, K(QN)), WRS(VIO_QUEUE_PFN, AT(RING, 8), 1),
        IFV2(1), QAT(QN, AT(RING, 8), AVAIL_, USED_),
        QREFUSED("ring misaligned (desc 16, avail 2, used 4)"))
-
 /* §3.1.1 binds the driver: status bits out of order or taken back are kept
  * as written, as QEMU keeps them (U-Boot and rcore rely on it,
  * docs/virtio-mmio.md); reserved bits are dropped. No queue runs and guest
@@ -821,7 +791,6 @@ SCRIPT(hostile_status_out_of_order, WR(VIO_STATUS, K(0)), SNAP,
        SAME(VIO_S_ACKNOWLEDGE) /* DRIVER taken back */, STIS(ACK_DRV | 0x130, ACK_DRV),
        SAME(ACK_DRV | VIO_S_DRIVER_OK) /* v1 order, v2 early */,
        SAME(FULL_OK) /* FEATURES_OK in v1 */, UNTOUCHED)
-
 /* M6, M13: a driver asking for bits the device did not offer (DISCARD,
  * RING_PACKED, bit 40, a word beyond 64 bits). v2: FEATURES_OK does not
  * stick. v1 has no FEATURES_OK: the bits are dropped, so DISCARD stays
@@ -834,7 +803,6 @@ SCRIPT(hostile_features_not_offered, EOFF0(VIO_BIT(13) | VIO_BIT(34) | VIO_BIT(4
        DONE(0, 1, VBLK_S_UNSUPP, K(0), 0), READ(3, KNOWN, V(DATA)), RECOVER, IFV2(13),
        NOT_OFFERED(13), NOT_OFFERED(34), NOT_OFFERED(40), NEG(0), WR(VIO_DRIVER_FEATURES_SEL, K(2)),
        WR(VIO_DRIVER_FEATURES, K(1)), STIS(ACK_DRV | VIO_S_FEATURES_OK, ACK_DRV))
-
 /* M6: DriverFeatures written after FEATURES_OK (v2) or DRIVER_OK (v1) are
  * ignored: INDIRECT_DESC stays negotiated. */
 #define NO_FEATURES WR(VIO_DRIVER_FEATURES_SEL, K(0)), WR(VIO_DRIVER_FEATURES, K(0))
@@ -842,7 +810,6 @@ SCRIPT(hostile_features_after_driver_ok, IFV2(7), BEGIN, NO_FEATURES,
        WR(VIO_DRIVER_FEATURES_SEL, K(1)), WR(VIO_DRIVER_FEATURES, K(0)), QUEUE, DRIVER_OK,
        NO_FEATURES, LIVE, ITABLE(V(TABLE)), SET(V(STAT), 1, 0xff), D(0, V(TABLE), 48, I, 0),
        SEND(0), READDONE)
-
 /* M10: 1, 2, 8-byte and unaligned register accesses do nothing and read 0. */
 SCRIPT(hostile_reg_bad_width, PENDING, RAWW(VIO_STATUS, 1, 0), RAWW(VIO_STATUS, 2, 0),
        RAWW(VIO_STATUS + 1, 4, 0), RAWW(VIO_STATUS, 8, 0), RAWW(VIO_QUEUE_NOTIFY, 1, 0),
@@ -850,34 +817,16 @@ SCRIPT(hostile_reg_bad_width, PENDING, RAWW(VIO_STATUS, 1, 0), RAWW(VIO_STATUS, 
        RAWR(VIO_MAGIC_VALUE, 1, K(0)), RAWR(VIO_MAGIC_VALUE, 2, K(0)),
        RAWR(VIO_MAGIC_VALUE + 2, 4, K(0)), RAWR(VIO_MAGIC_VALUE, 8, K(0)),
        RAWR(VIO_STATUS, 2, K(0)), LIVE, UNTOUCHED, KICK, READDONE)
-
 /* M11: writes to read-only registers change nothing. */
-int hostile_readonly_regs_written(struct hd *h)
-{
-        static const uint32_t regs[] = {
-            VIO_MAGIC_VALUE,     VIO_VERSION,       VIO_DEVICE_ID,        VIO_VENDOR_ID,
-            VIO_DEVICE_FEATURES, VIO_QUEUE_NUM_MAX, VIO_INTERRUPT_STATUS, VIO_CONFIG_GENERATION,
-        };
-        uint32_t before[8];
-
-        hd_wr(h, VIO_DEVICE_FEATURES_SEL, 0);
-        hd_wr(h, VIO_QUEUE_SEL, 0);
-        for (unsigned k = 0; k < 8; k++)
-                before[k] = hd_rd(h, regs[k]);
-        HD_EXPECT(before[0] == VIO_MAGIC && before[1] == (h->legacy ? 1u : 2u) &&
-                      before[2] == VIO_ID_BLOCK && before[5] == QN && before[6] == 0,
-                  "registers before: magic 0x%x, version %u, id %u, QueueNumMax %u, "
-                  "InterruptStatus 0x%x",
-                  before[0], before[1], before[2], before[5], before[6]);
-        hd_snap(h);
-        for (unsigned k = 0; k < 8; k++)
-                hd_wr(h, regs[k], k == 6 ? 0xffffffffu : 0);
-        for (unsigned k = 0; k < 8; k++)
-                HD_EXPECT(hd_rd(h, regs[k]) == before[k], "register 0x%x written", regs[k]);
-        HD_TRY(check_live(h));
-        return needs_reset(h, -1, NULL);
-}
-
+#define ZERO_AT(off) WR(off, K(0))
+SCRIPT(hostile_readonly_regs_written, WR(VIO_DEVICE_FEATURES_SEL, K(0)), WR(VIO_QUEUE_SEL, K(0)),
+       KEEP(1, 0), RDEQ(VIO_MAGIC_VALUE, K(VIO_MAGIC)), IFV1(1), RDEQ(VIO_VERSION, K(1)), IFV2(1),
+       RDEQ(VIO_VERSION, K(2)), RDEQ(VIO_DEVICE_ID, K(VIO_ID_BLOCK)),
+       RDEQ(VIO_QUEUE_NUM_MAX, K(QN)), RDEQ(VIO_INTERRUPT_STATUS, K(0)), SNAP,
+       ZERO_AT(VIO_MAGIC_VALUE), ZERO_AT(VIO_VERSION), ZERO_AT(VIO_DEVICE_ID),
+       ZERO_AT(VIO_VENDOR_ID), ZERO_AT(VIO_DEVICE_FEATURES), ZERO_AT(VIO_QUEUE_NUM_MAX),
+       WR(VIO_INTERRUPT_STATUS, K(0xffffffffu)), ZERO_AT(VIO_CONFIG_GENERATION), KEEP(1, 1), LIVE,
+       UNTOUCHED)
 /* kvmtool, M10: config accesses at and across the edge of its 0x24 bytes
  * and of the region read 0 (but blk_size 512, seg_max QN - 2, the capacity);
  * config writes are ignored. */
@@ -887,7 +836,6 @@ SCRIPT(hostile_config_edge, SNAP, RAWR(0x123, 4, K(0)), RAWR(0x120, 8, K(0)), RA
        RAWR(0x10c, 4, K(QN - 2)), RAWR(0x100, 8, V(SECTORS)), RAWW(0x100, 8, 0),
        RAWW(0x114, 4, 4096), RAWW(0x123, 4, 0xffffffffu), RAWR(0x100, 8, V(SECTORS)),
        RAWR(0x114, 4, K(512)), LIVE, UNTOUCHED)
-
 /* QEMU CVE-2011-2512, M9: QueueSel 1, 0xffff, 0xffffffff: QueueNumMax reads
  * 0 and the queue registers ignore writes; queue 0 is then set up as usual. */
 #define SEL_OUT(sel)                                                                               \
@@ -897,12 +845,10 @@ SCRIPT(hostile_config_edge, SNAP, RAWR(0x123, 4, K(0)), RAWR(0x120, 8, K(0)), RA
 SCRIPT(hostile_queue_sel_out_of_range, BEGIN, SNAP, SEL_OUT(1), SEL_OUT(0xffff),
        SEL_OUT(0xffffffffu), UNTOUCHED, WR(VIO_QUEUE_SEL, K(0)), RDEQ(VIO_QUEUE_NUM_MAX, K(QN)),
        QON(K(0)), QUEUE, DRIVER_OK, LIVE, READ(0, KNOWN, V(DATA)))
-
 /* M9: QueueNotify for queues that do not exist processes nothing. */
 SCRIPT(hostile_queue_notify_out_of_range, PENDING, WR(VIO_QUEUE_NOTIFY, K(1)),
        WR(VIO_QUEUE_NOTIFY, K(0xffff)), WR(VIO_QUEUE_NOTIFY, K(0x10000)),
        WR(VIO_QUEUE_NOTIFY, K(0xffffffffu)), UNTOUCHED, LIVE, KICK, READDONE)
-
 /* M4: before DRIVER_OK a v2 queue is not processed; a v1 queue is live as
  * soon as it has a PFN (the status first: a failed request names its
  * reason, and a lab stub it met, before the canary looks at the bytes). */
@@ -910,7 +856,6 @@ SCRIPT(hostile_notify_before_driver_ok, BEGIN, QUEUE, PENDING, KICK, IFV1(6),
        NEXTUSED(0, TD_SECTOR + 1), E8(V(STAT), VBLK_S_OK), CANARY(1, V(DATA), TD_SECTOR), DRIVER_OK,
        SNAPKICK, UNTOUCHED, IFV2(5), UNTOUCHED, EDATA, DRIVER_OK, KICK,
        DONE(0, TD_SECTOR + 1, VBLK_S_OK, V(DATA), TD_SECTOR), ESECTOR(V(DATA), KNOWN))
-
 /* vm-virtio, Q12: a request left in the ring across a reset is never
  * processed; v2: a queue made ready without addresses (all 0) is refused. */
 SCRIPT(hostile_stale_chains_after_reset, PENDING, WR(VIO_STATUS, K(0)), KICK, UNTOUCHED, NEG(0),
@@ -918,7 +863,6 @@ SCRIPT(hostile_stale_chains_after_reset, PENDING, WR(VIO_STATUS, K(0)), KICK, UN
        WR(VIO_STATUS, K(ACK_DRV | VIO_S_FEATURES_OK)), WR(VIO_QUEUE_SEL, K(0)),
        WR(VIO_QUEUE_READY, K(1)), QREFUSED(OVERLAP), DRIVER_OK, KICK, IFV2(1), NRESET(0, OVERLAP),
        EDATA)
-
 /* §2.1: after the driver sets FAILED nothing is processed. */
 SCRIPT(hostile_status_failed_stops_queue, PENDING, STIS_LIVE(VIO_S_FAILED, VIO_S_FAILED), KICK,
        UNTOUCHED, EDATA)
