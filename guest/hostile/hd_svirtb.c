@@ -1,10 +1,8 @@
 /*
  * hd_svirtb: the hostile cases for svirtb (docs/svirtb.md, "Errors and
- * reset" and "Access model"), written once against guest/hostile/hd.h:
- * raw register writes and ring entries the driver would never build.
- * Registers are read from the device's page; every write is applied before
- * the writer goes on. Outcomes are listed in docs/security.md. The cases are
- * data (SCRIPT, guest/hostile/hd_script.h).
+ * reset", "Access model") as data (SCRIPT, guest/hostile/hd_script.h): raw
+ * register writes and ring entries no driver would build; registers read
+ * from the device's page. Outcomes: docs/security.md.
  */
 #include <string.h>
 
@@ -37,9 +35,13 @@ static int check_regs(struct hd *h, uint32_t status, uint32_t qs, uint64_t r, ui
         return HD_PASS;
 }
 
-/* The spec's initialization; the status read back after READY. */
-static uint32_t init(struct hd *h, uint64_t r, uint32_t qs)
+/* The spec's initialization at r with qs zeroed entries is accepted (want
+ * READY) or refused. */
+static int init_is(struct hd *h, uint64_t r, uint32_t qs, uint32_t want)
 {
+        if (want == SVB_READY)
+                memset(hd_ptr(h, r, (uint64_t)qs * ENTRY_SIZE), 0, (uint64_t)qs * ENTRY_SIZE);
+        hd_snap(h);
         hd_wr(h, SVB_REG_STATUS, SVB_RESET);
         hd_wr(h, SVB_REG_STATUS, SVB_DRIVER_OK);
         hd_wr(h, SVB_REG_QUEUE_ADDR_HI, (uint32_t)(r >> 32));
@@ -48,16 +50,7 @@ static uint32_t init(struct hd *h, uint64_t r, uint32_t qs)
         hd_wr(h, SVB_REG_STATUS, SVB_READY);
         ring = r;
         qsize = qs;
-        return hd_rd(h, SVB_REG_STATUS);
-}
-
-/* init() at r with qs zeroed entries is accepted (want READY) or refused. */
-static int init_is(struct hd *h, uint64_t r, uint32_t qs, uint32_t want)
-{
-        if (want == SVB_READY)
-                memset(hd_ptr(h, r, (uint64_t)qs * ENTRY_SIZE), 0, (uint64_t)qs * ENTRY_SIZE);
-        hd_snap(h);
-        HD_EXPECT(init(h, r, qs) == want, "ring 0x%lx, queue_size %u: status 0x%x", r, qs,
+        HD_EXPECT(hd_rd(h, SVB_REG_STATUS) == want, "ring 0x%lx, queue_size %u: status 0x%x", r, qs,
                   hd_rd(h, SVB_REG_STATUS));
         return want == SVB_READY ? check_regs(h, SVB_READY, qs, r, 0, 0) : HD_PASS;
 }
@@ -82,8 +75,7 @@ static void doorbell(struct hd *h, uint32_t head)
         hd_wr(h, SVB_REG_QUEUE_HEAD, head);
 }
 
-/* Errors and reset: status RESET, the tail at the bad entry, nothing
- * written into guest RAM; why: the device's reason. */
+/* Errors and reset: RESET for why, the tail at the bad entry, nothing written. */
 static int check_reset(struct hd *h, uint32_t head, uint32_t tail, const char *why)
 {
         HD_TRY(check_regs(h, SVB_RESET, qsize, ring, head, tail));
@@ -114,8 +106,7 @@ static int advance(struct hd *h, uint32_t to)
         return hd_canary(h, NULL, 0);
 }
 
-/* After every case: RESET reads MAGIC with the queue forgotten; a new
- * initialization and a read of a known sector; the image unchanged. */
+/* After every case: RESET reads MAGIC, queue forgotten; a new start and read. */
 static int recover(struct hd *h)
 {
         hd_wr(h, SVB_REG_STATUS, SVB_RESET);
@@ -200,15 +191,13 @@ SCRIPT(hostile_svirtb_buf_outside_ram, BAD(K(HD_HOLE), TD_SECTOR, KNOWN, RD, 0, 
        BAD(K(HD_LAPIC), TD_SECTOR, KNOWN, RD, 0, NOT_RAM))
 /* CVE-2024-3446: a read aimed at the device's own register page. */
 SCRIPT(hostile_svirtb_buf_at_own_regs, BAD(V(REGS), TD_SECTOR, KNOWN, RD, 0, NOT_RAM))
-/* A buffer ending exactly at the end of RAM is valid (under KVM the FDT
- * there was copied at boot, so a read may overwrite it). */
+/* A buffer ending at the end of RAM is valid (KVM: the FDT there was copied). */
 SCRIPT(hostile_svirtb_buf_at_ram_end, READ(0, KNOWN, BACK(RAM_END, TD_SECTOR)),
        READ(1, K(HD_KNOWN + 1), BACK(TOP, TD_SECTOR)))
 /* One byte further is not, and the RAM below the end stays untouched. */
 SCRIPT(hostile_svirtb_buf_past_ram_end,
        BAD(BACK(RAM_END, TD_SECTOR - 1), TD_SECTOR, KNOWN, RD, TD_SECTOR - 1, NOT_RAM))
-/* Sizes that overflow: 2^64 - 1, 0xffffffff near the end of RAM, and an
- * address whose buffer wraps around 2^64. */
+/* Sizes that overflow: 2^64 - 1; 0xffffffff near the end of RAM; a wrap. */
 SCRIPT(hostile_svirtb_huge_size, BAD(V(DATA), ~0ULL, K(0), RD, 0, NOT_RAM), RECOVER,
        BAD(BACK(RAM_END, 16), 0xffffffffULL, K(0), RD, 0, NOT_RAM), RECOVER,
        BAD(K(0xfffffffffffff000ULL), 0x2000, K(0), RD, 0, NOT_RAM))
@@ -221,16 +210,14 @@ SCRIPT(hostile_svirtb_sector_overflow, BAD(V(DATA), TD_SECTOR, K(1ULL << 55), RD
        BAD(V(DATA), TD_SECTOR, K(~0ULL), RD, 1024, OVERFLOW))
 /* A zero-size buffer still has to be in RAM. */
 SCRIPT(hostile_svirtb_zero_size_outside_ram, BAD(K(HD_HOLE), 0, KNOWN, RD, 0, NOT_RAM))
-/* A read running past the end of the disk copies only what exists and
- * leaves the rest of the buffer untouched (svirtb.md, Processing). */
+/* A read past the disk's end copies what exists (svirtb.md, Processing). */
 SCRIPT(hostile_svirtb_read_past_disk_end, FILL(BUF(0), 2 * HD_PAGE),
        ENTRY(0, BUF(0), HD_PAGE, AT(SECTORS, -1), RD), BELL(1), REGS(SVB_READY, QS, V(RING), 1, 1),
        CANARY(BUF(0), TD_SECTOR), ESECTOR(BUF(0), AT(SECTORS, -1)),
        EFILL(AT(DATA, TD_SECTOR), HD_PAGE - TD_SECTOR, "the buffer past the disk's end"),
        ENTRY(1, BUF(1), TD_SECTOR, K(1ULL << 40), RD), BELL(2), REGS(SVB_READY, QS, V(RING), 2, 2),
        CANARY0, EFILL(BUF(1), TD_SECTOR, "a buffer for sectors beyond the disk"))
-/* Three entries, the second bad: the first is done, the third never; in
- * RESET a doorbell is ignored. */
+/* The second of three entries bad: the third never runs, nor a doorbell. */
 SCRIPT(hostile_svirtb_error_midway, FILL(BUF(0), 3 * HD_PAGE),
        ENTRY(0, BUF(0), TD_SECTOR, KNOWN, RD), ENTRY(1, BUF(1), TD_SECTOR, KNOWN, 7),
        ENTRY(2, BUF(2), TD_SECTOR, K(HD_KNOWN + 1), RD), BELL(3),
@@ -241,8 +228,7 @@ SCRIPT(hostile_svirtb_error_midway, FILL(BUF(0), 3 * HD_PAGE),
 
 /* === registers ============================================================ */
 
-/* queue_head not below queue_size (at head 0, then at head 1 after the
- * recovery's read). */
+/* queue_head not below queue_size (at 0; at 1 after the recovery's read). */
 #define HEAD_OUT(at, head)                                                                         \
         FILL(BUF(0), TD_SECTOR), ENTRY(at, BUF(0), TD_SECTOR, KNOWN, RD), BELL(head),              \
             RESET(at, at, "queue_head not below queue_size"), EFILL(BUF(0), TD_SECTOR, "buffer"),  \
@@ -263,8 +249,7 @@ SCRIPT(hostile_svirtb_queue_size_above_max,
 SCRIPT(hostile_svirtb_ring_outside_ram, REFUSED(K(HD_HOLE), QS, "ring not in guest RAM"),
        REFUSED(V(REGS), QS, "ring not in guest RAM"),
        REFUSED(K(0xffffffff00000000ULL), QS, "ring not in guest RAM"))
-/* A ring ending one entry past the end of RAM is refused; one ending
- * exactly there works (under KVM: in the FDT's area, copied at boot). */
+/* A ring one entry past the end of RAM is refused; one ending there works. */
 SCRIPT(hostile_svirtb_ring_past_ram_end,
        REFUSED(BACK(RAM_END, (QS - 1) * ENTRY_SIZE), QS, "ring not in guest RAM"),
        INIT(BACK(RAM_END, QS *ENTRY_SIZE), QS, SVB_READY), ADVANCE(QS - 1),

@@ -1,17 +1,12 @@
 /*
- * hd_virtio: the hostile cases for virtio-blk over virtio-mmio, written once
- * against guest/hostile/hd.h; rules from docs/virtio-rules.md (M, Q, B and
- * "Past bugs in other VMMs"), outcomes listed in docs/security.md.
- *
- * The cases drive the registers and a ring of their own, so they can write
- * what no driver would. The ring uses the legacy layout (used ring on the
- * next page), so one ring serves version 1 (QueuePFN) and version 2 (three
- * addresses). Features: INDIRECT_DESC, FLUSH, BLK_SIZE, SEG_MAX, RO as
- * offered (VERSION_1 in version 2); never EVENT_IDX, so used_event and
- * avail_event stay out of play. Completions are polled (bounded): under KVM
- * the device may finish a request after the notify returns.
- * Most cases are data (SCRIPT, guest/hostile/hd_script.h): steps that place
- * descriptors, write registers, notify and expect an exact outcome.
+ * hd_virtio: the hostile cases for virtio-blk over virtio-mmio, as data
+ * (SCRIPT, guest/hostile/hd_script.h); rules from docs/virtio-rules.md (M, Q,
+ * B, "Past bugs in other VMMs"); each case's driver and outcome: its row of
+ * docs/security.md. The cases drive the registers and a ring of their own,
+ * in the legacy layout (used ring on the next page) so that it serves version
+ * 1 (QueuePFN) and 2 (three addresses). Features as offered, never EVENT_IDX
+ * (used_event and avail_event stay out of play). Completions are polled,
+ * bounded: under KVM the device may finish after the notify returns.
  */
 #include <string.h>
 
@@ -138,8 +133,7 @@ static void send(struct hd *h, int head)
         hd_wr(h, VIO_QUEUE_NOTIFY, 0);
 }
 
-/* Before concluding that nothing was processed, watch used.idx a while
- * (memory reads only): the I/O thread may serve a kick after it returned. */
+/* Watch used.idx a while: the I/O thread may serve a kick after it returned. */
 static void settle(void)
 {
         for (uint32_t k = 0; k < SETTLE && hr.u->idx == hr.seen; k++)
@@ -165,8 +159,7 @@ static void req3(struct hd *h, uint16_t head, uint32_t type, uint64_t sector, ui
 
 /* --- outcomes ------------------------------------------------------------------------ */
 
-/* The next used element is {head, len} (polled, bounded; a NEEDS_RESET ends
- * the wait). */
+/* The next used element is {head, len} (polled; NEEDS_RESET ends the wait). */
 static int next_used(struct hd *h, uint16_t head, uint32_t len)
 {
         struct gvq_used_elem e;
@@ -182,8 +175,7 @@ static int next_used(struct hd *h, uint16_t head, uint32_t len)
         return HD_PASS;
 }
 
-/* Nothing else came back; only the used index, the last n used elements and
- * ok[] changed. */
+/* Nothing else came back; only used.idx, the last n elements, ok[] changed. */
 static int canary(struct hd *h, unsigned n, const struct hd_span *ok, unsigned nok)
 {
         struct hd_span s[NSPANS + 2] = {{hr.used + 2, 2}};
@@ -197,8 +189,7 @@ static int canary(struct hd *h, unsigned n, const struct hd_span *ok, unsigned n
         return hd_canary(h, s, n + nok > 0 ? k : 0);
 }
 
-/* Q11: the chain came back with used.len 0, the device goes on and wrote
- * nothing but the used element; why: the device's reason. */
+/* Q11: the chain came back with used.len 0 for why, the device stays live. */
 static int rejected(struct hd *h, uint16_t head, const char *why)
 {
         HD_TRY(next_used(h, head, 0));
@@ -207,8 +198,7 @@ static int rejected(struct hd *h, uint16_t head, const char *why)
         return canary(h, 1, NULL, 0);
 }
 
-/* A completed request: {head, len}, status byte at sgpa; only the last
- * nused used elements, [stat, sgpa] and [data, data + dlen) changed. */
+/* {head, len} came back, status at sgpa; [stat, sgpa] and data may change. */
 static int done_at(struct hd *h, unsigned nused, uint16_t head, uint32_t len, uint64_t sgpa,
                    uint8_t status, uint64_t data, uint64_t dlen)
 {
@@ -222,10 +212,9 @@ static int done_at(struct hd *h, unsigned nused, uint16_t head, uint32_t len, ui
         return canary(h, nused, ok, 2);
 }
 
-/* A request at head..head+2 into h->data (dlen bytes, filled first) fails
- * with status: used.len counts every writable byte and the data read zero
- * (§2.7.8.2); why: the device's reason. placed: the chain is already sent,
- * only the outcome is checked. */
+/* A request at head..head+2 into h->data (dlen bytes; unless placed, sent
+ * here) fails with status: used.len counts every writable byte, the data
+ * read zero (§2.7.8.2). */
 static int fail3(struct hd *h, uint16_t head, uint32_t type, uint64_t sector, uint32_t dlen,
                  uint8_t status, const char *why, bool placed)
 {
@@ -239,8 +228,8 @@ static int fail3(struct hd *h, uint16_t head, uint32_t type, uint64_t sector, ui
         return hd_expect_bytes(h, h->data, dlen, 0, "data");
 }
 
-/* M7: DEVICE_NEEDS_RESET (a config interrupt only when DRIVER_OK was set
- * before the error), or with irq < 0 none; nothing consumed or written. */
+/* M7: NEEDS_RESET, with a config interrupt iff irq (irq < 0: no NEEDS_RESET);
+ * nothing consumed or written. */
 static int needs_reset(struct hd *h, int irq, const char *why)
 {
         uint32_t s, is;
@@ -261,8 +250,7 @@ static int needs_reset(struct hd *h, int irq, const char *why)
 
 /* --- set-up ---------------------------------------------------------------------------- */
 
-/* Up to FEATURES_OK (v2) or DRIVER with features written (v1), the ring laid
- * out afresh at h->ring. */
+/* A fresh ring at h->ring; up to FEATURES_OK (v2) or features written (v1). */
 static int begin(struct hd *h, uint64_t f)
 {
         hr.desc = h->ring;
@@ -305,8 +293,7 @@ static uint32_t queue_on(struct hd *h)
         return hd_rd(h, h->legacy ? VIO_QUEUE_PFN : VIO_QUEUE_READY);
 }
 
-/* The whole initialization with features f (by default: those offered that
- * a hostile driver accepts) and the ring at h->ring. */
+/* The whole initialization with features f and the ring at h->ring. */
 static int up_with(struct hd *h, uint64_t f)
 {
         HD_TRY(begin(h, f));
@@ -331,8 +318,7 @@ static int valid_read(struct hd *h, uint16_t head, uint64_t s, uint64_t buf)
         return hd_expect_sector(h, buf, s);
 }
 
-/* After every case: Status 0 reads 0 with no interrupt pending; a full
- * initialization and a valid read; the image unchanged. */
+/* After every case: Status 0, no interrupt, a new start and read, image intact. */
 static int recover(struct hd *h)
 {
         hd_wr(h, VIO_STATUS, 0);
@@ -353,8 +339,7 @@ enum {
 };
 // clang-format on
 
-/* OP_KEEP's sets of registers: svirtb's six (read from its page: 0 of them
- * without svirtb) and these read-only ones of virtio-mmio. */
+/* OP_KEEP's register sets: 0 svirtb's page (hd_svirtb_peek), 1 these. */
 static const uint32_t ro_regs[8] = {
     VIO_MAGIC_VALUE,     VIO_VERSION,       VIO_DEVICE_ID,        VIO_VENDOR_ID,
     VIO_DEVICE_FEATURES, VIO_QUEUE_NUM_MAX, VIO_INTERRUPT_STATUS, VIO_CONFIG_GENERATION,
@@ -484,8 +469,7 @@ static int step(struct hd *h, const struct hd_step *s)
 
 const struct hd_device hd_virtio = {start, recover, step};
 
-/* The device's steps (hd_script.h has the shared ones); the used ring is on
- * the page after the avail ring (the legacy layout). */
+/* The device's steps (hd_script.h has the shared ones). */
 #define AVAIL_            AT(RING, 16 * QN)
 #define USED_             AT(RING, 2 * HD_PAGE)
 #define HDR(A, type, SEC) S(OP_HDR, .a = A, .n = (type), .b = SEC)
@@ -548,8 +532,7 @@ const struct hd_device hd_virtio = {start, recover, step};
             SEND(hd), REJ(hd, why), EDATA, EFILL(V(STAT), 1, "status")
 /* PENDING's request came back done, with the sector's bytes. */
 #define READDONE DONE(0, TD_SECTOR + 1, VBLK_S_OK, V(DATA), TD_SECTOR), ESECTOR(V(DATA), KNOWN)
-/* Queue 0 made ready with QueueNum num: refused; DRIVER_OK and a kick then
- * process nothing. */
+/* QueueNum num: refused; DRIVER_OK and a kick then process nothing. */
 #define BADQ(num)                                                                                  \
         BEGIN, SNAP, QAT(num, V(RING), AVAIL_, USED_), QREFUSED(BAD_NUM), PENDING, DRIVER_OK,      \
             KICK, NRESET(0, BAD_NUM), EDATA, RECOVER
@@ -572,8 +555,7 @@ SCRIPT(hostile_zero_len_desc, REJ3(0, V(DATA), 0, W, ZERO), BADSTAT(3, 0, W, ZER
 /* CVE-2016-7422: a huge length near the end of RAM; an address that wraps. */
 SCRIPT(hostile_huge_len_near_ram_end, REJ3(0, BACK(RAM_END, 16), 0xffffffffu, W, NOT_RAM),
        REJ3(3, K(0xfffffffffffff000ULL), 0x2000, W, NOT_RAM))
-/* Q6: a buffer ending exactly at the end of RAM is valid (under KVM the
- * FDT there was copied at boot, so a read may overwrite it). */
+/* Q6: a buffer ending at the end of RAM is valid (KVM: the FDT was copied). */
 SCRIPT(hostile_buf_at_ram_end, READ(0, KNOWN, BACK(RAM_END, TD_SECTOR)),
        READ(3, K(HD_KNOWN + 1), BACK(TOP, TD_SECTOR)))
 /* Q6: one byte further is not, and nothing of it is written. */
@@ -585,8 +567,7 @@ SCRIPT(hostile_buf_past_ram_end, PAST_END(0, RAM_END), IFHIGH(5), PAST_END(3, HI
 /* CVE-2021-3748: buffers in the MMIO hole (its start, the LAPIC page). */
 SCRIPT(hostile_buf_in_mmio_hole, REJ3(0, K(HD_HOLE), TD_SECTOR, W, NOT_RAM),
        REJ3(3, K(HD_LAPIC), TD_SECTOR, W, NOT_RAM))
-/* CVE-2024-3446: the data buffer on the device's own registers, then the
- * status byte on its Status register: refused, no re-entry, Status kept. */
+/* CVE-2024-3446: data, then the status byte, on the device's own registers. */
 SCRIPT(hostile_buf_at_own_registers, REJ3(0, V(REGS), TD_SECTOR, W, NOT_RAM),
        HDR(V(HDR), VBLK_T_FLUSH, K(0)), D(3, V(HDR), 16, R | N, 4),
        D(4, AT(REGS, VIO_STATUS), 1, W, 0), SEND(3), REJ(3, NOT_RAM),
@@ -597,14 +578,11 @@ SCRIPT(hostile_buf_at_svirtb_page, KEEP(0, 0), REJ3(0, K(HD_SVIRTB_PAGE), TD_SEC
 /* Q7: the status byte in a readable descriptor after a writable one. */
 SCRIPT(hostile_readable_after_writable,
        BADSTAT(0, 1, R, "readable descriptor after a writable one"))
-/* B2: no writable byte at all: FLUSH with a header only, OUT without status
- * (whose data must then not reach the image: the recovery checks the image).
- * The device gives them back itself (no virtqueue reason). */
+/* B2: no writable byte: FLUSH, OUT (the recovery checks the image); no reason. */
 SCRIPT(hostile_status_missing, HDR(V(HDR), VBLK_T_FLUSH, K(0)), D(0, V(HDR), 16, R, 0), SEND(0),
        REJ(0, NULL), SET(V(DATA), TD_SECTOR, 0x33), HDR(V(HDR), VBLK_T_OUT, KNOWN),
        D(1, V(HDR), 16, R | N, 2), D(2, V(DATA), TD_SECTOR, R, 0), SEND(1), REJ(1, NULL))
-/* OpenBSD vmd: a 4 KiB status buffer: IOERR in its last byte, zeros before
- * it and in the data (used.len is every writable byte, §2.7.8.2). */
+/* OpenBSD vmd: a 4 KiB status buffer: IOERR in its last byte, zeros before. */
 SCRIPT(hostile_status_oversized, FILL(V(DATA), TD_SECTOR), FILL(V(STAT), HD_PAGE),
        REQ3(0, VBLK_T_IN, KNOWN, V(DATA), TD_SECTOR, W), D(2, V(STAT), HD_PAGE, W, 0), SEND(0),
        DONEAT(0, 1, TD_SECTOR + HD_PAGE, AT(STAT, HD_PAGE - 1), VBLK_S_IOERR, V(DATA), TD_SECTOR),
@@ -662,8 +640,7 @@ SCRIPT(hostile_unknown_type, FAIL3(0, 0xffffffffu, KNOWN, TD_SECTOR, VBLK_S_UNSU
        FAIL3(3, 11, KNOWN, TD_SECTOR, VBLK_S_UNSUPP, NULL),
        FAIL3(6, 13, KNOWN, TD_SECTOR, VBLK_S_UNSUPP, NULL),
        FAIL3(9, 2, KNOWN, TD_SECTOR, VBLK_S_UNSUPP, NULL))
-/* Firecracker: a chain claiming 4 GiB and more (254 x 17 MiB through one
- * indirect table) is refused, with nothing allocated or written. */
+/* Firecracker: 254 x 17 MiB through one indirect table: nothing allocated. */
 int hostile_chain_4gib_total(struct hd *h)
 {
         uint64_t big = hd_big(h, BIG_LEN);
@@ -715,8 +692,7 @@ SCRIPT(hostile_indirect_not_negotiated, UP_FEATS_BUT(VIO_BIT(VIO_F_INDIRECT_DESC
 
 /* === the avail ring (Q2-Q4, Q11) ============================================= */
 
-/* vm-virtio, Firecracker: avail.idx N + 1 and 0x8000 ahead; a second kick
- * of the stopped queue still does nothing. */
+/* vm-virtio, Firecracker: avail.idx N + 1 and 0x8000 ahead; a second kick. */
 #define AHEAD(d)                                                                                   \
         READ(0, KNOWN, V(DATA)), AVAIL(d), SNAPKICK, NRESET(1, FAR), KICK, NRESET(1, FAR), RECOVER
 SCRIPT(hostile_avail_idx_far_ahead, AHEAD(QN + 1), AHEAD(0x8000))
@@ -726,18 +702,15 @@ SCRIPT(hostile_avail_idx_backwards, READ(0, KNOWN, V(DATA)), READ(3, K(HD_KNOWN 
 /* Q3: heads N and 0xffff. */
 SCRIPT(hostile_head_out_of_range, SEND(QN), NRESET(1, "head index >= queue size"), RECOVER,
        SEND(0xffff), NRESET(1, "head index >= queue size"), RECOVER)
-/* Q4: the same head twice in one kick. Every request of a pass goes into one
- * batch (docs/performance.md), so the first is still in flight when the second
- * is read: the first completes, the second is a broken ring (NEEDS_RESET).
- * The snapshot after the first: its bytes are written, nothing else may be. */
+/* Q4: one batch a pass (docs/performance.md): the first is in flight when
+ * the second is read; the snapshot after it: nothing else may be written. */
 SCRIPT(hostile_duplicate_heads, REQ3(0, VBLK_T_GET_ID, K(0), V(DATA), VBLK_ID_BYTES, W), PUBLISH(0),
        SEND(0), NEXTUSED(0, VBLK_ID_BYTES + 1), E8(V(STAT), VBLK_S_OK), SNAP,
        NRESET(1, "head already in flight"), RECOVER)
 /* CVE-2016-5403: kicks without new entries process nothing again. */
 SCRIPT(hostile_rekick_without_new_entries, READ(0, KNOWN, V(DATA)), SNAP, KICK, KICK, KICK,
        UNTOUCHED)
-/* A malformed chain does not stall the queue: the valid one behind it, in
- * the same kick, completes. */
+/* Q11: a malformed chain does not stall the valid one behind it. */
 SCRIPT(hostile_malformed_then_valid, HDR(AT(HDR, 0x100), VBLK_T_IN, KNOWN),
        D(9, AT(HDR, 0x100), 16, R | N, 0x4000), PUBLISH(9), PENDING, KICK, NEXTUSED(9, 0),
        DONEAT(0, 2, TD_SECTOR + 1, V(STAT), VBLK_S_OK, V(DATA), TD_SECTOR), ESECTOR(V(DATA), KNOWN))
@@ -748,8 +721,7 @@ SCRIPT(hostile_malformed_then_valid, HDR(AT(HDR, 0x100), VBLK_T_IN, KNOWN),
 SCRIPT(hostile_queue_size_zero, BADQ(0))
 SCRIPT(hostile_queue_size_not_pow2, BADQ(3), BADQ(255))
 SCRIPT(hostile_queue_size_above_max, BADQ(512), BADQ(0x8000), BADQ(0xffffffffu))
-/* Firecracker 2026: QueueNum 0 / 0x8000 / 3 and new addresses after
- * DRIVER_OK are ignored; the queue keeps working where it was (past num 3 or 4). */
+/* Firecracker 2026: QueueNum and addresses after DRIVER_OK are ignored. */
 SCRIPT(hostile_queue_regs_after_driver_ok, WR(VIO_QUEUE_NUM, K(0)), WR(VIO_QUEUE_NUM, K(0x8000)),
        WR(VIO_QUEUE_NUM, K(3)), FILL(V(RING2), 3 * HD_PAGE), IFV1(3), WR(VIO_QUEUE_ALIGN, K(16)),
        WRS(VIO_QUEUE_PFN, V(RING2), 12), QONS(V(RING), 12), IFV2(2),
@@ -757,33 +729,27 @@ SCRIPT(hostile_queue_regs_after_driver_ok, WR(VIO_QUEUE_NUM, K(0)), WR(VIO_QUEUE
        READ(0, KNOWN, V(DATA)), READ(3, K(HD_KNOWN + 1), V(DATA)),
        READ(6, K(HD_KNOWN + 2), V(DATA)), READ(9, K(HD_KNOWN + 3), V(DATA)),
        EFILL(V(RING2), 3 * HD_PAGE, "the new ring"))
-/* M12: the queue stopped after DRIVER_OK cannot be restarted without a
- * reset; a kick then processes nothing. */
+/* M12: a queue stopped after DRIVER_OK stays off until a reset. */
 SCRIPT(hostile_queue_restart_after_driver_ok, IFV1(1), WR(VIO_QUEUE_PFN, K(0)), IFV2(1),
        WR(VIO_QUEUE_READY, K(0)), QON(K(0)), IFV1(1), WRS(VIO_QUEUE_PFN, V(RING), 12), IFV2(1),
        WR(VIO_QUEUE_READY, K(1)), QON(K(0)), PENDING, KICK, UNTOUCHED, LIVE, EDATA)
-/* Q1: a ring on the device's registers; a ring running past the end of RAM
- * (v1: its used ring; v2: the used ring alone). */
+/* Q1: a ring on the registers; one past the end of RAM (v2: used ring only). */
 SCRIPT(hostile_ring_outside_ram, BEGIN, SNAP, QAT(QN, V(REGS), AVAIL_, USED_), QREFUSED(DESC_NR),
        RECOVER, BEGIN, SNAP, IFV1(2), QAT(QN, BACK(RAM_END, HD_PAGE), K(0), K(0)),
        QREFUSED("avail ring not in guest RAM"), IFV2(2),
        QAT(QN, V(RING), AVAIL_, BACK(RAM_END, 0x100)), QREFUSED("used ring not in guest RAM"),
        RECOVER)
-/* Q1, Q7: the used ring on the descriptor table, then on the avail ring
- * (version 2 only: the legacy layout cannot overlap). */
+/* Q1, Q7: the used ring on the descriptor table, then on the avail ring. */
 SCRIPT(hostile_ring_overlap, IFV1(1), SKIP("the legacy layout cannot overlap"), BEGIN, SNAP,
        QAT(QN, V(RING), AVAIL_, AT(RING, 0x100)), QREFUSED(OVERLAP), RECOVER, BEGIN, SNAP,
        QAT(QN, V(RING), AVAIL_, AVAIL_), QREFUSED(OVERLAP), RECOVER)
-/* Q1: descriptor table off its 16-byte alignment (legacy: GuestPageSize 2;
- * the recovery writes 4096 again). */
+/* Q1: descriptor table misaligned (legacy: through GuestPageSize 2). */
 SCRIPT(hostile_ring_misaligned, BEGIN, SNAP, IFV1(4), WR(VIO_GUEST_PAGE_SIZE, K(2)),
        WR(VIO_QUEUE_SEL, K(0)), WR(VIO_QUEUE_NUM, K(QN)), WRS(VIO_QUEUE_PFN, AT(RING, 8), 1),
        IFV2(1), QAT(QN, AT(RING, 8), AVAIL_, USED_),
        QREFUSED("ring misaligned (desc 16, avail 2, used 4)"))
-/* §3.1.1 binds the driver: status bits out of order or taken back are kept
- * as written, as QEMU keeps them (U-Boot and rcore rely on it,
- * docs/virtio-mmio.md); reserved bits are dropped. No queue runs and guest
- * RAM is untouched. */
+/* §3.1.1 binds the driver: bits out of order are kept as QEMU keeps them
+ * (docs/virtio-mmio.md), reserved ones dropped; no queue runs. */
 #define SAME(v) STIS(v, v)
 SCRIPT(hostile_status_out_of_order, WR(VIO_STATUS, K(0)), SNAP,
        SAME(VIO_S_ACKNOWLEDGE | VIO_S_DRIVER_OK), SAME(VIO_S_ACKNOWLEDGE | VIO_S_FEATURES_OK),
@@ -791,11 +757,8 @@ SCRIPT(hostile_status_out_of_order, WR(VIO_STATUS, K(0)), SNAP,
        SAME(VIO_S_ACKNOWLEDGE) /* DRIVER taken back */, STIS(ACK_DRV | 0x130, ACK_DRV),
        SAME(ACK_DRV | VIO_S_DRIVER_OK) /* v1 order, v2 early */,
        SAME(FULL_OK) /* FEATURES_OK in v1 */, UNTOUCHED)
-/* M6, M13: a driver asking for bits the device did not offer (DISCARD,
- * RING_PACKED, bit 40, a word beyond 64 bits). v2: FEATURES_OK does not
- * stick. v1 has no FEATURES_OK: the bits are dropped, so DISCARD stays
- * UNSUPP (every bit of the one word asked for but EVENT_IDX: offered, it
- * moves avail_event). */
+/* M6, M13: bits not offered (DISCARD, RING_PACKED, 40, word 2): v2 refuses
+ * FEATURES_OK; v1 drops them (all of word 0 but EVENT_IDX: DISCARD UNSUPP). */
 #define NOT_OFFERED(bit)                                                                           \
         NEG(VIO_BIT(bit)), STIS(ACK_DRV | VIO_S_FEATURES_OK, ACK_DRV), STIS(FULL_OK, ACK_DRV)
 SCRIPT(hostile_features_not_offered, EOFF0(VIO_BIT(13) | VIO_BIT(34) | VIO_BIT(40)), IFV1(6),
@@ -803,8 +766,7 @@ SCRIPT(hostile_features_not_offered, EOFF0(VIO_BIT(13) | VIO_BIT(34) | VIO_BIT(4
        DONE(0, 1, VBLK_S_UNSUPP, K(0), 0), READ(3, KNOWN, V(DATA)), RECOVER, IFV2(13),
        NOT_OFFERED(13), NOT_OFFERED(34), NOT_OFFERED(40), NEG(0), WR(VIO_DRIVER_FEATURES_SEL, K(2)),
        WR(VIO_DRIVER_FEATURES, K(1)), STIS(ACK_DRV | VIO_S_FEATURES_OK, ACK_DRV))
-/* M6: DriverFeatures written after FEATURES_OK (v2) or DRIVER_OK (v1) are
- * ignored: INDIRECT_DESC stays negotiated. */
+/* M6: DriverFeatures after FEATURES_OK (v1: DRIVER_OK) are ignored. */
 #define NO_FEATURES WR(VIO_DRIVER_FEATURES_SEL, K(0)), WR(VIO_DRIVER_FEATURES, K(0))
 SCRIPT(hostile_features_after_driver_ok, IFV2(7), BEGIN, NO_FEATURES,
        WR(VIO_DRIVER_FEATURES_SEL, K(1)), WR(VIO_DRIVER_FEATURES, K(0)), QUEUE, DRIVER_OK,
@@ -827,17 +789,15 @@ SCRIPT(hostile_readonly_regs_written, WR(VIO_DEVICE_FEATURES_SEL, K(0)), WR(VIO_
        ZERO_AT(VIO_VENDOR_ID), ZERO_AT(VIO_DEVICE_FEATURES), ZERO_AT(VIO_QUEUE_NUM_MAX),
        WR(VIO_INTERRUPT_STATUS, K(0xffffffffu)), ZERO_AT(VIO_CONFIG_GENERATION), KEEP(1, 1), LIVE,
        UNTOUCHED)
-/* kvmtool, M10: config accesses at and across the edge of its 0x24 bytes
- * and of the region read 0 (but blk_size 512, seg_max QN - 2, the capacity);
- * config writes are ignored. */
+/* kvmtool, M10: config accesses across its 0x24 bytes and the page edge read
+ * 0 (blk_size, seg_max, capacity as they are); config writes are ignored. */
 SCRIPT(hostile_config_edge, SNAP, RAWR(0x123, 4, K(0)), RAWR(0x120, 8, K(0)), RAWR(0x124, 1, K(0)),
        RAWR(0xfff, 1, K(0)), RAWR(0xffc, 4, K(0)), RAWR(0xffc, 8, K(0)), RAWR(0x100, 3, K(0)),
        RAWR(0x100, 16, K(0)), RAWR(0x123, 1, K(0)), RAWR(0x114, 4, K(512)),
        RAWR(0x10c, 4, K(QN - 2)), RAWR(0x100, 8, V(SECTORS)), RAWW(0x100, 8, 0),
        RAWW(0x114, 4, 4096), RAWW(0x123, 4, 0xffffffffu), RAWR(0x100, 8, V(SECTORS)),
        RAWR(0x114, 4, K(512)), LIVE, UNTOUCHED)
-/* QEMU CVE-2011-2512, M9: QueueSel 1, 0xffff, 0xffffffff: QueueNumMax reads
- * 0 and the queue registers ignore writes; queue 0 is then set up as usual. */
+/* QEMU CVE-2011-2512, M9: queues that do not exist: QueueNumMax 0, no writes. */
 #define SEL_OUT(sel)                                                                               \
         WR(VIO_QUEUE_SEL, K(sel)), RDEQ(VIO_QUEUE_NUM_MAX, K(0)), WR(VIO_QUEUE_NUM, K(8)),         \
             IFV1(1), WRS(VIO_QUEUE_PFN, V(RING2), 12), IFV2(2), WR(VIO_QUEUE_DESC_LOW, V(RING2)),  \
@@ -849,15 +809,13 @@ SCRIPT(hostile_queue_sel_out_of_range, BEGIN, SNAP, SEL_OUT(1), SEL_OUT(0xffff),
 SCRIPT(hostile_queue_notify_out_of_range, PENDING, WR(VIO_QUEUE_NOTIFY, K(1)),
        WR(VIO_QUEUE_NOTIFY, K(0xffff)), WR(VIO_QUEUE_NOTIFY, K(0x10000)),
        WR(VIO_QUEUE_NOTIFY, K(0xffffffffu)), UNTOUCHED, LIVE, KICK, READDONE)
-/* M4: before DRIVER_OK a v2 queue is not processed; a v1 queue is live as
- * soon as it has a PFN (the status first: a failed request names its
- * reason, and a lab stub it met, before the canary looks at the bytes). */
+/* M4: before DRIVER_OK a v2 queue is not processed, a v1 queue with a PFN is
+ * (its status first: a failed request names its reason before the canary). */
 SCRIPT(hostile_notify_before_driver_ok, BEGIN, QUEUE, PENDING, KICK, IFV1(6),
        NEXTUSED(0, TD_SECTOR + 1), E8(V(STAT), VBLK_S_OK), CANARY(1, V(DATA), TD_SECTOR), DRIVER_OK,
        SNAPKICK, UNTOUCHED, IFV2(5), UNTOUCHED, EDATA, DRIVER_OK, KICK,
        DONE(0, TD_SECTOR + 1, VBLK_S_OK, V(DATA), TD_SECTOR), ESECTOR(V(DATA), KNOWN))
-/* vm-virtio, Q12: a request left in the ring across a reset is never
- * processed; v2: a queue made ready without addresses (all 0) is refused. */
+/* vm-virtio, Q12: a request left across a reset never runs; v2 addresses 0. */
 SCRIPT(hostile_stale_chains_after_reset, PENDING, WR(VIO_STATUS, K(0)), KICK, UNTOUCHED, NEG(0),
        IFV1(4), WR(VIO_QUEUE_PFN, K(0)), DRIVER_OK, KICK, UNTOUCHED, IFV2(6),
        WR(VIO_STATUS, K(ACK_DRV | VIO_S_FEATURES_OK)), WR(VIO_QUEUE_SEL, K(0)),
