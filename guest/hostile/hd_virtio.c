@@ -80,12 +80,13 @@ static uint32_t live_status(struct hd *h)
 
 static uint64_t offered(struct hd *h)
 {
-        uint64_t f;
+        uint64_t f = 0;
 
-        hd_wr(h, VIO_DEVICE_FEATURES_SEL, 0);
-        f = hd_rd(h, VIO_DEVICE_FEATURES);
-        hd_wr(h, VIO_DEVICE_FEATURES_SEL, 1);
-        return f | (uint64_t)hd_rd(h, VIO_DEVICE_FEATURES) << 32;
+        for (uint32_t w = 0; w < 2; w++) {
+                hd_wr(h, VIO_DEVICE_FEATURES_SEL, w);
+                f |= (uint64_t)hd_rd(h, VIO_DEVICE_FEATURES) << 32 * w;
+        }
+        return f;
 }
 
 /* Reset, ACKNOWLEDGE, DRIVER, then features f (v1: and no more, §4.2.4). */
@@ -96,10 +97,10 @@ static void negotiate(struct hd *h, uint64_t f)
         hd_wr(h, VIO_STATUS, ACK_DRV);
         if (h->legacy)
                 hd_wr(h, VIO_GUEST_PAGE_SIZE, HD_PAGE);
-        hd_wr(h, VIO_DRIVER_FEATURES_SEL, 0);
-        hd_wr(h, VIO_DRIVER_FEATURES, (uint32_t)f);
-        hd_wr(h, VIO_DRIVER_FEATURES_SEL, 1);
-        hd_wr(h, VIO_DRIVER_FEATURES, (uint32_t)(f >> 32));
+        for (uint32_t w = 0; w < 2; w++) {
+                hd_wr(h, VIO_DRIVER_FEATURES_SEL, w);
+                hd_wr(h, VIO_DRIVER_FEATURES, (uint32_t)(f >> 32 * w));
+        }
 }
 
 static int check_live(struct hd *h)
