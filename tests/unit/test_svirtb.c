@@ -52,30 +52,10 @@ struct fixture {
         char path[4096]; /* in ti_tmpdir() */
 };
 
-/* Original byte at offset off of the disk image. */
+/* The original byte at offset off of the disk image (tools/testdisk.h's layout). */
 static uint8_t pattern(uint64_t off)
 {
-        return (uint8_t)(off * 7u + (off >> 9) * 13u + 3u);
-}
-
-static int make_image(struct fixture *f)
-{
-        uint8_t buf[DISK_SIZE];
-        size_t i;
-        int fd;
-
-        snprintf(f->path, sizeof(f->path), "%s/minivmm-svirtb-XXXXXX", ti_tmpdir());
-        fd = mkstemp(f->path);
-        if (fd < 0)
-                return -1;
-        for (i = 0; i < sizeof(buf); i++)
-                buf[i] = pattern(i);
-        if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
-                close(fd);
-                return -1;
-        }
-        close(fd);
-        return 0;
+        return ti_byte(DISK_SECTORS, off);
 }
 
 static int setup(void **state)
@@ -89,7 +69,8 @@ static int setup(void **state)
         f->b = malloc(B_SIZE);
         f->c = malloc(C_SIZE);
         f->page = malloc(SVIRTB_PAGE_SIZE);
-        if (!f->a || !f->b || !f->c || !f->page || make_image(f) < 0)
+        if (!f->a || !f->b || !f->c || !f->page ||
+            ti_make(f->path, sizeof(f->path), "svirtb", DISK_SECTORS) < 0)
                 return -1;
         memset(f->a, FILL, A_SIZE);
         memset(f->b, FILL, B_SIZE);
