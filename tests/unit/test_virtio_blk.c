@@ -201,27 +201,21 @@ static void assert_ram_is_disk_at(struct vbfx *x, uint64_t gpa, uint64_t off, ui
                         FAIL_AT("RAM byte 0x%llx differs", (unsigned long long)(gpa + i));
 }
 
-#define assert_ram_fill(...) assert_ram_fill_at(__VA_ARGS__, __FILE__, __LINE__)
-static void assert_ram_fill_at(struct vbfx *x, uint64_t gpa, uint64_t len, const char *file,
-                               int line)
+/* Every byte of [gpa, gpa + len) is VF_FILL (never written) or, for
+ * assert_ram_zero, 0 (§2.7.8.2: writable bytes a failed request did not fill
+ * read zero, used.len covers them). */
+#define assert_ram_fill(x, gpa, len)                                                               \
+        assert_ram_bytes_at(x, gpa, len, VF_FILL, "written", __FILE__, __LINE__)
+#define assert_ram_zero(x, gpa, len)                                                               \
+        assert_ram_bytes_at(x, gpa, len, 0, "not zeroed", __FILE__, __LINE__)
+static void assert_ram_bytes_at(struct vbfx *x, uint64_t gpa, uint64_t len, uint8_t b,
+                                const char *what, const char *file, int line)
 {
         const uint8_t *p = vf_ptr(&x->f, gpa, len);
 
         for (uint64_t i = 0; i < len; i++)
-                if (p[i] != VF_FILL)
-                        FAIL_AT("RAM byte 0x%llx written", (unsigned long long)(gpa + i));
-}
-
-/* §2.7.8.2: writable bytes a failed request did not fill read zero (used.len covers them). */
-#define assert_ram_zero(...) assert_ram_zero_at(__VA_ARGS__, __FILE__, __LINE__)
-static void assert_ram_zero_at(struct vbfx *x, uint64_t gpa, uint64_t len, const char *file,
-                               int line)
-{
-        const uint8_t *p = vf_ptr(&x->f, gpa, len);
-
-        for (uint64_t i = 0; i < len; i++)
-                if (p[i] != 0)
-                        FAIL_AT("RAM byte 0x%llx not zeroed", (unsigned long long)(gpa + i));
+                if (p[i] != b)
+                        FAIL_AT("RAM byte 0x%llx %s", (unsigned long long)(gpa + i), what);
 }
 
 static void fill_ram(struct vbfx *x, uint64_t gpa, uint8_t v, uint64_t len)
@@ -243,6 +237,28 @@ static uint16_t simple(struct vbfx *x, uint32_t type, uint64_t sector, uint32_t 
 
         return submit(x, s, 3);
 }
+
+/* DISCARD and WRITE_ZEROES of n sectors at sector (one segment, §5.2.6) are
+ * UNSUPP (not offered, or a read-only disk) and change nothing. */
+#define assert_discards_unsupp(...) assert_discards_unsupp_at(__VA_ARGS__, __FILE__, __LINE__)
+static void assert_discards_unsupp_at(struct vbfx *x, uint64_t sector, uint32_t n, const char *file,
+                                      int line)
+{
+        static const uint32_t types[] = {VIRTIO_BLK_T_DISCARD, VIRTIO_BLK_T_WRITE_ZEROES};
+
+        vf_put(&x->f, DATA, sector, 8);
+        vf_put(&x->f, DATA + 8, n, 4);
+        vf_put(&x->f, DATA + 12, 0, 4); /* flags */
+        for (unsigned i = 0; i < 2; i++)
+                assert_done_at(x, simple(x, types[i], 0, 16, 0), 1, STAT, VIRTIO_BLK_S_UNSUPP, file,
+                               line);
+        assert_file_original_at(x, 0, DISK_SIZE, file, line);
+}
+
+/* A simple() request comes back with used.len ulen and status byte status. */
+#define assert_request(x, type, sector, len, dflags, ulen, status)                                 \
+        assert_done_at(x, simple(x, type, sector, len, dflags), ulen, STAT, status, __FILE__,      \
+                       __LINE__)
 
 /* --- B1 ------------------------------------------------------------------ */
 
@@ -352,13 +368,11 @@ static void b3_out_writes_sectors_to_the_image(void **state)
 {
         struct vbfx *x = *state;
         uint8_t want[1024];
-        uint16_t head;
 
         for (unsigned i = 0; i < sizeof(want); i++)
                 want[i] = (uint8_t)(i ^ 0xa5);
         memcpy(vf_ptr(&x->f, DATA, sizeof(want)), want, sizeof(want));
-        head = simple(x, VIRTIO_BLK_T_OUT, 7, 1024, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_OUT, 7, 1024, 0, 1, VIRTIO_BLK_S_OK);
         assert_file_bytes(x, 7 * 512, want, sizeof(want));
         assert_file_original(x, 0, 7 * 512);
         assert_file_original(x, 9 * 512, DISK_SIZE);
@@ -367,14 +381,11 @@ static void b3_out_writes_sectors_to_the_image(void **state)
 static void b3_data_not_a_multiple_of_512_is_ioerr(void **state)
 {
         struct vbfx *x = *state;
-        uint16_t head;
 
-        head = simple(x, VIRTIO_BLK_T_IN, 0, 100, W);
-        assert_done(x, head, 101, STAT, VIRTIO_BLK_S_IOERR);
+        assert_request(x, VIRTIO_BLK_T_IN, 0, 100, W, 101, VIRTIO_BLK_S_IOERR);
         assert_ram_zero(x, DATA, 100);
         assert_ram_fill(x, DATA + 100, 16);
-        head = simple(x, VIRTIO_BLK_T_OUT, 0, 513, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_IOERR);
+        assert_request(x, VIRTIO_BLK_T_OUT, 0, 513, 0, 1, VIRTIO_BLK_S_IOERR);
         assert_file_original(x, 0, DISK_SIZE);
 }
 
@@ -395,16 +406,15 @@ static void b3_sector_range_overflow_is_ioerr(void **state)
             {UINT64_MAX / 512 + 1, 512, VIRTIO_BLK_S_IOERR}, /* sector * 512 wraps to 0 */
             {1ULL << 55, 512, VIRTIO_BLK_S_IOERR},
         };
-        uint16_t head;
         size_t i;
 
         for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 x->b.last_err = VBLK_E_NONE;
-                head = simple(x, VIRTIO_BLK_T_IN, cases[i].sector, cases[i].len, W);
-                assert_done(x, head, cases[i].len + 1, STAT, cases[i].status);
+                assert_request(x, VIRTIO_BLK_T_IN, cases[i].sector, cases[i].len, W,
+                               cases[i].len + 1, cases[i].status);
                 fill_ram(x, DATA, 0x77, 512);
-                head = simple(x, VIRTIO_BLK_T_OUT, cases[i].sector, cases[i].len, 0);
-                assert_done(x, head, 1, STAT, cases[i].status);
+                assert_request(x, VIRTIO_BLK_T_OUT, cases[i].sector, cases[i].len, 0, 1,
+                               cases[i].status);
                 assert_int_equal(x->b.last_err,
                                  cases[i].status == VIRTIO_BLK_S_OK ? VBLK_E_NONE : VBLK_E_RANGE);
         }
@@ -416,30 +426,24 @@ static void b3_sector_range_overflow_is_ioerr(void **state)
 static void b3_in_larger_than_the_disk_is_ioerr_and_ram_zeroed(void **state)
 {
         struct vbfx *x = *state;
-        uint16_t head;
 
-        head = simple(x, VIRTIO_BLK_T_IN, SECTORS - 2, 0x10000, W);
-        assert_done(x, head, 0x10001, STAT, VIRTIO_BLK_S_IOERR);
+        assert_request(x, VIRTIO_BLK_T_IN, SECTORS - 2, 0x10000, W, 0x10001, VIRTIO_BLK_S_IOERR);
         assert_ram_zero(x, DATA, 0x10000);
 }
 
 static void b3_in_data_must_be_writable(void **state)
 {
         struct vbfx *x = *state;
-        uint16_t head;
 
-        head = simple(x, VIRTIO_BLK_T_IN, 0, 512, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_IOERR);
+        assert_request(x, VIRTIO_BLK_T_IN, 0, 512, 0, 1, VIRTIO_BLK_S_IOERR);
         assert_ram_fill(x, DATA, 512);
 }
 
 static void b3_out_data_must_be_readable(void **state)
 {
         struct vbfx *x = *state;
-        uint16_t head;
 
-        head = simple(x, VIRTIO_BLK_T_OUT, 0, 512, W);
-        assert_done(x, head, 513, STAT, VIRTIO_BLK_S_IOERR);
+        assert_request(x, VIRTIO_BLK_T_OUT, 0, 512, W, 513, VIRTIO_BLK_S_IOERR);
         assert_ram_zero(x, DATA, 512);
         assert_file_original(x, 0, DISK_SIZE);
 }
@@ -500,27 +504,17 @@ static void b4_readonly_offers_ro_and_out_is_ioerr_with_file_unchanged(void **st
         assert_non_null(strstr(trace_out, "OUT sector 2, 1024 bytes -> IOERR: read-only disk"));
         assert_file_original(x, 0, DISK_SIZE);
         /* Reads and flushes still work. */
-        head = simple(x, VIRTIO_BLK_T_IN, 2, 1024, W);
-        assert_done(x, head, 1025, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_IN, 2, 1024, W, 1025, VIRTIO_BLK_S_OK);
         assert_ram_is_disk(x, DATA, 1024, 1024);
-        head = simple(x, VIRTIO_BLK_T_FLUSH, 0, 0, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 1, VIRTIO_BLK_S_OK);
 }
 
 static void b4_readonly_discard_and_write_zeroes_change_nothing(void **state)
 {
         struct vbfx *x = *state;
-        uint16_t head;
 
         make_read_only(x);
-        vf_put(&x->f, DATA, 0, 8);      /* sector */
-        vf_put(&x->f, DATA + 8, 4, 4);  /* num_sectors */
-        vf_put(&x->f, DATA + 12, 0, 4); /* flags */
-        head = simple(x, VIRTIO_BLK_T_DISCARD, 0, 16, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_UNSUPP);
-        head = simple(x, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_UNSUPP);
-        assert_file_original(x, 0, DISK_SIZE);
+        assert_discards_unsupp(x, 0, 4);
 }
 
 /* --- B5 ------------------------------------------------------------------ */
@@ -529,14 +523,11 @@ static void b5_flush_is_ok_after_writes(void **state)
 {
         struct vbfx *x = *state;
         uint8_t want[512];
-        uint16_t head;
 
         memset(want, 0xc3, sizeof(want));
         memcpy(vf_ptr(&x->f, DATA, 512), want, 512);
-        head = simple(x, VIRTIO_BLK_T_OUT, 1, 512, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_OK);
-        head = simple(x, VIRTIO_BLK_T_FLUSH, 0, 0, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_OUT, 1, 512, 0, 1, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 1, VIRTIO_BLK_S_OK);
         assert_file_bytes(x, 512, want, 512);
 }
 
@@ -561,12 +552,9 @@ static void b5_flush_error_is_ioerr(void **state)
 static void b5_flush_with_data_is_ok_as_qemu(void **state)
 {
         struct vbfx *x = *state;
-        uint16_t head;
 
-        head = simple(x, VIRTIO_BLK_T_FLUSH, 0, 512, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_OK);
-        head = simple(x, VIRTIO_BLK_T_FLUSH, 0, 512, W);
-        assert_done(x, head, 513, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_FLUSH, 0, 512, 0, 1, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_FLUSH, 0, 512, W, 513, VIRTIO_BLK_S_OK);
         assert_ram_zero(x, DATA, 512);
         assert_file_original(x, 0, DISK_SIZE);
 }
@@ -576,10 +564,8 @@ static void b5_flush_with_data_is_ok_as_qemu(void **state)
 static void b6_get_id_is_20_bytes_nul_padded(void **state)
 {
         struct vbfx *x = *state;
-        uint16_t head;
 
-        head = simple(x, VIRTIO_BLK_T_GET_ID, 0, VBLK_ID_BYTES, W);
-        assert_done(x, head, 21, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_GET_ID, 0, VBLK_ID_BYTES, W, 21, VIRTIO_BLK_S_OK);
         assert_memory_equal(vf_ptr(&x->f, DATA, 20), "test-serial\0\0\0\0\0\0\0\0\0", 20);
 }
 
@@ -590,10 +576,8 @@ static void b6_get_id_is_20_bytes_nul_padded(void **state)
 static void b6_get_id_with_a_4k_buffer_copies_20_bytes(void **state)
 {
         struct vbfx *x = *state;
-        uint16_t head;
 
-        head = simple(x, VIRTIO_BLK_T_GET_ID, 0, 4096, W);
-        assert_done(x, head, 4097, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_GET_ID, 0, 4096, W, 4097, VIRTIO_BLK_S_OK);
         assert_memory_equal(vf_ptr(&x->f, DATA, 11), "test-serial", 11);
         assert_ram_zero(x, DATA + 11, 4096 - 11);
 }
@@ -601,10 +585,8 @@ static void b6_get_id_with_a_4k_buffer_copies_20_bytes(void **state)
 static void b6_get_id_into_a_short_buffer_is_truncated(void **state)
 {
         struct vbfx *x = *state;
-        uint16_t head;
 
-        head = simple(x, VIRTIO_BLK_T_GET_ID, 0, 8, W);
-        assert_done(x, head, 9, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_GET_ID, 0, 8, W, 9, VIRTIO_BLK_S_OK);
         assert_memory_equal(vf_ptr(&x->f, DATA, 8), "test-ser", 8);
         assert_int_equal(ram8(x, DATA + 8), VF_FILL);
 }
@@ -615,11 +597,9 @@ static void b6_a_full_20_byte_serial_is_taken_whole(void **state)
         struct vbfx *x = *state;
         const char serial[VBLK_ID_BYTES] = {'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j',
                                             'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't'};
-        uint16_t head;
 
         assert_int_equal(vblk_init(&x->b, &x->disk, serial), 0);
-        head = simple(x, VIRTIO_BLK_T_GET_ID, 0, 64, W);
-        assert_done(x, head, 65, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_GET_ID, 0, 64, W, 65, VIRTIO_BLK_S_OK);
         assert_memory_equal(vf_ptr(&x->f, DATA, 20), serial, 20);
         assert_ram_zero(x, DATA + 20, 44);
 }
@@ -630,30 +610,20 @@ static void b7_discard_and_write_zeroes_are_unsupp_when_not_offered(void **state
 {
         struct vbfx *x = *state;
         uint64_t f = vf_device_features(&x->t);
-        uint16_t head;
 
         assert_false(f & VIRTIO_BIT(VIRTIO_BLK_F_DISCARD));
         assert_false(f & VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES));
-        vf_put(&x->f, DATA, 1, 8);
-        vf_put(&x->f, DATA + 8, 2, 4);
-        vf_put(&x->f, DATA + 12, 0, 4);
-        head = simple(x, VIRTIO_BLK_T_DISCARD, 0, 16, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_UNSUPP);
-        head = simple(x, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_UNSUPP);
-        assert_file_original(x, 0, DISK_SIZE);
+        assert_discards_unsupp(x, 1, 2);
 }
 
 static void b8_unknown_types_are_unsupp(void **state)
 {
         struct vbfx *x = *state;
         const uint32_t types[] = {2, 3, 5, 14, 0x80000000, 0xffffffff};
-        uint16_t head;
         size_t i;
 
         for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-                head = simple(x, types[i], 0, 512, W);
-                assert_done(x, head, 513, STAT, VIRTIO_BLK_S_UNSUPP);
+                assert_request(x, types[i], 0, 512, W, 513, VIRTIO_BLK_S_UNSUPP);
         }
         assert_ram_zero(x, DATA, 512);
         assert_file_original(x, 0, DISK_SIZE);
@@ -731,8 +701,7 @@ static void v1_legacy_driver_writes_then_reads(void **state)
         for (unsigned i = 0; i < 512; i++)
                 want[i] = (uint8_t)(i * 3);
         memcpy(vf_ptr(&x->f, DATA, 512), want, 512);
-        head = simple(x, VIRTIO_BLK_T_OUT, 4, 512, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_OUT, 4, 512, 0, 1, VIRTIO_BLK_S_OK);
         fill_ram(x, DATA, 0, 512);
         head = simple(x, VIRTIO_BLK_T_IN, 4, 512, W);
         vf_assert_used(&x->f, &x->r, 1, head, 513);
