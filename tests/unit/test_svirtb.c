@@ -626,31 +626,33 @@ static void queue_tail_write_is_ignored(void **state)
         assert_regs(f, SVIRTB_READY, 8, 0, RING, 0, 0);
 }
 
-static void unaligned_write_is_ignored(void **state)
+/* Writes of READY (1) at w[k].off, w[k].len bytes, in DRIVER_OK: all ignored. */
+struct raw {
+        uint64_t off;
+        size_t len;
+};
+static void assert_raw_writes_ignored(struct fixture *f, const struct raw *w, size_t n)
 {
-        struct fixture *f = *state;
         const uint8_t ready[8] = {1, 0, 0, 0, 1, 0, 0, 0};
 
         configure(f, RING, 8);
-        svirtb_mmio_write(&f->s, 1, ready, 4);
-        svirtb_mmio_write(&f->s, 2, ready, 4);
-        svirtb_mmio_write(&f->s, 3, ready, 4);
-        svirtb_mmio_write(&f->s, 0x11, ready, 4);
+        for (size_t k = 0; k < n; k++)
+                svirtb_mmio_write(&f->s, w[k].off, ready, w[k].len);
         assert_regs(f, SVIRTB_DRIVER_OK, 8, 0, RING, 0, 0);
+}
+
+static void unaligned_write_is_ignored(void **state)
+{
+        static const struct raw w[] = {{1, 4}, {2, 4}, {3, 4}, {0x11, 4}};
+
+        assert_raw_writes_ignored(*state, w, sizeof(w) / sizeof(w[0]));
 }
 
 static void non_four_byte_write_is_ignored(void **state)
 {
-        struct fixture *f = *state;
-        const uint8_t ready[8] = {1, 0, 0, 0, 1, 0, 0, 0};
+        static const struct raw w[] = {{0, 1}, {0, 2}, {0, 8}, {0, 0}, {4, 3}};
 
-        configure(f, RING, 8);
-        svirtb_mmio_write(&f->s, 0, ready, 1);
-        svirtb_mmio_write(&f->s, 0, ready, 2);
-        svirtb_mmio_write(&f->s, 0, ready, 8);
-        svirtb_mmio_write(&f->s, 0, ready, 0);
-        svirtb_mmio_write(&f->s, 4, ready, 3);
-        assert_regs(f, SVIRTB_DRIVER_OK, 8, 0, RING, 0, 0);
+        assert_raw_writes_ignored(*state, w, sizeof(w) / sizeof(w[0]));
 }
 
 static void write_past_the_registers_is_ignored(void **state)
@@ -1012,31 +1014,35 @@ RING_CASE(readonly_disk_still_refuses_bad_write_buffer, RO, UP(8), E(0, 0x800000
 
 /* --- trace ------------------------------------------------------------------ */
 
-static char *slurp(FILE *fp)
+/* The device's --trace output while fn(f) ran (stderr captured meanwhile: no
+ * assertion may fail inside fn, CMocka's message would go there too). */
+static const char *traced(struct fixture *f, void (*fn)(struct fixture *f))
 {
         static char text[16384];
-        size_t n;
-
-        fflush(fp);
-        rewind(fp);
-        n = fread(text, 1, sizeof(text) - 1, fp);
-        text[n] = '\0';
-        return text;
-}
-
-static void trace_describes_writes_entries_and_resets(void **state)
-{
-        struct fixture *f = *state;
-        const uint8_t two[2] = {1, 0};
         FILE *tmp = tmpfile();
         int saved = dup(STDERR_FILENO);
-        char *text;
+        size_t n;
 
         assert_non_null(tmp);
         assert_true(saved >= 0);
         fflush(stderr);
         assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
         trace_enabled = true;
+        fn(f);
+        trace_enabled = false;
+        fflush(stderr);
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        rewind(tmp);
+        n = fread(text, 1, sizeof(text) - 1, tmp);
+        text[n] = '\0';
+        fclose(tmp);
+        return text;
+}
+
+static void writes_entries_and_resets(struct fixture *f)
+{
+        const uint8_t two[2] = {1, 0};
 
         configure(f, RING, 8);
         wr(f, SVIRTB_REG_STATUS, SVIRTB_READY);
@@ -1047,13 +1053,11 @@ static void trace_describes_writes_entries_and_resets(void **state)
         put_entry(f, RING, 1, BUF, 512, 1, 5);
         wr(f, SVIRTB_REG_QUEUE_HEAD, 2);
         wr(f, SVIRTB_REG_STATUS, SVIRTB_RESET);
+}
 
-        trace_enabled = false;
-        fflush(stderr);
-        dup2(saved, STDERR_FILENO);
-        close(saved);
-        text = slurp(tmp);
-        fclose(tmp);
+static void trace_describes_writes_entries_and_resets(void **state)
+{
+        const char *text = traced(*state, writes_entries_and_resets);
 
         assert_non_null(strstr(text, "svirtb: write status <- 0x00000000 (DRIVER_OK)\n"));
         assert_non_null(strstr(text, "svirtb: write queue_size <- 8\n"));
@@ -1072,20 +1076,8 @@ static void trace_describes_writes_entries_and_resets(void **state)
         assert_non_null(strstr(text, "svirtb: write status <- 0x00000002 (RESET)\n"));
 }
 
-static void trace_reports_readonly_write_and_bad_ring(void **state)
+static void readonly_write_and_bad_ring(struct fixture *f)
 {
-        struct fixture *f = *state;
-        FILE *tmp = tmpfile();
-        int saved = dup(STDERR_FILENO);
-        char *text;
-
-        assert_non_null(tmp);
-        reopen_disk_readonly(f);
-        fflush(stderr);
-        assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
-        trace_enabled = true;
-
-        /* No assertion while stderr is captured: CMocka's message would go there. */
         configure(f, RING, 8);
         wr(f, SVIRTB_REG_STATUS, SVIRTB_READY);
         put_entry(f, RING, 0, BUF, 512, 2, SVIRTB_CMD_WRITE);
@@ -1093,14 +1085,14 @@ static void trace_reports_readonly_write_and_bad_ring(void **state)
         wr(f, SVIRTB_REG_STATUS, SVIRTB_RESET);
         configure(f, RING, 0);
         wr(f, SVIRTB_REG_STATUS, SVIRTB_READY);
+}
 
-        trace_enabled = false;
-        fflush(stderr);
-        dup2(saved, STDERR_FILENO);
-        close(saved);
-        text = slurp(tmp);
-        fclose(tmp);
+static void trace_reports_readonly_write_and_bad_ring(void **state)
+{
+        const char *text;
 
+        reopen_disk_readonly(*state);
+        text = traced(*state, readonly_write_and_bad_ring);
         assert_non_null(strstr(text, "svirtb: entry 0: write ignored (read-only disk)\n"));
         assert_non_null(strstr(text, "svirtb: RESET: queue_size 0 not in 1..4096\n"));
 }
