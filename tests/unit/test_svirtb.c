@@ -221,6 +221,14 @@ static void status_at(struct fixture *f, uint32_t status, const char *file, int 
         expect_eq_at(reg(f, SVIRTB_REG_STATUS), status, "the page's status", file, line);
 }
 
+/* queue_size, queue_addr_hi, queue_addr_lo, in that order. */
+static void write_queue_regs(struct fixture *f, uint32_t qs, uint32_t hi, uint32_t lo)
+{
+        wr(f, SVIRTB_REG_QUEUE_SIZE, qs);
+        wr(f, SVIRTB_REG_QUEUE_ADDR_HI, hi);
+        wr(f, SVIRTB_REG_QUEUE_ADDR_LO, lo);
+}
+
 static void configure(struct fixture *f, uint64_t ring, uint32_t qs)
 {
         wr(f, SVIRTB_REG_STATUS, SVIRTB_DRIVER_OK);
@@ -380,9 +388,7 @@ static void queue_regs_ignored_before_driver_ok(void **state)
 {
         struct fixture *f = *state;
 
-        wr(f, SVIRTB_REG_QUEUE_SIZE, 8);
-        wr(f, SVIRTB_REG_QUEUE_ADDR_HI, 1);
-        wr(f, SVIRTB_REG_QUEUE_ADDR_LO, RING);
+        write_queue_regs(f, 8, 1, RING);
         assert_regs(f, SVIRTB_MAGIC, 0, 0, 0, 0, 0);
 }
 
@@ -391,9 +397,7 @@ static void queue_regs_ignored_while_ready(void **state)
         struct fixture *f = *state;
 
         bring_up(f, RING, 8);
-        wr(f, SVIRTB_REG_QUEUE_SIZE, 4096);
-        wr(f, SVIRTB_REG_QUEUE_ADDR_HI, 1);
-        wr(f, SVIRTB_REG_QUEUE_ADDR_LO, 0x2000);
+        write_queue_regs(f, 4096, 1, 0x2000);
         assert_regs(f, SVIRTB_READY, 8, 0, RING, 0, 0);
 }
 
@@ -402,9 +406,7 @@ static void queue_regs_ignored_in_reset(void **state)
         struct fixture *f = *state;
 
         enter_error_state(f);
-        wr(f, SVIRTB_REG_QUEUE_SIZE, 8);
-        wr(f, SVIRTB_REG_QUEUE_ADDR_HI, 1);
-        wr(f, SVIRTB_REG_QUEUE_ADDR_LO, 0x2000);
+        write_queue_regs(f, 8, 1, 0x2000);
         assert_regs(f, SVIRTB_RESET, 0, 0, RING, 0, 0);
 }
 
