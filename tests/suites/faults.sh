@@ -79,6 +79,12 @@ scratch() { # scratch FILE SIZE: a fresh sparse image
         truncate -s "$2" "$1"
 }
 
+# fresh_out: empties the guest's output file before a VMM starts in the
+# background. The shell truncates it only in the child, which a loaded machine
+# may run late; a poll of the file meanwhile would read the previous case's
+# lines (and kill the new VMM on them).
+fresh_out() { : >"$W/out"; }
+
 SYNCLINE="disk image '[^']*': aio=io_uring failed; continuing with synchronous I/O"
 WERR="disk image '$W/s.img': write-back error"
 
@@ -226,6 +232,7 @@ truncated_while_running() {
         local io=$1 name=truncated_image_read_is_ioerr_io_$1
         IMG=$W/t.img
         scratch "$IMG" 1M
+        fresh_out
         watchdog "$WATCHDOG" "$VMM" --io "$io" --disk "$IMG" \
                 --append 'faultio=u512:8,r0:1,w64:8,f' "$GUEST" >"$W/out" 2>"$W/err" </dev/null &
         local pid=$!
@@ -354,6 +361,7 @@ kill_cases() {
                 local name=sigkill_keeps_flushed_writes_${k}_io_${io}_aio_$aio
                 IMG=$W/k.img
                 scratch "$IMG" 1M
+                fresh_out
                 # No timeout wrapper: the SIGKILL must reach minivmm itself. The
                 # workload is bounded (10^5 rounds) and the wait below too.
                 "$VMM" --io "$io" --disk "$IMG,aio=$aio" \
