@@ -115,9 +115,11 @@ run: deps
 	./minivmm --disk images/demo.img --disk images/demo-ro.img,ro,legacy guest/guest.bin
 
 # A student tree (lab/LAB, made by `make lab`) checks what applies to its lab.
+# The build runs one job per CPU unless make was given -j (docs/testing.md).
 check: deps
 	@if [ -f lab/LAB ]; then lab/check; else \
-		$(MAKE) --no-print-directory unit e2e $(CHECK_DEPS) && tests/check.sh; fi
+		$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$$(nproc 2>/dev/null || echo 2)) \
+			unit e2e $(CHECK_DEPS) && tests/check.sh; fi
 
 # --- install ---------------------------------------------------------------
 # `make install [PREFIX=/usr/local] [DESTDIR=...]`: the VMM, the test guest
