@@ -67,9 +67,11 @@ if [ ! -x "${units[0]}" ]; then
 fi
 
 # The unit tests run as one part (a few seconds in all); each suite is a part.
-# Slowest first, so the long ones do not start last.
+# Slowest first, so the long ones do not start last (their times: the
+# "# time:" lines, docs/testing.md).
 suites=(tests/e2e/run.sh tests/suites/*.sh)
-order=(tests/suites/lab.sh tests/suites/fuzz.sh)
+order=(tests/suites/lab.sh tests/suites/fuzz.sh tests/suites/linux.sh tests/suites/hostile.sh
+        tests/e2e/run.sh tests/suites/qemu.sh)
 # part_time FILE START: writes to FILE one TAP comment line with this part's
 # wall time since START (EPOCHREALTIME), the CPU seconds (user + system) of
 # the processes it waited for, and the load average when it ended. Figures
