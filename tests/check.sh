@@ -67,22 +67,39 @@ if [ ! -x "${units[0]}" ]; then
 fi
 
 # The unit tests run as one part (a few seconds in all); each suite is a part.
-# Slowest first, so the long ones do not start last.
+# Slowest first, so the long ones do not start last (their times: the
+# "# time:" lines, docs/testing.md).
 suites=(tests/e2e/run.sh tests/suites/*.sh)
-order=(tests/suites/lab.sh tests/suites/fuzz.sh)
+order=(tests/suites/lab.sh tests/suites/fuzz.sh tests/suites/linux.sh tests/suites/hostile.sh
+        tests/e2e/run.sh tests/suites/qemu.sh)
+# part_time FILE START: writes to FILE one TAP comment line with this part's
+# wall time since START (EPOCHREALTIME), the CPU seconds (user + system) of
+# the processes it waited for, and the load average when it ended. Figures
+# to read, never a limit: a part is never failed for being slow.
+part_time() {
+        local cpu
+        # (times in this shell: in a pipe or $(...) it would count a subshell's)
+        times >"$1.times"
+        cpu=$(awk 'NR == 2 { for (i = 1; i <= NF; i++) { split($i, m, "m"); sub(/s$/, "", m[2]); s += m[1] * 60 + m[2] } }
+                END { printf "%.1f", s }' "$1.times")
+        awk -v a="$2" -v b="$EPOCHREALTIME" -v cpu="$cpu" -v load="$(cut -d ' ' -f 1 /proc/loadavg)" \
+                'BEGIN { printf "wall %.1f s, cpu %s s, load %s\n", b - a, cpu, load }' >"$1"
+}
 run_part() { # INDEX COMMAND...: output to $OUT/INDEX.out, status to $OUT/INDEX.rc
-        local i=$1
+        local i=$1 t0=$EPOCHREALTIME
         shift
         "$@" >"$OUT/$i.out" 2>&1 </dev/null
         echo $? >"$OUT/$i.rc"
+        part_time "$OUT/$i.time" "$t0"
 }
 run_units() {
-        local t
+        local t t0=$EPOCHREALTIME
         for t in "${units[@]}"; do
                 [ -x "$t" ] || continue
                 CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$OUT/unit.$(basename "$t").out" 2>&1
                 echo $? >"$OUT/unit.$(basename "$t").rc"
         done
+        part_time "$OUT/units.time" "$t0"
 }
 
 start_part() { # INDEX: starts suite INDEX (or the unit tests for "units") in the background
@@ -96,6 +113,7 @@ start_part() { # INDEX: starts suite INDEX (or the unit tests for "units") in th
         fi
 }
 
+t_check=$EPOCHREALTIME
 started=()
 for s in "${order[@]}"; do
         for i in "${!suites[@]}"; do
@@ -110,6 +128,7 @@ for i in "${!suites[@]}"; do
         [ -n "${started[$i]:-}" ] || [ ! -x "${suites[$i]}" ] || start_part "$i"
 done
 wait
+part_time "$OUT/all.time" "$t_check"
 
 for t in "${units[@]}"; do
         [ -x "$t" ] || continue
@@ -117,6 +136,7 @@ for t in "${units[@]}"; do
         sed -e '$a\' "$OUT/unit.$(basename "$t").out"
         tap_count "$OUT/unit.$(basename "$t").out" "$(cat "$OUT/unit.$(basename "$t").rc")" "$t"
 done
+[ -f "$OUT/units.time" ] && echo "# time: the unit tests: $(cat "$OUT/units.time")"
 
 # Script suites: the end-to-end tests, then every tests/suites/*.sh.
 for i in "${!suites[@]}"; do
@@ -124,7 +144,9 @@ for i in "${!suites[@]}"; do
         echo "# ${suites[$i]}"
         sed -e '$a\' "$OUT/$i.out"
         tap_count "$OUT/$i.out" "$(cat "$OUT/$i.rc")" "${suites[$i]}"
+        echo "# time: ${suites[$i]}: $(cat "$OUT/$i.time")"
 done
+echo "# time: all parts, $JOBS at a time: $(cat "$OUT/all.time")"
 
 if [ "$skip" -gt 0 ]; then
         echo "check: $pass passed, $fail failed, $skip skipped"
