@@ -43,7 +43,7 @@ static void vpci_model_init(struct vpci *v, bool legacy)
 {
         if (v->m.line)
                 pci_set_intx(v->host, v->dev, false);
-        vmmio_init(&v->m, v->gm, v->ops, v->devp, legacy, vpci_set_irq, v);
+        vmmio_init(&v->m, v->m.gm, v->m.ops, v->m.dev, legacy, vpci_set_irq, v);
         v->m.id = VPCI_TRACE_ID(v->dev);
 }
 
@@ -414,13 +414,50 @@ bool vpci_notify_queue(struct vpci *v, uint32_t q)
 
 /* --- configuration space: IDs and the vendor capabilities (§4.1.2, §4.1.4) ------- */
 
-static uint8_t vpci_add_cap(uint8_t *cfg, uint8_t at, uint8_t next, uint8_t type, uint32_t off,
+/*
+ * §4.1.4.9: pci_cfg_data is a window on BAR cap.bar, cap.length bytes at
+ * cap.offset: a write stores the driver's bytes, then writes the first
+ * cap.length of them there; a read reads cap.length bytes into it first. A
+ * length other than 1, 2 or 4, an offset not a multiple of it, a BAR the
+ * function lacks or a range past its end: no access, reads VPCI_WINDOW_FAIL.
+ */
+static void vpci_cfg_window(void *opaque, uint32_t off, uint8_t *data, uint32_t len, bool is_write)
+{
+        struct vpci *v = opaque;
+        uint8_t *cap = &v->host->fn[v->dev].cfg[v->cfg_cap], *win = cap + VPCI_CFG_DATA;
+        uint32_t bar = cap[VIRTIO_PCI_CAP_BAR], at = le32_get(&cap[VIRTIO_PCI_CAP_OFFSET]);
+        uint32_t n = le32_get(&cap[VIRTIO_PCI_CAP_LENGTH]), in = off - (v->cfg_cap + VPCI_CFG_DATA);
+        const char *why = NULL;
+
+        if (is_write)
+                memcpy(win + in, data, len);
+        if (n != 1 && n != 2 && n != 4)
+                why = "length not 1, 2 or 4";
+        else if (at % n != 0)
+                why = "offset not a multiple of the length";
+        else
+                why = pci_bar_window(v->host, v->dev, bar, at, win, n, is_write);
+        if (why != NULL) {
+                TRACE("virtio-pci 00:%02x.0: PCI_CFG %s of %" PRIu32 " bytes at BAR%" PRIu32
+                      " 0x%" PRIx32 " refused: %s",
+                      v->dev, is_write ? "write" : "read", n, bar, at, why);
+                if (!is_write)
+                        memset(data, VPCI_WINDOW_FAIL, len);
+                return;
+        }
+        if (!is_write)
+                memcpy(data, win + in, len);
+}
+
+static uint8_t vpci_add_cap(uint8_t *cfg, uint8_t at, bool last, uint8_t type, uint32_t off,
                             uint32_t len)
 {
-        uint8_t cap_len = type == VIRTIO_PCI_CAP_NOTIFY_CFG ? 20 : 16;
+        uint8_t cap_len = type == VIRTIO_PCI_CAP_NOTIFY_CFG ? 20
+                          : type == VIRTIO_PCI_CAP_PCI_CFG  ? VPCI_CFG_CAP_LEN
+                                                            : 16;
 
         cfg[at + VIRTIO_PCI_CAP_VNDR] = 0x09; /* vendor-specific */
-        cfg[at + VIRTIO_PCI_CAP_NEXT] = next ? (uint8_t)(at + cap_len) : 0;
+        cfg[at + VIRTIO_PCI_CAP_NEXT] = last ? 0 : (uint8_t)(at + cap_len);
         cfg[at + VIRTIO_PCI_CAP_LEN] = cap_len;
         cfg[at + VIRTIO_PCI_CAP_CFG_TYPE] = type;
         cfg[at + VIRTIO_PCI_CAP_BAR] = VPCI_MODERN_BAR;
@@ -431,16 +468,24 @@ static uint8_t vpci_add_cap(uint8_t *cfg, uint8_t at, uint8_t next, uint8_t type
         return (uint8_t)(at + cap_len);
 }
 
-static void vpci_add_caps(struct vpci *v, uint8_t *cfg)
+static void vpci_add_caps(struct vpci *v, struct pci_func *f)
 {
         uint8_t at = VPCI_CAP_FIRST;
 
-        cfg[PCI_CAP_PTR] = VPCI_CAP_FIRST;
-        at = vpci_add_cap(cfg, at, 1, VIRTIO_PCI_CAP_COMMON_CFG, VPCI_COMMON_OFF, VPCI_COMMON_LEN);
-        at = vpci_add_cap(cfg, at, 1, VIRTIO_PCI_CAP_NOTIFY_CFG, VPCI_NOTIFY_OFF,
+        f->cfg[PCI_CAP_PTR] = VPCI_CAP_FIRST;
+        at = vpci_add_cap(f->cfg, at, false, VIRTIO_PCI_CAP_COMMON_CFG, VPCI_COMMON_OFF,
+                          VPCI_COMMON_LEN);
+        at = vpci_add_cap(f->cfg, at, false, VIRTIO_PCI_CAP_NOTIFY_CFG, VPCI_NOTIFY_OFF,
                           VPCI_NOTIFY_MULT * v->m.nq);
-        at = vpci_add_cap(cfg, at, 1, VIRTIO_PCI_CAP_ISR_CFG, VPCI_ISR_OFF, VPCI_ISR_LEN);
-        vpci_add_cap(cfg, at, 0, VIRTIO_PCI_CAP_DEVICE_CFG, VPCI_DEVICE_OFF, v->ops->config_size);
+        at = vpci_add_cap(f->cfg, at, false, VIRTIO_PCI_CAP_ISR_CFG, VPCI_ISR_OFF, VPCI_ISR_LEN);
+        at = vpci_add_cap(f->cfg, at, false, VIRTIO_PCI_CAP_DEVICE_CFG, VPCI_DEVICE_OFF,
+                          v->m.ops->config_size);
+        /* PCI_CFG: closed (length 0) until the driver writes bar, offset and length. */
+        v->cfg_cap = at;
+        vpci_add_cap(f->cfg, at, true, VIRTIO_PCI_CAP_PCI_CFG, 0, 0);
+        memset(&f->wmask[at + VIRTIO_PCI_CAP_BAR], 0xff, 1);
+        memset(&f->wmask[at + VIRTIO_PCI_CAP_OFFSET], 0xff, 8); /* offset and length */
+        pci_hook_cfg(f, at + VPCI_CFG_DATA, 4, vpci_cfg_window);
 }
 
 int vpci_init(struct vpci *v, struct pci_host *host, unsigned dev, const struct gmem *gm,
@@ -454,9 +499,6 @@ int vpci_init(struct vpci *v, struct pci_host *host, unsigned dev, const struct 
         v->host = host;
         v->dev = dev;
         v->modern = modern;
-        v->gm = gm;
-        v->ops = ops;
-        v->devp = devp;
         /* §4.1.2.1: transitional IDs, revision 0; class 01 00 00 (storage), as QEMU's. */
         f = pci_add(host, dev, ops->name, VPCI_VENDOR,
                     (uint16_t)(VPCI_DEVICE_LEGACY + ops->device_id - 1), 0x01000000u,
@@ -468,10 +510,13 @@ int vpci_init(struct vpci *v, struct pci_host *host, unsigned dev, const struct 
         f->cfg[PCI_SUBSYS_ID] = (uint8_t)ops->device_id;
         f->cfg[PCI_SUBSYS_ID + 1] = (uint8_t)(ops->device_id >> 8);
         pci_add_bar(f, VPCI_LEGACY_BAR, VPCI_LEGACY_BAR_SIZE, true);
+        v->m.gm = gm; /* what vpci_model_init hands vmmio_init */
+        v->m.ops = ops;
+        v->m.dev = devp;
         vpci_model_init(v, !modern);
         if (modern) {
                 pci_add_bar(f, VPCI_MODERN_BAR, VPCI_MODERN_BAR_SIZE, false);
-                vpci_add_caps(v, f->cfg);
+                vpci_add_caps(v, f);
         }
         return 0;
 }
