@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "le.h"
@@ -44,7 +45,7 @@ static void vpci_model_init(struct vpci *v, bool legacy)
         if (v->m.line)
                 pci_set_intx(v->host, v->dev, false);
         vmmio_init(&v->m, v->m.gm, v->m.ops, v->m.dev, legacy, vpci_set_irq, v);
-        v->m.id = VPCI_TRACE_ID(v->dev);
+        snprintf(v->m.name, sizeof(v->m.name), "virtio-pci@00:%02x.0", v->dev & 0x1fu);
 }
 
 /*
@@ -56,11 +57,11 @@ static bool vpci_mode(struct vpci *v, bool legacy)
         if (v->m.legacy == legacy)
                 return true;
         if (vpci_reg_read(v, VIRTIO_MMIO_STATUS) != 0) {
-                TRACE("virtio-pci 00:%02x.0: %s interface ignored while the %s driver runs", v->dev,
+                TRACE("%s: %s interface ignored while the %s driver runs", v->m.name,
                       legacy ? "legacy" : "modern", legacy ? "modern" : "legacy");
                 return false;
         }
-        TRACE("virtio-pci 00:%02x.0: now %s", v->dev, legacy ? "legacy" : "modern");
+        TRACE("%s: now %s", v->m.name, legacy ? "legacy" : "modern");
         vpci_model_init(v, legacy);
         return true;
 }
@@ -164,8 +165,7 @@ static void vpci_legacy_write(struct vpci *v, uint64_t off, uint32_t val)
                 vpci_reg_write(v, VIRTIO_MMIO_STATUS, val);
                 return;
         default: /* HOST_FEATURES, QUEUE_NUM, ISR: read-only */
-                TRACE("virtio-pci 00:%02x.0: ignored write to read-only legacy register 0x%" PRIx64,
-                      v->dev, off);
+                TRACE("%s: ignored write to read-only legacy register 0x%" PRIx64, v->m.name, off);
                 return;
         }
 }
@@ -185,7 +185,7 @@ static void vpci_legacy_access(struct vpci *v, uint64_t off, uint8_t *data, uint
                 return;
         }
         if (w == 0 || w != len) {
-                TRACE("virtio-pci 00:%02x.0: ignored %u-byte legacy %s at 0x%" PRIx64, v->dev, len,
+                TRACE("%s: ignored %u-byte legacy %s at 0x%" PRIx64, v->m.name, len,
                       is_write ? "write" : "read", off);
                 if (!is_write)
                         memset(data, 0, len);
@@ -308,8 +308,7 @@ static void vpci_common_write(struct vpci *v, uint64_t off, uint32_t val)
         case VIRTIO_PCI_COMMON_Q_MSIX:
         case VIRTIO_PCI_COMMON_Q_NOFF:
                 /* Read-only, or MSI-X, which is not implemented: vectors stay NO_VECTOR. */
-                TRACE("virtio-pci 00:%02x.0: ignored write 0x%" PRIx32 " to common 0x%" PRIx64,
-                      v->dev, val, off);
+                TRACE("%s: ignored write 0x%" PRIx32 " to common 0x%" PRIx64, v->m.name, val, off);
                 return;
         default:
                 vpci_reg_write(v, vpci_addr_reg(off), val);
@@ -329,7 +328,7 @@ static void vpci_common_access(struct vpci *v, uint64_t off, uint8_t *data, uint
                 return;
         }
         if (w == 0 || w != len) {
-                TRACE("virtio-pci 00:%02x.0: ignored %u-byte common %s at 0x%" PRIx64, v->dev, len,
+                TRACE("%s: ignored %u-byte common %s at 0x%" PRIx64, v->m.name, len,
                       is_write ? "write" : "read", off);
                 if (!is_write)
                         memset(data, 0, len);
@@ -352,8 +351,7 @@ static void vpci_notify_access(struct vpci *v, uint64_t off, uint8_t *data, uint
                 return;
         }
         if (off % VPCI_NOTIFY_MULT != 0 || (len != 2 && len != 4)) {
-                TRACE("virtio-pci 00:%02x.0: ignored %u-byte notify at 0x%" PRIx64, v->dev, len,
-                      off);
+                TRACE("%s: ignored %u-byte notify at 0x%" PRIx64, v->m.name, len, off);
                 return;
         }
         vpci_reg_write(v, VIRTIO_MMIO_QUEUE_NOTIFY, (uint32_t)(off / VPCI_NOTIFY_MULT));
@@ -388,7 +386,7 @@ static void vpci_modern_access(struct vpci *v, uint64_t off, uint8_t *data, uint
         default:
                 break;
         }
-        TRACE("virtio-pci 00:%02x.0: ignored %u-byte %s at BAR1 0x%" PRIx64, v->dev, len,
+        TRACE("%s: ignored %u-byte %s at BAR1 0x%" PRIx64, v->m.name, len,
               is_write ? "write" : "read", off);
         if (!is_write)
                 memset(data, 0, len);
@@ -438,9 +436,9 @@ static void vpci_cfg_window(void *opaque, uint32_t off, uint8_t *data, uint32_t 
         else
                 why = pci_bar_window(v->host, v->dev, bar, at, win, n, is_write);
         if (why != NULL) {
-                TRACE("virtio-pci 00:%02x.0: PCI_CFG %s of %" PRIu32 " bytes at BAR%" PRIu32
-                      " 0x%" PRIx32 " refused: %s",
-                      v->dev, is_write ? "write" : "read", n, bar, at, why);
+                TRACE("%s: PCI_CFG %s of %" PRIu32 " bytes at BAR%" PRIu32 " 0x%" PRIx32
+                      " refused: %s",
+                      v->m.name, is_write ? "write" : "read", n, bar, at, why);
                 if (!is_write)
                         memset(data, VPCI_WINDOW_FAIL, len);
                 return;

@@ -52,19 +52,18 @@
 #define VPCI_L_CONFIG 0x14u
 
 /* Where each capability's structure lives in BAR1 (§4.1.4). */
-#define VPCI_COMMON_OFF   0x0000u
-#define VPCI_COMMON_LEN   0x38u /* to queue_device; no notify_data, no queue_reset */
-#define VPCI_ISR_OFF      0x1000u
-#define VPCI_ISR_LEN      4u
-#define VPCI_DEVICE_OFF   0x2000u
-#define VPCI_NOTIFY_OFF   0x3000u
-#define VPCI_NOTIFY_MULT  4u /* queue q at VPCI_NOTIFY_OFF + 4 q */
-#define VPCI_CAP_FIRST    0x40u
-#define VPCI_CFG_DATA     16u /* pci_cfg_data inside the PCI_CFG capability */
-#define VPCI_CFG_CAP_LEN  20u
-#define VPCI_WINDOW_FAIL  0xffu /* each byte a refused window read gives */
-#define VPCI_NO_VECTOR    0xffffu
-#define VPCI_TRACE_ID(id) (0x100u + (id)) /* vmmio.id of PCI device id */
+#define VPCI_COMMON_OFF  0x0000u
+#define VPCI_COMMON_LEN  0x38u /* to queue_device; no notify_data, no queue_reset */
+#define VPCI_ISR_OFF     0x1000u
+#define VPCI_ISR_LEN     4u
+#define VPCI_DEVICE_OFF  0x2000u
+#define VPCI_NOTIFY_OFF  0x3000u
+#define VPCI_NOTIFY_MULT 4u /* queue q at VPCI_NOTIFY_OFF + 4 q */
+#define VPCI_CAP_FIRST   0x40u
+#define VPCI_CFG_DATA    16u /* pci_cfg_data inside the PCI_CFG capability */
+#define VPCI_CFG_CAP_LEN 20u
+#define VPCI_WINDOW_FAIL 0xffu /* each byte a refused window read gives */
+#define VPCI_NO_VECTOR   0xffffu
 
 struct vpci {
         struct vmmio m; /* the register model */

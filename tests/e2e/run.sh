@@ -381,6 +381,8 @@ virtio_cases() {
         # --trace decodes transport registers, chains and requests.
         run "$VMM" --trace --disk "$W/id1.img" --append virtio_read_single "$GUEST"
         if [ "$rc" -eq 0 ] && grep -q '^virtio-mmio@0: write Status <- ' "$W/err" &&
+                grep -q '^virtio-pci@00:01.0: write Status <- 0x0000000f ' "$W/err" &&
+                ! grep -q '^virtio-mmio@' "$W/err" &&
                 grep -qE '^virtio-blk: IN sector 0, 512 bytes -> OK' "$W/err"; then
                 ok virtio_trace_decodes_registers_and_requests
         else
@@ -455,7 +457,7 @@ pci_cases() {
         run "$SAN_VMM" --no-sandbox --trace --disk "$W/a.img,pci" --append pci_cfg_window "$GUEST"
         if [ "$rc" -ne 0 ] || [ "$(guest_summary)" != "1 passed, 0 failed" ]; then
                 not_ok virtio_pci_cfg_window "status $rc, summary '$(guest_summary)' $(grep -m 1 '^not ok' "$W/out")"
-        elif ! grep -q '^virtio-pci 00:01.0: PCI_CFG read of 3 bytes at BAR1 0x4 refused: length not 1, 2 or 4$' "$W/err"; then
+        elif ! grep -q '^virtio-pci@00:01.0: PCI_CFG read of 3 bytes at BAR1 0x4 refused: length not 1, 2 or 4$' "$W/err"; then
                 not_ok virtio_pci_cfg_window "refusal not traced: $(grep -m 1 PCI_CFG "$W/err")"
         elif grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$W/err"; then
                 not_ok virtio_pci_cfg_window "sanitizer report: $(grep -m 1 -E 'ERROR|runtime' "$W/err")"
@@ -466,6 +468,8 @@ pci_cases() {
         run "$VMM" --trace --disk "$W/a.img,pci" --append virtio_read_single "$GUEST"
         if [ "$rc" -eq 0 ] && grep -q '^pci 00:01.0 virtio-blk: BAR0 io \[0xc000, +0x40) mapped$' "$W/err" &&
                 grep -q '^pci 00:01.0 virtio-blk: BAR1 mem \[0xe0000000, +0x4000) mapped$' "$W/err" &&
+                grep -q '^virtio-pci@00:01.0: write Status <- 0x0000000f ' "$W/err" &&
+                ! grep -q '^virtio-mmio@' "$W/err" &&
                 grep -qE '^virtio-blk: IN sector 0, 512 bytes -> OK' "$W/err"; then
                 ok virtio_pci_trace_shows_bars_and_requests
         else

@@ -698,11 +698,34 @@ static void window_refuses_every_bad_field(void **state)
         for (unsigned i = 0; i < sizeof(bad_windows) / sizeof(bad_windows[0]); i++) {
                 snprintf(
                     line, sizeof(line),
-                    "virtio-pci 00:01.0: PCI_CFG write of %u bytes at BAR%u 0x%x refused: %s\n",
+                    "virtio-pci@00:01.0: PCI_CFG write of %u bytes at BAR%u 0x%x refused: %s\n",
                     bad_windows[i].len, bad_windows[i].bar, bad_windows[i].off, bad_windows[i].why);
                 assert_non_null(strstr(trace_out, line));
         }
         /* A legacy-only device has no capabilities, so no window (test above). */
+}
+
+/* Traces of the shared register model and of the transport name the PCI device as such. */
+static void traced_modern_session(void *arg)
+{
+        struct fx *x = arg;
+
+        modern_init(x, 64);
+        mem_wr(x, NOTIFY + 2, 2, 0);
+        io_out(x, IO_BAR + VIRTIO_PCI_STATUS, 1, 0);
+}
+
+static void traces_name_the_pci_device(void **state)
+{
+        struct fx *x = *state;
+
+        vf_capture_trace(trace_out, sizeof(trace_out), traced_modern_session, x);
+        assert_non_null(strstr(trace_out, "\nvirtio-pci@00:01.0: write Status <- 0x0000000f "
+                                          "(ACKNOWLEDGE DRIVER FEATURES_OK DRIVER_OK)"));
+        assert_non_null(strstr(trace_out, "\nvirtio-pci@00:01.0: ignored 2-byte notify at 0x2\n"));
+        assert_non_null(strstr(trace_out, "\nvirtio-pci@00:01.0: legacy interface ignored while "
+                                          "the modern driver runs\n"));
+        assert_null(strstr(trace_out, "virtio-mmio@"));
 }
 
 /* --- transitional ------------------------------------------------------------------- */
@@ -781,6 +804,7 @@ int main(void)
             M(window_reads_what_the_bar_reads),
             M(window_notify_notifies_and_isr_read_acknowledges),
             M(window_refuses_every_bad_field),
+            M(traces_name_the_pci_device),
             M(transitional_device_follows_the_driver_at_reset),
             M(moved_bars_keep_working_and_bad_places_are_refused),
             M(bad_arguments_are_refused),
