@@ -10,6 +10,7 @@
 #include <errno.h>
 
 #include "tests/unit/vfake.h"
+#include "tests/unit/vfake_ops.h"
 
 #include <linux/virtio_blk.h>
 
@@ -103,18 +104,7 @@ static void fake_activate(void *dev, uint64_t negotiated)
         (void)negotiated;
 }
 
-static const struct virtio_dev_ops fake_ops = {
-    .name = "fake-blk",
-    .device_id = VIRTIO_ID_BLOCK,
-    .features = fake_features,
-    .config_size = VBLK_CONFIG_SIZE,
-    .config_read = fake_config_read,
-    .num_queues = fake_num_queues,
-    .queue_max = fake_queue_max,
-    .notify = fake_notify,
-    .reset = fake_reset,
-    .activate = fake_activate,
-};
+VF_DEV_OPS(fake_ops, fake, "fake-blk", VIRTIO_ID_BLOCK, VBLK_CONFIG_SIZE);
 
 struct fx {
         struct vfake f;
@@ -192,44 +182,41 @@ static uint32_t cfg32(struct fx *x, uint32_t off)
         return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
-static uint64_t io_in(struct fx *x, uint64_t port, uint32_t len)
+/* One access of len bytes at addr in I/O (io) or memory space, little-endian; a BAR must claim it.
+ */
+static uint64_t bar_rw(struct fx *x, bool io, uint64_t addr, uint32_t len, bool is_write,
+                       uint64_t v)
 {
         uint8_t b[8] = {0};
-        uint64_t v = 0;
 
-        assert_true(pci_pio(&x->host, port, b, len, false));
+        for (uint32_t i = 0; i < len; i++)
+                b[i] = (uint8_t)(v >> (8 * i));
+        assert_true(io ? pci_pio(&x->host, addr, b, len, is_write)
+                       : pci_mmio(&x->host, addr, b, len, is_write));
+        v = 0;
         for (uint32_t i = 0; i < len; i++)
                 v |= (uint64_t)b[i] << (8 * i);
         return v;
+}
+
+static uint64_t io_in(struct fx *x, uint64_t port, uint32_t len)
+{
+        return bar_rw(x, true, port, len, false, 0);
 }
 
 static void io_out(struct fx *x, uint64_t port, uint32_t len, uint64_t v)
 {
-        uint8_t b[8];
-
-        for (uint32_t i = 0; i < len; i++)
-                b[i] = (uint8_t)(v >> (8 * i));
-        assert_true(pci_pio(&x->host, port, b, len, true));
+        bar_rw(x, true, port, len, true, v);
 }
 
 static uint64_t mem_rd(struct fx *x, uint64_t addr, uint32_t len)
 {
-        uint8_t b[8] = {0};
-        uint64_t v = 0;
-
-        assert_true(pci_mmio(&x->host, addr, b, len, false));
-        for (uint32_t i = 0; i < len; i++)
-                v |= (uint64_t)b[i] << (8 * i);
-        return v;
+        return bar_rw(x, false, addr, len, false, 0);
 }
 
 static void mem_wr(struct fx *x, uint64_t addr, uint32_t len, uint64_t v)
 {
-        uint8_t b[8];
-
-        for (uint32_t i = 0; i < len; i++)
-                b[i] = (uint8_t)(v >> (8 * i));
-        assert_true(pci_mmio(&x->host, addr, b, len, true));
+        bar_rw(x, false, addr, len, true, v);
 }
 
 /* A read of sector s into DATA: header, data, status as descriptors 0-2. */
@@ -717,14 +704,17 @@ static void traced_modern_session(void *arg)
 
 static void traces_name_the_pci_device(void **state)
 {
+        static const char *const lines[] = {
+            "\nvirtio-pci@00:01.0: write Status <- 0x0000000f (ACKNOWLEDGE DRIVER FEATURES_OK "
+            "DRIVER_OK), now 0x0f\n",
+            "\nvirtio-pci@00:01.0: ignored 2-byte notify at 0x2\n",
+            "\nvirtio-pci@00:01.0: legacy interface ignored while the modern driver runs\n",
+        };
         struct fx *x = *state;
 
         vf_capture_trace(trace_out, sizeof(trace_out), traced_modern_session, x);
-        assert_non_null(strstr(trace_out, "\nvirtio-pci@00:01.0: write Status <- 0x0000000f "
-                                          "(ACKNOWLEDGE DRIVER FEATURES_OK DRIVER_OK)"));
-        assert_non_null(strstr(trace_out, "\nvirtio-pci@00:01.0: ignored 2-byte notify at 0x2\n"));
-        assert_non_null(strstr(trace_out, "\nvirtio-pci@00:01.0: legacy interface ignored while "
-                                          "the modern driver runs\n"));
+        for (unsigned i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+                assert_non_null(strstr(trace_out, lines[i]));
         assert_null(strstr(trace_out, "virtio-mmio@"));
 }
 
