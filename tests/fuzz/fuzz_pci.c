@@ -17,8 +17,8 @@
  *     5 configuration register: u8 device (& 31), u16 offset (& 0x1fff), u32 value
  *     6 a BAR placed: u8 device (& 3), u8 BAR (% 6), u32 address
  *     7 the PCI_CFG window of device 1 (VIRTIO 1.2 §4.1.4.9), when it has one:
- *       u8 bar, u32 offset, u8 length written to the capability, then an
- *       access of the width at pci_cfg_data + (u8 & 3), u32 value
+ *       u8 bar, u8 length, u32 offset written to the capability, then an
+ *       access of the width (4 at most) at pci_cfg_data + (u8 & 3), u32 value
  * Checked after every operation: mapped BARs lie inside their window and
  * overlap no other; each INTx line is the pending level unless Interrupt
  * Disable is set, and pending exactly while the ISR is non-zero; nothing is
