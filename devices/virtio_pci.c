@@ -102,6 +102,30 @@ static uint64_t vpci_get(const uint8_t *data, uint32_t len)
         return val;
 }
 
+/* An access the transport does not serve: reads 0, writes nothing, traced. */
+static void vpci_ignore(const struct vpci *v, const char *where, uint64_t off, uint8_t *data,
+                        uint32_t len, bool is_write)
+{
+        TRACE("%s: ignored %u-byte %s %s at 0x%" PRIx64, v->m.name, len, where,
+              is_write ? "write" : "read", off);
+        if (!is_write)
+                memset(data, 0, len);
+}
+
+/* A register of natural width w (0: none) at off, through rd and wr; other widths ignored. */
+static void vpci_reg_access(struct vpci *v, const char *where, uint64_t off, uint32_t w,
+                            uint8_t *data, uint32_t len, bool is_write,
+                            uint32_t (*rd)(struct vpci *, uint64_t),
+                            void (*wr)(struct vpci *, uint64_t, uint32_t))
+{
+        if (w == 0 || w != len)
+                vpci_ignore(v, where, off, data, len, is_write);
+        else if (is_write)
+                wr(v, off, (uint32_t)vpci_get(data, len));
+        else
+                vpci_put(data, len, rd(v, off));
+}
+
 /* --- legacy registers (§4.1.4.8) ------------------------------------------ */
 
 static uint32_t vpci_legacy_width(uint64_t off)
@@ -173,8 +197,6 @@ static void vpci_legacy_write(struct vpci *v, uint64_t off, uint32_t val)
 static void vpci_legacy_access(struct vpci *v, uint64_t off, uint8_t *data, uint32_t len,
                                bool is_write)
 {
-        uint32_t w = vpci_legacy_width(off);
-
         if (!vpci_mode(v, true)) {
                 if (!is_write)
                         memset(data, 0, len);
@@ -184,17 +206,8 @@ static void vpci_legacy_access(struct vpci *v, uint64_t off, uint8_t *data, uint
                 vpci_config(v, (uint32_t)(off - VPCI_L_CONFIG), data, len, is_write);
                 return;
         }
-        if (w == 0 || w != len) {
-                TRACE("%s: ignored %u-byte legacy %s at 0x%" PRIx64, v->m.name, len,
-                      is_write ? "write" : "read", off);
-                if (!is_write)
-                        memset(data, 0, len);
-                return;
-        }
-        if (is_write)
-                vpci_legacy_write(v, off, (uint32_t)vpci_get(data, len));
-        else
-                vpci_put(data, len, vpci_legacy_read(v, off));
+        vpci_reg_access(v, "legacy", off, vpci_legacy_width(off), data, len, is_write,
+                        vpci_legacy_read, vpci_legacy_write);
 }
 
 /* --- modern common configuration (§4.1.4.3) -------------------------------- */
@@ -327,17 +340,8 @@ static void vpci_common_access(struct vpci *v, uint64_t off, uint8_t *data, uint
                 vpci_common_access(v, off + 4, data + 4, 4, is_write);
                 return;
         }
-        if (w == 0 || w != len) {
-                TRACE("%s: ignored %u-byte common %s at 0x%" PRIx64, v->m.name, len,
-                      is_write ? "write" : "read", off);
-                if (!is_write)
-                        memset(data, 0, len);
-                return;
-        }
-        if (is_write)
-                vpci_common_write(v, off, (uint32_t)vpci_get(data, len));
-        else
-                vpci_put(data, len, vpci_common_read(v, off));
+        vpci_reg_access(v, "common", off, w, data, len, is_write, vpci_common_read,
+                        vpci_common_write);
 }
 
 /* --- BAR1: the four structures, one 4 KiB page each ---------------------------- */
@@ -386,10 +390,7 @@ static void vpci_modern_access(struct vpci *v, uint64_t off, uint8_t *data, uint
         default:
                 break;
         }
-        TRACE("%s: ignored %u-byte %s at BAR1 0x%" PRIx64, v->m.name, len,
-              is_write ? "write" : "read", off);
-        if (!is_write)
-                memset(data, 0, len);
+        vpci_ignore(v, "BAR1", off, data, len, is_write);
 }
 
 static void vpci_bar_access(void *opaque, unsigned bar, uint64_t off, uint8_t *data, uint32_t len,
