@@ -36,7 +36,24 @@ static const int sandbox_syscalls[] = {
     SCMP_SYS(getrusage),
 };
 
-static void sandbox_put_dec(char *buf, size_t *n, long v)
+static const struct sandbox_policy sandbox_vmm = {
+    .who = "minivmm",
+    .syscalls = sandbox_syscalls,
+    .nsyscalls = sizeof(sandbox_syscalls) / sizeof(sandbox_syscalls[0]),
+    .ioctls = sandbox_ioctls,
+    .nioctls = sizeof(sandbox_ioctls) / sizeof(sandbox_ioctls[0]),
+};
+
+/* The program the SIGSYS handler names: set once, before the filter. */
+static const char *sandbox_who = "minivmm";
+
+static void sandbox_put(char *buf, size_t *n, size_t max, const char *s)
+{
+        while (*s && *n < max)
+                buf[(*n)++] = *s++;
+}
+
+static void sandbox_put_dec(char *buf, size_t *n, size_t max, long v)
 {
         char tmp[24];
         size_t k = 0;
@@ -45,58 +62,56 @@ static void sandbox_put_dec(char *buf, size_t *n, long v)
                 tmp[k++] = (char)('0' + v % 10);
                 v /= 10;
         } while (v && k < sizeof(tmp));
-        while (k)
+        while (k && *n < max)
                 buf[(*n)++] = tmp[--k];
 }
 
 /* SIGSYS: a call outside the allow-list. Async-signal-safe: write and exit only. */
 static void sandbox_on_sigsys(int sig, siginfo_t *info, void *ctx)
 {
-        static const char a[] = "minivmm: sandbox: forbidden system call ";
-        static const char b[] = " refused; rerun with --no-sandbox to debug\n";
-        char buf[160];
+        char buf[200];
         size_t n = 0;
 
         (void)sig;
         (void)ctx;
-        memcpy(buf, a, sizeof(a) - 1);
-        n += sizeof(a) - 1;
-        sandbox_put_dec(buf, &n, info->si_syscall);
-        memcpy(buf + n, b, sizeof(b) - 1);
-        n += sizeof(b) - 1;
+        sandbox_put(buf, &n, sizeof(buf), sandbox_who);
+        sandbox_put(buf, &n, sizeof(buf), ": sandbox: forbidden system call ");
+        sandbox_put_dec(buf, &n, sizeof(buf), info->si_syscall);
+        sandbox_put(buf, &n, sizeof(buf), " refused; rerun with --no-sandbox to debug\n");
         (void)!write(STDERR_FILENO, buf, n);
         /* exit_group itself, not _exit(): sanitizer runtimes wrap _exit with more calls. */
         syscall(SYS_exit_group, 1);
 }
 
-static int sandbox_rules(scmp_filter_ctx ctx)
+static int sandbox_rules(scmp_filter_ctx ctx, const struct sandbox_policy *p)
 {
         int err;
 
-        for (size_t i = 0; i < sizeof(sandbox_syscalls) / sizeof(sandbox_syscalls[0]); i++) {
-                if ((err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sandbox_syscalls[i], 0)))
+        for (size_t i = 0; i < p->nsyscalls; i++) {
+                if ((err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, p->syscalls[i], 0)))
                         return err;
         }
-        for (size_t i = 0; i < sizeof(sandbox_ioctls) / sizeof(sandbox_ioctls[0]); i++) {
+        for (size_t i = 0; i < p->nioctls; i++) {
                 if ((err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-                                            SCMP_A1(SCMP_CMP_EQ, sandbox_ioctls[i]))))
+                                            SCMP_A1(SCMP_CMP_EQ, p->ioctls[i]))))
                         return err;
         }
-        /* Signals (abort's raise) only to the VMM's own threads: tgid = this process. */
+        /* Signals (abort's raise) only to the program's own threads: tgid = this process. */
         if ((err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
                                     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()))))
                 return err;
-        /* Memory for stdio and malloc, never executable. */
+        /* Memory for stdio, malloc and (vhost-user) the front end's regions, never executable. */
         return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
                                 SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 }
 
-int sandbox_enter(void)
+int sandbox_install(const struct sandbox_policy *p)
 {
         struct sigaction sa = {.sa_sigaction = sandbox_on_sigsys, .sa_flags = SA_SIGINFO};
         scmp_filter_ctx ctx;
         int err;
 
+        sandbox_who = p->who;
         sigemptyset(&sa.sa_mask);
         if (sigaction(SIGSYS, &sa, NULL) < 0)
                 return -errno;
@@ -105,9 +120,14 @@ int sandbox_enter(void)
                 return -ENOMEM;
         err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
         if (!err)
-                err = sandbox_rules(ctx);
+                err = sandbox_rules(ctx, p);
         if (!err)
                 err = seccomp_load(ctx);
         seccomp_release(ctx);
         return err;
+}
+
+int sandbox_enter(void)
+{
+        return sandbox_install(&sandbox_vmm);
 }
