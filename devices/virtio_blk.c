@@ -570,17 +570,17 @@ static void vblk_config_read(void *dev, uint32_t off, void *buf, uint32_t len)
                 memcpy(buf, b->config + off, len);
 }
 
+/* One request queue (VIRTIO 1.2 §5.2.2). */
 static unsigned vblk_num_queues(void *dev)
 {
         (void)dev;
         return 1;
 }
 
+/* A queue that does not exist has QueueNumMax 0 (docs/virtio-rules.md, M9). */
 static uint16_t vblk_queue_max(void *dev, unsigned q)
 {
-        (void)dev;
-        (void)q;
-        return VBLK_QUEUE_MAX;
+        return q < vblk_num_queues(dev) ? VBLK_QUEUE_MAX : 0;
 }
 
 static void vblk_reset(void *dev)

@@ -82,6 +82,15 @@ static bool vmmio_is_pow2(uint32_t v)
         return v != 0 && (v & (v - 1)) == 0;
 }
 
+/* QueueAlign, GuestPageSize: *reg = v when v is a power of 2, else why. */
+static const char *vmmio_set_pow2(uint32_t *reg, uint32_t v, const char *why)
+{
+        if (!vmmio_is_pow2(v))
+                return why;
+        *reg = v;
+        return NULL;
+}
+
 /* --- interrupts (M2) ------------------------------------------------------ */
 
 static void vmmio_update_irq(struct vmmio *t)
@@ -180,14 +189,13 @@ void vmmio_init(struct vmmio *t, const struct gmem *gm, const struct virtio_dev_
         unsigned i, nq;
         uint16_t max;
 
-        memset(t, 0, sizeof(*t));
-        snprintf(t->name, sizeof(t->name), "virtio-mmio@0");
-        t->gm = gm;
-        t->ops = ops;
-        t->dev = dev;
-        t->legacy = legacy;
-        t->set_irq = set_irq;
-        t->irq_opaque = irq_opaque;
+        *t = (struct vmmio){.name = "virtio-mmio@0",
+                            .gm = gm,
+                            .ops = ops,
+                            .dev = dev,
+                            .legacy = legacy,
+                            .set_irq = set_irq,
+                            .irq_opaque = irq_opaque};
         nq = ops->num_queues(dev);
         t->nq = nq < VMMIO_MAX_QUEUES ? nq : VMMIO_MAX_QUEUES;
         t->offered = vmmio_offer(ops->features(dev), legacy);
@@ -354,10 +362,7 @@ static const char *vmmio_write_queue_reg(struct vmmio *t, struct vmmio_queue *q,
                 q->num = v; /* checked when the queue is enabled */
                 return NULL;
         case VIRTIO_MMIO_QUEUE_ALIGN:
-                if (!vmmio_is_pow2(v))
-                        return "QueueAlign not a power of 2";
-                q->align = v;
-                return NULL;
+                return vmmio_set_pow2(&q->align, v, "QueueAlign not a power of 2");
         case VIRTIO_MMIO_QUEUE_PFN:
                 vmmio_enable_legacy(t, q, v);
                 return NULL;
@@ -445,10 +450,7 @@ static const char *vmmio_write_reg(struct vmmio *t, uint64_t off, uint32_t v)
                 t->drv_features_sel = v;
                 return NULL;
         case VIRTIO_MMIO_GUEST_PAGE_SIZE:
-                if (!vmmio_is_pow2(v))
-                        return "GuestPageSize not a power of 2";
-                t->guest_page_size = v;
-                return NULL;
+                return vmmio_set_pow2(&t->guest_page_size, v, "GuestPageSize not a power of 2");
         case VIRTIO_MMIO_QUEUE_SEL:
                 t->queue_sel = v;
                 return NULL;

@@ -69,12 +69,7 @@ static bool vq_store16(const struct virtq *vq, uint64_t gpa, uint16_t v)
 void vq_init(struct virtq *vq, const struct gmem *gm, unsigned index, vq_irq_fn irq,
              vq_fail_fn fail, void *opaque)
 {
-        memset(vq, 0, sizeof(*vq));
-        vq->gm = gm;
-        vq->index = index;
-        vq->irq = irq;
-        vq->fail = fail;
-        vq->opaque = opaque;
+        *vq = (struct virtq){.gm = gm, .index = index, .irq = irq, .fail = fail, .opaque = opaque};
 }
 
 /* Q12: indices, addresses and in-flight heads are all forgotten. */

@@ -101,8 +101,9 @@ int hd_skip(const char *why);
 
 /* --- shared checks (hd_check.c) -------------------------------------------- */
 
-int hd_expect_fill(struct hd *h, uint64_t gpa, uint64_t len, const char *what);
-int hd_expect_zero(struct hd *h, uint64_t gpa, uint64_t len, const char *what);
+/* Every byte of [gpa, gpa + len) is b (HD_FILL: untouched; 0: §2.7.8.2, bytes
+ * under used.len a request had nothing to put in read zero). */
+int hd_expect_bytes(struct hd *h, uint64_t gpa, uint64_t len, uint8_t b, const char *what);
 int hd_expect_sector(struct hd *h, uint64_t gpa, uint64_t s);
 
 /* --- the cases, in run order ---------------------------------------------------- */
@@ -151,9 +152,11 @@ int hd_expect_sector(struct hd *h, uint64_t gpa, uint64_t s);
 HD_VIRTIO_CASES(HD_DECLARE)
 HD_SVIRTB_CASES(HD_DECLARE)
 #undef HD_DECLARE
+struct hd_step;
 struct hd_device {
         int (*start)(struct hd *h);
         int (*recover)(struct hd *h);
+        int (*step)(struct hd *h, const struct hd_step *s); /* its own ops (hd_script.h) */
 };
 extern const struct hd_device hd_virtio, hd_svirtb;
 int hd_run(struct hd *h, const struct hd_device *d, int (*fn)(struct hd *));

@@ -166,30 +166,23 @@ static int run_svirtb(int (*fn)(struct hd *))
         return hd_run(&hs, &hd_svirtb, fn);
 }
 
-#define RUN_V(name)                                                                                \
+#define RUN(run, name)                                                                             \
         static int g_##name(void)                                                                  \
         {                                                                                          \
-                return run_virtio(name);                                                           \
+                return run(name);                                                                  \
         }
-#define RUN_S(name)                                                                                \
-        static int g_##name(void)                                                                  \
-        {                                                                                          \
-                return run_svirtb(name);                                                           \
-        }
+#define RUN_V(name) RUN(run_virtio, name)
+#define RUN_S(name) RUN(run_svirtb, name)
 HD_VIRTIO_CASES(RUN_V)
 HD_SVIRTB_CASES(RUN_S)
 
 /* The table, one row a case, as lab/grade reads it (MACRO(name) rows). The
  * wrappers above are made from hd.h's lists: a row missing leaves one
  * unused (an error), and the count is checked here. */
-#define V(name)                                                                                    \
-        {                                                                                          \
-#name, g_##name, REQ_VIRTIO                                                        \
-        }
-#define S(name)                                                                                    \
-        {                                                                                          \
-#name, g_##name, REQ_SVIRTB                                                        \
-        }
+// clang-format off
+#define V(name) {#name, g_##name, REQ_VIRTIO}
+#define S(name) {#name, g_##name, REQ_SVIRTB}
+// clang-format on
 const struct test tests[] = {
     V(hostile_chain_loop),
     V(hostile_chain_ring_loop_huge_len),

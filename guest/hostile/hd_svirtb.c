@@ -1,29 +1,23 @@
 /*
  * hd_svirtb: the hostile cases for svirtb (docs/svirtb.md, "Errors and
- * reset" and "Access model"), written once against guest/hostile/hd.h:
- * raw register writes and ring entries the driver would never build.
- * Registers are read from the device's page; every write is applied before
- * the writer goes on. Outcomes are listed in docs/security.md.
+ * reset", "Access model") as data (SCRIPT, guest/hostile/hd_script.h): raw
+ * register writes and ring entries no driver would build; registers read
+ * from the device's page. Outcomes: docs/security.md.
  */
 #include <string.h>
 
-#include "guest/hostile/hd.h"
+#include "guest/hostile/hd_script.h"
 #include "guest/svirtb_drv.h"
 #include "tools/testdisk.h"
 
-#define QS       8u
-#define ENTRY    32u
-#define RD       SVB_CMD_READ
-#define NOT_RAM  "buffer not in guest RAM"
-#define OVERFLOW "sector * 512 + size overflows"
+#define QS         8u
+#define ENTRY_SIZE 32u
+#define RD         SVB_CMD_READ
+#define NOT_RAM    "buffer not in guest RAM"
+#define OVERFLOW   "sector * 512 + size overflows"
 
 static uint64_t ring;  /* the ring as last given to the device */
 static uint32_t qsize; /* queue_size as last given */
-
-static uint64_t buf(struct hd *h, unsigned k)
-{
-        return h->data + k * HD_PAGE;
-}
 
 /* The six registers as the page shows them, and nothing past them. */
 static int check_regs(struct hd *h, uint32_t status, uint32_t qs, uint64_t r, uint32_t head,
@@ -41,9 +35,13 @@ static int check_regs(struct hd *h, uint32_t status, uint32_t qs, uint64_t r, ui
         return HD_PASS;
 }
 
-/* The spec's initialization; the status read back after READY. */
-static uint32_t init(struct hd *h, uint64_t r, uint32_t qs)
+/* The spec's initialization at r with qs zeroed entries is accepted (want
+ * READY) or refused. */
+static int init_is(struct hd *h, uint64_t r, uint32_t qs, uint32_t want)
 {
+        if (want == SVB_READY)
+                memset(hd_ptr(h, r, (uint64_t)qs * ENTRY_SIZE), 0, (uint64_t)qs * ENTRY_SIZE);
+        hd_snap(h);
         hd_wr(h, SVB_REG_STATUS, SVB_RESET);
         hd_wr(h, SVB_REG_STATUS, SVB_DRIVER_OK);
         hd_wr(h, SVB_REG_QUEUE_ADDR_HI, (uint32_t)(r >> 32));
@@ -52,16 +50,7 @@ static uint32_t init(struct hd *h, uint64_t r, uint32_t qs)
         hd_wr(h, SVB_REG_STATUS, SVB_READY);
         ring = r;
         qsize = qs;
-        return hd_rd(h, SVB_REG_STATUS);
-}
-
-/* init() at r with qs zeroed entries is accepted (want READY) or refused. */
-static int init_is(struct hd *h, uint64_t r, uint32_t qs, uint32_t want)
-{
-        if (want == SVB_READY)
-                memset(hd_ptr(h, r, (uint64_t)qs * ENTRY), 0, (uint64_t)qs * ENTRY);
-        hd_snap(h);
-        HD_EXPECT(init(h, r, qs) == want, "ring 0x%lx, queue_size %u: status 0x%x", r, qs,
+        HD_EXPECT(hd_rd(h, SVB_REG_STATUS) == want, "ring 0x%lx, queue_size %u: status 0x%x", r, qs,
                   hd_rd(h, SVB_REG_STATUS));
         return want == SVB_READY ? check_regs(h, SVB_READY, qs, r, 0, 0) : HD_PASS;
 }
@@ -74,7 +63,7 @@ static int start(struct hd *h)
 static void entry(struct hd *h, uint32_t i, uint64_t addr, uint64_t size, uint64_t sector,
                   uint32_t cmd)
 {
-        struct gsvb_entry *e = hd_ptr(h, ring + (uint64_t)i * ENTRY, ENTRY);
+        struct gsvb_entry *e = hd_ptr(h, ring + (uint64_t)i * ENTRY_SIZE, ENTRY_SIZE);
 
         *e = (struct gsvb_entry){addr, size, sector, cmd, 0};
 }
@@ -86,8 +75,7 @@ static void doorbell(struct hd *h, uint32_t head)
         hd_wr(h, SVB_REG_QUEUE_HEAD, head);
 }
 
-/* Errors and reset: status RESET, the tail at the bad entry, nothing
- * written into guest RAM; why: the device's reason. */
+/* Errors and reset: RESET for why, the tail at the bad entry, nothing written. */
 static int check_reset(struct hd *h, uint32_t head, uint32_t tail, const char *why)
 {
         HD_TRY(check_regs(h, SVB_RESET, qsize, ring, head, tail));
@@ -118,295 +106,181 @@ static int advance(struct hd *h, uint32_t to)
         return hd_canary(h, NULL, 0);
 }
 
-/* After every case: RESET reads MAGIC with the queue forgotten; a new
- * initialization and a read of a known sector; the image unchanged. */
+/* After every case: RESET reads MAGIC, queue forgotten; a new start and read. */
 static int recover(struct hd *h)
 {
         hd_wr(h, SVB_REG_STATUS, SVB_RESET);
         HD_TRY(check_regs(h, SVB_MAGIC, 0, 0, 0, 0));
         HD_TRY(start(h));
-        HD_TRY(valid_read(h, 0, HD_KNOWN, buf(h, 2)));
+        HD_TRY(valid_read(h, 0, HD_KNOWN, h->data + 2 * HD_PAGE));
         return hd_expect_pristine(h);
 }
 
-const struct hd_device hd_svirtb = {start, recover};
-
-/* Entries the device must refuse: {addr, size, sector, cmd}, keep bytes at
- * addr it must not write (0: none), and its reason. */
-struct bad {
-        uint64_t addr, size, sector;
-        uint32_t cmd;
-        uint64_t keep;
-        const char *why;
+// clang-format off
+enum {
+        OP_ENTRY = HD_OP_DEV, OP_BELL, OP_REGS, OP_RESET, OP_WHY, OP_CANARY, OP_INIT, OP_ADVANCE,
+        OP_READ, OP_BAD,
 };
+// clang-format on
 
-/* Each entry at the tail in turn puts the device in RESET with the tail on
- * it, nothing written; a recovery between two. */
-static int bad_entries(struct hd *h, const struct bad *b, unsigned n)
+static int step(struct hd *h, const struct hd_step *s)
 {
-        for (unsigned k = 0; k < n; k++) {
-                uint32_t tail, head;
+        uint64_t a = hd_value(h, s->a), b = hd_value(h, s->b), c = hd_value(h, s->c);
+        struct hd_span ok = {a, s->m};
+        uint32_t tail, head;
 
-                if (k > 0)
-                        HD_TRY(recover(h));
+        switch (s->op) {
+        case OP_ENTRY:
+                entry(h, s->i, a, c, b, s->n);
+                break;
+        case OP_BELL:
+                doorbell(h, s->n);
+                break;
+        case OP_REGS:
+                return check_regs(h, s->fl, s->n, a, s->i, s->j);
+        case OP_RESET:
+                return check_reset(h, s->i, s->j, s->why);
+        case OP_WHY:
+                return hd_expect_why(h, s->why);
+        case OP_CANARY: /* nothing but [a, a + m) changed */
+                return hd_canary(h, &ok, s->m ? 1 : 0);
+        case OP_INIT:
+                return init_is(h, a, s->n, s->fl);
+        case OP_ADVANCE:
+                return advance(h, s->n);
+        case OP_READ:
+                return valid_read(h, s->i, b, a);
+        case OP_BAD: /* the entry at the tail puts the device in RESET, nothing written */
                 tail = hd_rd(h, SVB_REG_QUEUE_TAIL);
                 head = (tail + 1) % qsize;
-                if (b[k].keep)
-                        memset(hd_ptr(h, b[k].addr, b[k].keep), HD_FILL, b[k].keep);
-                entry(h, tail, b[k].addr, b[k].size, b[k].sector, b[k].cmd);
+                if (s->m) /* a in RAM */
+                        memset(hd_ptr(h, a, s->m), HD_FILL, s->m);
+                entry(h, tail, a, c, b, s->n);
                 doorbell(h, head);
-                HD_TRY(check_reset(h, head, tail, b[k].why));
-                if (b[k].keep)
-                        HD_TRY(hd_expect_fill(h, b[k].addr, b[k].keep, "buffer"));
+                HD_TRY(check_reset(h, head, tail, s->why));
+                return s->m ? hd_expect_bytes(h, a, s->m, HD_FILL, "buffer") : HD_PASS;
         }
         return HD_PASS;
 }
 
-#define BAD_ENTRIES(name, ...)                                                                     \
-        int name(struct hd *h)                                                                     \
-        {                                                                                          \
-                const struct bad b[] = {__VA_ARGS__};                                              \
-                return bad_entries(h, b, sizeof(b) / sizeof(b[0]));                                \
-        }
+const struct hd_device hd_svirtb = {start, recover, step};
+
+#define ENTRY(slot, A, size, SEC, cmd)                                                             \
+        S(OP_ENTRY, .i = (slot), .a = A, .c = K(size), .b = SEC, .n = (cmd))
+#define BELL(head) S(OP_BELL, .n = (head))
+#define REGS(st, qs, R, head, tail)                                                                \
+        S(OP_REGS, .fl = (st), .n = (qs), .a = R, .i = (head), .j = (tail))
+#define RESET(head, tail, why_) S(OP_RESET, .i = (head), .j = (tail), .why = (why_))
+#define WHY(why_)               S(OP_WHY, .why = (why_))
+#define CANARY(A, len)          S(OP_CANARY, .a = A, .m = (len))
+#define CANARY0                 S(OP_CANARY, .m = 0)
+#define INIT(R, qs, want)       S(OP_INIT, .a = R, .n = (qs), .fl = (want))
+#define ADVANCE(to)             S(OP_ADVANCE, .n = (to))
+#define READ(slot, SEC, A)      S(OP_READ, .i = (slot), .b = SEC, .a = A)
+/* An entry {A, size, SEC, cmd} at the tail refused for why; keep bytes at A unwritten. */
+#define BAD(A, size, SEC, cmd, keep, why_)                                                         \
+        S(OP_BAD, .a = A, .c = K(size), .b = SEC, .n = (cmd), .m = (keep), .why = (why_))
+#define KNOWN             K(HD_KNOWN)
+#define BUF(k)            AT(DATA, (k)*HD_PAGE)
+#define SCRIPT(name, ...) HD_SCRIPT(hd_svirtb, name, __VA_ARGS__)
 
 /* === entries ============================================================= */
 
 /* A buffer in the MMIO hole (a device window, the LAPIC page). */
-BAD_ENTRIES(hostile_svirtb_buf_outside_ram, {HD_HOLE, TD_SECTOR, HD_KNOWN, RD, 0, NOT_RAM},
-            {HD_LAPIC, TD_SECTOR, HD_KNOWN, RD, 0, NOT_RAM})
-
+SCRIPT(hostile_svirtb_buf_outside_ram, BAD(K(HD_HOLE), TD_SECTOR, KNOWN, RD, 0, NOT_RAM), RECOVER,
+       BAD(K(HD_LAPIC), TD_SECTOR, KNOWN, RD, 0, NOT_RAM))
 /* CVE-2024-3446: a read aimed at the device's own register page. */
-BAD_ENTRIES(hostile_svirtb_buf_at_own_regs, {h->regs, TD_SECTOR, HD_KNOWN, RD, 0, NOT_RAM})
-
-/* A buffer ending exactly at the end of RAM is valid (under KVM the FDT
- * there was copied at boot, so a read may overwrite it). */
-int hostile_svirtb_buf_at_ram_end(struct hd *h)
-{
-        HD_TRY(valid_read(h, 0, HD_KNOWN, h->ram_end - TD_SECTOR));
-        return valid_read(h, 1, HD_KNOWN + 1, (h->high_end ? h->high_end : h->ram_end) - TD_SECTOR);
-}
-
+SCRIPT(hostile_svirtb_buf_at_own_regs, BAD(V(REGS), TD_SECTOR, KNOWN, RD, 0, NOT_RAM))
+/* A buffer ending at the end of RAM is valid (KVM: the FDT there was copied). */
+SCRIPT(hostile_svirtb_buf_at_ram_end, READ(0, KNOWN, BACK(RAM_END, TD_SECTOR)),
+       READ(1, K(HD_KNOWN + 1), BACK(TOP, TD_SECTOR)))
 /* One byte further is not, and the RAM below the end stays untouched. */
-BAD_ENTRIES(hostile_svirtb_buf_past_ram_end,
-            {h->ram_end - TD_SECTOR + 1, TD_SECTOR, HD_KNOWN, RD, TD_SECTOR - 1, NOT_RAM})
-
-/* Sizes that overflow: 2^64 - 1, 0xffffffff near the end of RAM, and an
- * address whose buffer wraps around 2^64. */
-BAD_ENTRIES(hostile_svirtb_huge_size, {h->data, ~0ULL, 0, RD, 0, NOT_RAM},
-            {h->ram_end - 16, 0xffffffffULL, 0, RD, 0, NOT_RAM},
-            {0xfffffffffffff000ULL, 0x2000, 0, RD, 0, NOT_RAM})
-
+SCRIPT(hostile_svirtb_buf_past_ram_end,
+       BAD(BACK(RAM_END, TD_SECTOR - 1), TD_SECTOR, KNOWN, RD, TD_SECTOR - 1, NOT_RAM))
+/* Sizes that overflow: 2^64 - 1; 0xffffffff near the end of RAM; a wrap. */
+SCRIPT(hostile_svirtb_huge_size, BAD(V(DATA), ~0ULL, K(0), RD, 0, NOT_RAM), RECOVER,
+       BAD(BACK(RAM_END, 16), 0xffffffffULL, K(0), RD, 0, NOT_RAM), RECOVER,
+       BAD(K(0xfffffffffffff000ULL), 0x2000, K(0), RD, 0, NOT_RAM))
 /* cmd neither 0 nor 1. */
-BAD_ENTRIES(hostile_svirtb_bad_cmd, {h->data, TD_SECTOR, HD_KNOWN, 2, TD_SECTOR, "bad command"},
-            {h->data, TD_SECTOR, HD_KNOWN, 0xffffffffu, TD_SECTOR, "bad command"})
-
+SCRIPT(hostile_svirtb_bad_cmd, BAD(V(DATA), TD_SECTOR, KNOWN, 2, TD_SECTOR, "bad command"), RECOVER,
+       BAD(V(DATA), TD_SECTOR, KNOWN, 0xffffffffu, TD_SECTOR, "bad command"))
 /* sector * 512 overflows; sector * 512 + size overflows. */
-BAD_ENTRIES(hostile_svirtb_sector_overflow, {h->data, TD_SECTOR, 1ULL << 55, RD, 1024, OVERFLOW},
-            {h->data, 1024, (1ULL << 55) - 1, RD, 1024, OVERFLOW},
-            {h->data, TD_SECTOR, ~0ULL, RD, 1024, OVERFLOW})
-
+SCRIPT(hostile_svirtb_sector_overflow, BAD(V(DATA), TD_SECTOR, K(1ULL << 55), RD, 1024, OVERFLOW),
+       RECOVER, BAD(V(DATA), 1024, K((1ULL << 55) - 1), RD, 1024, OVERFLOW), RECOVER,
+       BAD(V(DATA), TD_SECTOR, K(~0ULL), RD, 1024, OVERFLOW))
 /* A zero-size buffer still has to be in RAM. */
-BAD_ENTRIES(hostile_svirtb_zero_size_outside_ram, {HD_HOLE, 0, HD_KNOWN, RD, 0, NOT_RAM})
-
-/* A read running past the end of the disk copies only what exists and
- * leaves the rest of the buffer untouched (svirtb.md, Processing). */
-int hostile_svirtb_read_past_disk_end(struct hd *h)
-{
-        struct hd_span ok = {buf(h, 0), TD_SECTOR};
-
-        memset(hd_ptr(h, buf(h, 0), 2 * HD_PAGE), HD_FILL, 2 * HD_PAGE);
-        entry(h, 0, buf(h, 0), HD_PAGE, h->sectors - 1, SVB_CMD_READ);
-        doorbell(h, 1);
-        HD_TRY(check_regs(h, SVB_READY, QS, ring, 1, 1));
-        HD_TRY(hd_canary(h, &ok, 1));
-        HD_TRY(hd_expect_sector(h, buf(h, 0), h->sectors - 1));
-        HD_TRY(hd_expect_fill(h, buf(h, 0) + TD_SECTOR, HD_PAGE - TD_SECTOR,
-                              "the buffer past the disk's end"));
-        entry(h, 1, buf(h, 1), TD_SECTOR, 1ULL << 40, SVB_CMD_READ);
-        doorbell(h, 2);
-        HD_TRY(check_regs(h, SVB_READY, QS, ring, 2, 2));
-        HD_TRY(hd_canary(h, NULL, 0));
-        return hd_expect_fill(h, buf(h, 1), TD_SECTOR, "a buffer for sectors beyond the disk");
-}
-
-/* Three entries, the second bad: the first is done, the third never; in
- * RESET a doorbell is ignored. */
-int hostile_svirtb_error_midway(struct hd *h)
-{
-        struct hd_span ok = {buf(h, 0), TD_SECTOR};
-
-        memset(hd_ptr(h, buf(h, 0), 3 * HD_PAGE), HD_FILL, 3 * HD_PAGE);
-        entry(h, 0, buf(h, 0), TD_SECTOR, HD_KNOWN, SVB_CMD_READ);
-        entry(h, 1, buf(h, 1), TD_SECTOR, HD_KNOWN, 7);
-        entry(h, 2, buf(h, 2), TD_SECTOR, HD_KNOWN + 1, SVB_CMD_READ);
-        doorbell(h, 3);
-        HD_TRY(check_regs(h, SVB_RESET, QS, ring, 3, 1));
-        HD_TRY(hd_expect_why(h, "bad command"));
-        HD_TRY(hd_canary(h, &ok, 1));
-        HD_TRY(hd_expect_sector(h, buf(h, 0), HD_KNOWN));
-        HD_TRY(hd_expect_fill(h, buf(h, 1), 2 * HD_PAGE,
-                              "the bad entry's and the next one's buffers"));
-        doorbell(h, 3);
-        return check_reset(h, 3, 1, "bad command");
-}
+SCRIPT(hostile_svirtb_zero_size_outside_ram, BAD(K(HD_HOLE), 0, KNOWN, RD, 0, NOT_RAM))
+/* A read past the disk's end copies what exists (svirtb.md, Processing). */
+SCRIPT(hostile_svirtb_read_past_disk_end, FILL(BUF(0), 2 * HD_PAGE),
+       ENTRY(0, BUF(0), HD_PAGE, AT(SECTORS, -1), RD), BELL(1), REGS(SVB_READY, QS, V(RING), 1, 1),
+       CANARY(BUF(0), TD_SECTOR), ESECTOR(BUF(0), AT(SECTORS, -1)),
+       EFILL(AT(DATA, TD_SECTOR), HD_PAGE - TD_SECTOR, "the buffer past the disk's end"),
+       ENTRY(1, BUF(1), TD_SECTOR, K(1ULL << 40), RD), BELL(2), REGS(SVB_READY, QS, V(RING), 2, 2),
+       CANARY0, EFILL(BUF(1), TD_SECTOR, "a buffer for sectors beyond the disk"))
+/* The second of three entries bad: the third never runs, nor a doorbell. */
+SCRIPT(hostile_svirtb_error_midway, FILL(BUF(0), 3 * HD_PAGE),
+       ENTRY(0, BUF(0), TD_SECTOR, KNOWN, RD), ENTRY(1, BUF(1), TD_SECTOR, KNOWN, 7),
+       ENTRY(2, BUF(2), TD_SECTOR, K(HD_KNOWN + 1), RD), BELL(3),
+       REGS(SVB_RESET, QS, V(RING), 3, 1), WHY("bad command"), CANARY(BUF(0), TD_SECTOR),
+       ESECTOR(BUF(0), KNOWN),
+       EFILL(BUF(1), 2 * HD_PAGE, "the bad entry's and the next one's buffers"), BELL(3),
+       RESET(3, 1, "bad command"))
 
 /* === registers ============================================================ */
 
-/* queue_head not below queue_size. */
-int hostile_svirtb_head_out_of_range(struct hd *h)
-{
-        static const uint32_t heads[] = {QS, 0xffffffffu};
-
-        for (unsigned k = 0; k < 2; k++) {
-                uint32_t head = hd_rd(h, SVB_REG_QUEUE_HEAD);
-
-                memset(hd_ptr(h, buf(h, 0), TD_SECTOR), HD_FILL, TD_SECTOR);
-                entry(h, head, buf(h, 0), TD_SECTOR, HD_KNOWN, SVB_CMD_READ);
-                doorbell(h, heads[k]);
-                HD_TRY(check_reset(h, head, head, "queue_head not below queue_size"));
-                HD_TRY(hd_expect_fill(h, buf(h, 0), TD_SECTOR, "buffer"));
-                HD_TRY(recover(h));
-        }
-        return HD_PASS;
-}
-
+/* queue_head not below queue_size (at 0; at 1 after the recovery's read). */
+#define HEAD_OUT(at, head)                                                                         \
+        FILL(BUF(0), TD_SECTOR), ENTRY(at, BUF(0), TD_SECTOR, KNOWN, RD), BELL(head),              \
+            RESET(at, at, "queue_head not below queue_size"), EFILL(BUF(0), TD_SECTOR, "buffer"),  \
+            RECOVER
+SCRIPT(hostile_svirtb_head_out_of_range, HEAD_OUT(0, QS), HEAD_OUT(1, 0xffffffffu))
 /* READY refused (status RESET) for a queue_size of 0; no doorbell in RESET. */
-int hostile_svirtb_queue_size_zero(struct hd *h)
-{
-        HD_TRY(init_is(h, h->ring, 0, SVB_RESET));
-        HD_TRY(check_reset(h, 0, 0, "queue_size out of range"));
-        hd_wr(h, SVB_REG_QUEUE_HEAD, 0);
-        return check_reset(h, 0, 0, "queue_size out of range");
-}
-
+SCRIPT(hostile_svirtb_queue_size_zero, INIT(V(RING), 0, SVB_RESET),
+       RESET(0, 0, "queue_size out of range"), WR(SVB_REG_QUEUE_HEAD, K(0)),
+       RESET(0, 0, "queue_size out of range"))
 /* 4097 and 0xffffffff are refused; 4096 is the largest accepted. */
-int hostile_svirtb_queue_size_above_max(struct hd *h)
-{
-        static const uint32_t sizes[] = {SVB_QUEUE_MAX + 1, 0xffffffffu};
-
-        for (unsigned k = 0; k < 2; k++) {
-                HD_TRY(init_is(h, h->ring, sizes[k], SVB_RESET));
-                HD_TRY(check_reset(h, 0, 0, "queue_size out of range"));
-                HD_TRY(recover(h));
-        }
-        HD_TRY(init_is(h, h->ring, SVB_QUEUE_MAX, SVB_READY));
-        HD_TRY(advance(h, SVB_QUEUE_MAX - 1));
-        return valid_read(h, SVB_QUEUE_MAX - 1, HD_KNOWN, buf(h, 0));
-}
-
+#define REFUSED(R, qs, why) INIT(R, qs, SVB_RESET), RESET(0, 0, why), RECOVER
+SCRIPT(hostile_svirtb_queue_size_above_max,
+       REFUSED(V(RING), SVB_QUEUE_MAX + 1, "queue_size out of range"),
+       REFUSED(V(RING), 0xffffffffu, "queue_size out of range"),
+       INIT(V(RING), SVB_QUEUE_MAX, SVB_READY), ADVANCE(SVB_QUEUE_MAX - 1),
+       READ(SVB_QUEUE_MAX - 1, KNOWN, BUF(0)))
 /* A ring in the MMIO hole, on the register page, and above all RAM. */
-int hostile_svirtb_ring_outside_ram(struct hd *h)
-{
-        const uint64_t rings[] = {HD_HOLE, h->regs, 0xffffffff00000000ULL};
-
-        for (unsigned k = 0; k < 3; k++) {
-                HD_TRY(init_is(h, rings[k], QS, SVB_RESET));
-                HD_TRY(check_reset(h, 0, 0, "ring not in guest RAM"));
-                HD_TRY(recover(h));
-        }
-        return HD_PASS;
-}
-
-/* A ring ending one entry past the end of RAM is refused; one ending
- * exactly there works (under KVM: in the FDT's area, copied at boot). */
-int hostile_svirtb_ring_past_ram_end(struct hd *h)
-{
-        HD_TRY(init_is(h, h->ram_end - (QS - 1) * ENTRY, QS, SVB_RESET));
-        HD_TRY(check_reset(h, 0, 0, "ring not in guest RAM"));
-        HD_TRY(recover(h));
-        HD_TRY(init_is(h, h->ram_end - QS * ENTRY, QS, SVB_READY));
-        HD_TRY(advance(h, QS - 1));
-        return valid_read(h, QS - 1, HD_KNOWN, buf(h, 0));
-}
-
+SCRIPT(hostile_svirtb_ring_outside_ram, REFUSED(K(HD_HOLE), QS, "ring not in guest RAM"),
+       REFUSED(V(REGS), QS, "ring not in guest RAM"),
+       REFUSED(K(0xffffffff00000000ULL), QS, "ring not in guest RAM"))
+/* A ring one entry past the end of RAM is refused; one ending there works. */
+SCRIPT(hostile_svirtb_ring_past_ram_end,
+       REFUSED(BACK(RAM_END, (QS - 1) * ENTRY_SIZE), QS, "ring not in guest RAM"),
+       INIT(BACK(RAM_END, QS *ENTRY_SIZE), QS, SVB_READY), ADVANCE(QS - 1),
+       READ(QS - 1, KNOWN, BUF(0)))
 /* Queue registers and status writes are ignored while READY. */
-int hostile_svirtb_regs_while_ready(struct hd *h)
-{
-        hd_snap(h);
-        hd_wr(h, SVB_REG_QUEUE_SIZE, 1);
-        hd_wr(h, SVB_REG_QUEUE_ADDR_HI, 1);
-        hd_wr(h, SVB_REG_QUEUE_ADDR_LO, (uint32_t)HD_HOLE);
-        hd_wr(h, SVB_REG_STATUS, SVB_DRIVER_OK);
-        hd_wr(h, SVB_REG_STATUS, SVB_READY);
-        hd_wr(h, SVB_REG_QUEUE_TAIL, 5);
-        HD_TRY(check_regs(h, SVB_READY, QS, h->ring, 0, 0));
-        HD_TRY(hd_canary(h, NULL, 0));
-        return valid_read(h, 0, HD_KNOWN, buf(h, 0));
-}
-
+SCRIPT(hostile_svirtb_regs_while_ready, SNAP, WR(SVB_REG_QUEUE_SIZE, K(1)),
+       WR(SVB_REG_QUEUE_ADDR_HI, K(1)), WR(SVB_REG_QUEUE_ADDR_LO, K(HD_HOLE)),
+       WR(SVB_REG_STATUS, K(SVB_DRIVER_OK)), WR(SVB_REG_STATUS, K(SVB_READY)),
+       WR(SVB_REG_QUEUE_TAIL, K(5)), REGS(SVB_READY, QS, V(RING), 0, 0), CANARY0,
+       READ(0, KNOWN, BUF(0)))
 /* A doorbell in MAGIC or DRIVER_OK is ignored: no entry is read. */
-int hostile_svirtb_doorbell_before_ready(struct hd *h)
-{
-        memset(hd_ptr(h, buf(h, 0), TD_SECTOR), HD_FILL, TD_SECTOR);
-        entry(h, 0, buf(h, 0), TD_SECTOR, HD_KNOWN, SVB_CMD_READ);
-        hd_wr(h, SVB_REG_STATUS, SVB_RESET);
-        doorbell(h, 1);
-        HD_TRY(check_regs(h, SVB_MAGIC, 0, 0, 0, 0));
-        hd_wr(h, SVB_REG_STATUS, SVB_DRIVER_OK);
-        hd_wr(h, SVB_REG_QUEUE_ADDR_HI, (uint32_t)(h->ring >> 32));
-        hd_wr(h, SVB_REG_QUEUE_ADDR_LO, (uint32_t)h->ring);
-        hd_wr(h, SVB_REG_QUEUE_SIZE, QS);
-        doorbell(h, 1);
-        HD_TRY(check_regs(h, SVB_DRIVER_OK, QS, h->ring, 0, 0));
-        HD_TRY(hd_canary(h, NULL, 0));
-        return hd_expect_fill(h, buf(h, 0), TD_SECTOR, "buffer");
-}
-
+SCRIPT(hostile_svirtb_doorbell_before_ready, FILL(BUF(0), TD_SECTOR),
+       ENTRY(0, BUF(0), TD_SECTOR, KNOWN, RD), WR(SVB_REG_STATUS, K(SVB_RESET)), BELL(1),
+       REGS(SVB_MAGIC, 0, K(0), 0, 0), WR(SVB_REG_STATUS, K(SVB_DRIVER_OK)),
+       WRS(SVB_REG_QUEUE_ADDR_HI, V(RING), 32), WR(SVB_REG_QUEUE_ADDR_LO, V(RING)),
+       WR(SVB_REG_QUEUE_SIZE, K(QS)), BELL(1), REGS(SVB_DRIVER_OK, QS, V(RING), 0, 0), CANARY0,
+       EFILL(BUF(0), TD_SECTOR, "buffer"))
 /* Access model: only aligned 32-bit writes to the six registers count. */
-int hostile_svirtb_bad_width(struct hd *h)
-{
-        static const struct {
-                uint64_t off;
-                uint32_t len, v;
-        } w[] = {
-            {SVB_REG_QUEUE_HEAD, 1, 1},
-            {SVB_REG_QUEUE_HEAD, 2, 1},
-            {SVB_REG_QUEUE_HEAD, 8, 1},
-            {SVB_REG_QUEUE_HEAD + 1, 4, 1},
-            {SVB_REG_STATUS, 1, SVB_RESET},
-            {SVB_REG_STATUS + 2, 4, SVB_RESET},
-            {0x18, 4, 1},
-            {HD_PAGE - 4, 4, 1},
-            {HD_PAGE, 4, 1},
-            {~0ULL - 3, 4, 1},
-        };
-        struct hd_span ok = {buf(h, 0), TD_SECTOR};
-
-        memset(hd_ptr(h, buf(h, 0), TD_SECTOR), HD_FILL, TD_SECTOR);
-        entry(h, 0, buf(h, 0), TD_SECTOR, HD_KNOWN, SVB_CMD_READ);
-        hd_snap(h);
-        for (unsigned k = 0; k < sizeof(w) / sizeof(w[0]); k++) {
-                uint64_t v = w[k].v;
-
-                hd_raw(h, w[k].off, w[k].len, true, &v);
-        }
-        HD_TRY(check_regs(h, SVB_READY, QS, h->ring, 0, 0));
-        HD_TRY(hd_canary(h, NULL, 0));
-        HD_TRY(hd_expect_fill(h, buf(h, 0), TD_SECTOR, "buffer"));
-        doorbell(h, 1);
-        HD_TRY(check_regs(h, SVB_READY, QS, h->ring, 1, 1));
-        HD_TRY(hd_canary(h, &ok, 1));
-        return hd_expect_sector(h, buf(h, 0), HD_KNOWN);
-}
-
+SCRIPT(hostile_svirtb_bad_width, FILL(BUF(0), TD_SECTOR), ENTRY(0, BUF(0), TD_SECTOR, KNOWN, RD),
+       SNAP, RAWW(SVB_REG_QUEUE_HEAD, 1, 1), RAWW(SVB_REG_QUEUE_HEAD, 2, 1),
+       RAWW(SVB_REG_QUEUE_HEAD, 8, 1), RAWW(SVB_REG_QUEUE_HEAD + 1, 4, 1),
+       RAWW(SVB_REG_STATUS, 1, SVB_RESET), RAWW(SVB_REG_STATUS + 2, 4, SVB_RESET), RAWW(0x18, 4, 1),
+       RAWW(HD_PAGE - 4, 4, 1), RAWW(HD_PAGE, 4, 1), RAWW(~0ULL - 3, 4, 1),
+       REGS(SVB_READY, QS, V(RING), 0, 0), CANARY0, EFILL(BUF(0), TD_SECTOR, "buffer"), BELL(1),
+       REGS(SVB_READY, QS, V(RING), 1, 1), CANARY(BUF(0), TD_SECTOR), ESECTOR(BUF(0), KNOWN))
 /* Status values that mean nothing in the current state are ignored. */
-int hostile_svirtb_status_garbage(struct hd *h)
-{
-        static const uint32_t w[][4] = {
-            {SVB_RESET, 7, SVB_READY /* from MAGIC */, SVB_MAGIC},
-            {SVB_DRIVER_OK, SVB_MAGIC, 0xffffffffu, 0xffffffffu},
-        };
-
-        hd_snap(h);
-        for (unsigned k = 0; k < 4; k++)
-                hd_wr(h, SVB_REG_STATUS, w[0][k]);
-        HD_TRY(check_regs(h, SVB_MAGIC, 0, 0, 0, 0));
-        for (unsigned k = 0; k < 4; k++)
-                hd_wr(h, SVB_REG_STATUS, w[1][k]);
-        HD_TRY(check_regs(h, SVB_DRIVER_OK, 0, 0, 0, 0));
-        HD_TRY(start(h));
-        hd_wr(h, SVB_REG_STATUS, SVB_DRIVER_OK);
-        hd_wr(h, SVB_REG_STATUS, 3);
-        HD_TRY(check_regs(h, SVB_READY, QS, h->ring, 0, 0));
-        return hd_canary(h, NULL, 0);
-}
+SCRIPT(hostile_svirtb_status_garbage, SNAP, WR(SVB_REG_STATUS, K(SVB_RESET)),
+       WR(SVB_REG_STATUS, K(7)), WR(SVB_REG_STATUS, K(SVB_READY)) /* from MAGIC */,
+       WR(SVB_REG_STATUS, K(SVB_MAGIC)), REGS(SVB_MAGIC, 0, K(0), 0, 0),
+       WR(SVB_REG_STATUS, K(SVB_DRIVER_OK)), WR(SVB_REG_STATUS, K(SVB_MAGIC)),
+       WR(SVB_REG_STATUS, K(0xffffffffu)), WR(SVB_REG_STATUS, K(0xffffffffu)),
+       REGS(SVB_DRIVER_OK, 0, K(0), 0, 0), INIT(V(RING), QS, SVB_READY),
+       WR(SVB_REG_STATUS, K(SVB_DRIVER_OK)), WR(SVB_REG_STATUS, K(3)),
+       REGS(SVB_READY, QS, V(RING), 0, 0), CANARY0)

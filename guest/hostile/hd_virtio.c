@@ -1,19 +1,16 @@
 /*
- * hd_virtio: the hostile cases for virtio-blk over virtio-mmio, written once
- * against guest/hostile/hd.h; rules from docs/virtio-rules.md (M, Q, B and
- * "Past bugs in other VMMs"), outcomes listed in docs/security.md.
- *
- * The cases drive the registers and a ring of their own, so they can write
- * what no driver would. The ring uses the legacy layout (used ring on the
- * next page), so one ring serves version 1 (QueuePFN) and version 2 (three
- * addresses). Features: INDIRECT_DESC, FLUSH, BLK_SIZE, SEG_MAX, RO as
- * offered (VERSION_1 in version 2); never EVENT_IDX, so used_event and
- * avail_event stay out of play. Completions are polled (bounded): under KVM
- * the device may finish a request after the notify returns.
+ * hd_virtio: the hostile cases for virtio-blk over virtio-mmio, as data
+ * (SCRIPT, guest/hostile/hd_script.h); rules from docs/virtio-rules.md (M, Q,
+ * B, "Past bugs in other VMMs"); each case's driver and outcome: its row of
+ * docs/security.md. The cases drive the registers and a ring of their own,
+ * in the legacy layout (used ring on the next page) so that it serves version
+ * 1 (QueuePFN) and 2 (three addresses). Features as offered, never EVENT_IDX
+ * (used_event and avail_event stay out of play). Completions are polled,
+ * bounded: under KVM the device may finish after the notify returns.
  */
 #include <string.h>
 
-#include "guest/hostile/hd.h"
+#include "guest/hostile/hd_script.h"
 #include "guest/virtio_blk_drv.h"
 #include "tools/testdisk.h"
 
@@ -30,22 +27,36 @@
 #define N VQD_DESC_F_NEXT
 #define I VQD_DESC_F_INDIRECT
 
+/* The device's reasons, as the enum vq_err table words them. */
+#define NOT_RAM "buffer not in guest RAM"
+#define LOOP    "descriptor loop"
+#define BEYOND  "sectors beyond the disk"
+#define NOT_512 "data not a multiple of 512 bytes"
+#define SHORT   "header shorter than 16 readable bytes"
+#define ZERO    "zero-length descriptor"
+#define FAR     "avail index moved more than the queue size"
+#define OVERLAP "used ring overlaps the descriptor table or avail ring"
+#define BAD_NUM "queue size not a power of 2 within QueueNumMax"
+#define IND_LEN "indirect table length not a non-zero multiple of 16"
+#define IND_OUT "indirect table not in guest RAM"
+#define IND_NXT "next beyond the indirect table"
+#define DESC_NR "descriptor table not in guest RAM"
+
 /* Features a hostile driver accepts when offered (never EVENT_IDX). */
 #define SUPPORTED                                                                                  \
         (VIO_BIT(VIO_F_INDIRECT_DESC) | VIO_BIT(VBLK_F_FLUSH) | VIO_BIT(VBLK_F_BLK_SIZE) |         \
          VIO_BIT(VBLK_F_SEG_MAX) | VIO_BIT(VBLK_F_RO) | VIO_BIT(VIO_F_VERSION_1))
 
-/* The hostile ring. */
+/* The hostile ring: QN entries at h->ring in the legacy layout. */
 static struct {
-        uint16_t num;
-        uint64_t base, desc, avail, used;
         volatile struct gvq_avail *a;
         volatile struct gvq_used *u;
+        uint64_t desc, avail, used;
         uint16_t avail_idx; /* the next avail.idx to publish */
         uint16_t seen;      /* used elements checked */
 } hr;
 
-/* --- guest RAM ------------------------------------------------------------------- */
+/* --- guest RAM and registers ------------------------------------------------------ */
 
 static uint8_t *mem(struct hd *h, uint64_t gpa, uint64_t len)
 {
@@ -56,8 +67,6 @@ static void fill(struct hd *h, uint64_t gpa, uint64_t len)
 {
         memset(mem(h, gpa, len), HD_FILL, len);
 }
-
-/* --- registers and features ------------------------------------------------------ */
 
 static uint32_t st(struct hd *h)
 {
@@ -71,25 +80,13 @@ static uint32_t live_status(struct hd *h)
 
 static uint64_t offered(struct hd *h)
 {
-        uint64_t f;
+        uint64_t f = 0;
 
-        hd_wr(h, VIO_DEVICE_FEATURES_SEL, 0);
-        f = hd_rd(h, VIO_DEVICE_FEATURES);
-        hd_wr(h, VIO_DEVICE_FEATURES_SEL, 1);
-        return f | (uint64_t)hd_rd(h, VIO_DEVICE_FEATURES) << 32;
-}
-
-static uint64_t feats(struct hd *h)
-{
-        return offered(h) & SUPPORTED;
-}
-
-static void write_features(struct hd *h, uint64_t f)
-{
-        hd_wr(h, VIO_DRIVER_FEATURES_SEL, 0);
-        hd_wr(h, VIO_DRIVER_FEATURES, (uint32_t)f);
-        hd_wr(h, VIO_DRIVER_FEATURES_SEL, 1);
-        hd_wr(h, VIO_DRIVER_FEATURES, (uint32_t)(f >> 32));
+        for (uint32_t w = 0; w < 2; w++) {
+                hd_wr(h, VIO_DEVICE_FEATURES_SEL, w);
+                f |= (uint64_t)hd_rd(h, VIO_DEVICE_FEATURES) << 32 * w;
+        }
+        return f;
 }
 
 /* Reset, ACKNOWLEDGE, DRIVER, then features f (v1: and no more, §4.2.4). */
@@ -100,7 +97,10 @@ static void negotiate(struct hd *h, uint64_t f)
         hd_wr(h, VIO_STATUS, ACK_DRV);
         if (h->legacy)
                 hd_wr(h, VIO_GUEST_PAGE_SIZE, HD_PAGE);
-        write_features(h, f);
+        for (uint32_t w = 0; w < 2; w++) {
+                hd_wr(h, VIO_DRIVER_FEATURES_SEL, w);
+                hd_wr(h, VIO_DRIVER_FEATURES, (uint32_t)(f >> 32 * w));
+        }
 }
 
 static int check_live(struct hd *h)
@@ -111,21 +111,6 @@ static int check_live(struct hd *h)
 
 /* --- the hostile ring -------------------------------------------------------------- */
 
-static void ring_at(struct hd *h, uint64_t base, uint16_t num)
-{
-        hr.num = num;
-        hr.base = hr.desc = base;
-        hr.avail = base + 16u * num;
-        hr.used = (hr.avail + 6 + 2u * num + HD_PAGE - 1) & ~(uint64_t)(HD_PAGE - 1);
-        memset(mem(h, hr.desc, 16u * num), 0, 16u * num);
-        memset(mem(h, hr.avail, 6 + 2u * num), 0, 6 + 2u * num);
-        memset(mem(h, hr.used, 6 + 8u * num), 0, 6 + 8u * num);
-        hr.a = (volatile struct gvq_avail *)mem(h, hr.avail, 6 + 2u * num);
-        hr.u = (volatile struct gvq_used *)mem(h, hr.used, 6 + 8u * num);
-        hr.avail_idx = 0;
-        hr.seen = 0;
-}
-
 static void desc_in(struct hd *h, uint64_t table, uint32_t i, uint64_t addr, uint32_t len,
                     uint32_t flags, uint32_t next)
 {
@@ -134,63 +119,25 @@ static void desc_in(struct hd *h, uint64_t table, uint32_t i, uint64_t addr, uin
         *d = (struct gvq_desc){addr, len, (uint16_t)flags, (uint16_t)next};
 }
 
-static void desc(struct hd *h, uint32_t i, uint64_t addr, uint32_t len, uint32_t flags,
-                 uint32_t next)
-{
-        desc_in(h, hr.desc, i, addr, len, flags, next);
-}
-
-static void set_avail_idx(uint16_t idx)
-{
-        hr.a->idx = idx;
-}
-
 static void publish(uint16_t head)
 {
-        hr.a->ring[hr.avail_idx % hr.num] = head;
-        hr.avail_idx++;
-        set_avail_idx(hr.avail_idx);
+        hr.a->ring[hr.avail_idx % QN] = head;
+        hr.a->idx = ++hr.avail_idx;
 }
 
-static void kick(struct hd *h)
+/* Publishes head (unless it is -1), snapshots RAM for the canary, notifies. */
+static void send(struct hd *h, int head)
 {
+        if (head >= 0)
+                publish((uint16_t)head);
+        hd_snap(h);
         hd_wr(h, VIO_QUEUE_NOTIFY, 0);
 }
 
-/* Snapshots RAM for the canary, then notifies. */
-static void snap_kick(struct hd *h)
-{
-        hd_snap(h);
-        kick(h);
-}
-
-static void send(struct hd *h, uint16_t head)
-{
-        publish(head);
-        snap_kick(h);
-}
-
-static uint16_t used_idx(void)
-{
-        return hr.u->idx;
-}
-
-/* Polls until used.idx is want (from hr.seen on, mod 2^16) or the device
- * needs a reset (bounded). */
-static void wait_used(struct hd *h, uint16_t want)
-{
-        uint16_t n = (uint16_t)(want - hr.seen);
-
-        for (uint32_t k = 0; k < WAIT_MAX && (uint16_t)(used_idx() - hr.seen) < n; k++)
-                if (k % 64 == 63 && (st(h) & VIO_S_NEEDS_RESET))
-                        return;
-}
-
-/* Before concluding that nothing was processed, watch used.idx a while
- * (memory reads only): the I/O thread may serve a kick after it returned. */
+/* Watch used.idx a while: the I/O thread may serve a kick after it returned. */
 static void settle(void)
 {
-        for (uint32_t k = 0; k < SETTLE && used_idx() == hr.seen; k++)
+        for (uint32_t k = 0; k < SETTLE && hr.u->idx == hr.seen; k++)
                 ;
 }
 
@@ -206,55 +153,53 @@ static void req3(struct hd *h, uint16_t head, uint32_t type, uint64_t sector, ui
                  uint32_t len, uint32_t dflags)
 {
         put_hdr(h, h->hdr, type, sector);
-        desc(h, head, h->hdr, 16, R | N, head + 1u);
-        desc(h, head + 1u, data, len, dflags | N, head + 2u);
-        desc(h, head + 2u, h->stat, 1, W, 0);
+        desc_in(h, hr.desc, head, h->hdr, 16, R | N, head + 1u);
+        desc_in(h, hr.desc, head + 1u, data, len, dflags | N, head + 2u);
+        desc_in(h, hr.desc, head + 2u, h->stat, 1, W, 0);
 }
 
 /* --- outcomes ------------------------------------------------------------------------ */
 
-/* The next used element is {head, len}. */
+/* The next used element is {head, len} (polled; NEEDS_RESET ends the wait). */
 static int next_used(struct hd *h, uint16_t head, uint32_t len)
 {
         struct gvq_used_elem e;
 
-        wait_used(h, (uint16_t)(hr.seen + 1));
-        HD_EXPECT(used_idx() != hr.seen, "nothing came back (Status 0x%x)", st(h));
-        e = hr.u->ring[hr.seen % hr.num];
+        for (uint32_t k = 0; k < WAIT_MAX && hr.u->idx == hr.seen; k++)
+                if (k % 64 == 63 && (st(h) & VIO_S_NEEDS_RESET))
+                        break;
+        HD_EXPECT(hr.u->idx != hr.seen, "nothing came back (Status 0x%x)", st(h));
+        e = hr.u->ring[hr.seen % QN];
         HD_EXPECT(e.id == head && e.len == len, "used element %u is {%u, %u}, want {%u, %u}",
                   hr.seen, e.id, e.len, head, len);
         hr.seen++;
         return HD_PASS;
 }
 
-/* Only the used index, the last n used elements and ok[] changed. */
+/* Nothing else came back; only used.idx, the last n elements, ok[] changed. */
 static int canary(struct hd *h, unsigned n, const struct hd_span *ok, unsigned nok)
 {
-        struct hd_span s[NSPANS + 2];
-        unsigned k = 0;
+        struct hd_span s[NSPANS + 2] = {{hr.used + 2, 2}};
+        unsigned k = 1;
 
-        s[k++] = (struct hd_span){hr.used + 2, 2};
+        HD_EXPECT(hr.u->idx == hr.seen, "used.idx %u, want %u", hr.u->idx, hr.seen);
         for (unsigned i = 0; i < n; i++)
-                s[k++] =
-                    (struct hd_span){hr.used + 4 + 8u * ((uint16_t)(hr.seen - n + i) % hr.num), 8};
+                s[k++] = (struct hd_span){hr.used + 4 + 8u * ((uint16_t)(hr.seen - n + i) % QN), 8};
         for (unsigned i = 0; i < nok; i++)
                 s[k++] = ok[i];
-        return hd_canary(h, s, k);
+        return hd_canary(h, s, n + nok > 0 ? k : 0);
 }
 
-/* Q11: the chain came back with used.len 0, the device goes on and wrote
- * nothing but the used element; why: the device's reason. */
+/* Q11: the chain came back with used.len 0 for why, the device stays live. */
 static int rejected(struct hd *h, uint16_t head, const char *why)
 {
         HD_TRY(next_used(h, head, 0));
-        HD_EXPECT(used_idx() == hr.seen, "used.idx %u, want %u", used_idx(), hr.seen);
         HD_TRY(check_live(h));
         HD_TRY(hd_expect_why(h, why));
         return canary(h, 1, NULL, 0);
 }
 
-/* A completed request: {head, len}, status byte at sgpa; only the last
- * nused used elements, [stat, sgpa] and [data, data + dlen) changed. */
+/* {head, len} came back, status at sgpa; [stat, sgpa] and data may change. */
 static int done_at(struct hd *h, unsigned nused, uint16_t head, uint32_t len, uint64_t sgpa,
                    uint8_t status, uint64_t data, uint64_t dlen)
 {
@@ -262,62 +207,60 @@ static int done_at(struct hd *h, unsigned nused, uint16_t head, uint32_t len, ui
         uint8_t got;
 
         HD_TRY(next_used(h, head, len));
-        HD_EXPECT(used_idx() == hr.seen, "used.idx %u, want %u", used_idx(), hr.seen);
         got = *(volatile uint8_t *)mem(h, sgpa, 1);
         HD_EXPECT(got == status, "status byte %u, want %u", got, status);
         HD_TRY(check_live(h));
         return canary(h, nused, ok, 2);
 }
 
-static int done(struct hd *h, uint16_t head, uint32_t len, uint8_t status, uint64_t data,
-                uint64_t dlen)
+/* A request at head..head+2 into h->data (dlen bytes; unless placed, sent
+ * here) fails with status: used.len counts every writable byte, the data
+ * read zero (§2.7.8.2). */
+static int fail3(struct hd *h, uint16_t head, uint32_t type, uint64_t sector, uint32_t dlen,
+                 uint8_t status, const char *why, bool placed)
 {
-        return done_at(h, 1, head, len, h->stat, status, data, dlen);
-}
-
-/* A failed request with dlen writable data bytes: used.len counts every
- * writable byte and the data read zero (§2.7.8.2); why: the device's reason. */
-static int failed(struct hd *h, uint16_t head, uint8_t status, uint64_t dlen, const char *why)
-{
-        HD_TRY(done(h, head, (uint32_t)dlen + 1, status, h->data, dlen));
+        if (!placed) {
+                fill(h, h->data, dlen);
+                req3(h, head, type, sector, h->data, dlen, W);
+                send(h, head);
+        }
+        HD_TRY(done_at(h, 1, head, dlen + 1, h->stat, status, h->data, dlen));
         HD_TRY(hd_expect_why(h, why));
-        return hd_expect_zero(h, h->data, dlen, "data");
+        return hd_expect_bytes(h, h->data, dlen, 0, "data");
 }
 
-/* M7: DEVICE_NEEDS_RESET, nothing consumed or written; a config interrupt
- * only when DRIVER_OK was set before the error. */
-static int needs_reset(struct hd *h, bool config_irq, const char *why)
+/* M7: NEEDS_RESET, with a config interrupt iff irq (irq < 0: no NEEDS_RESET);
+ * nothing consumed or written. */
+static int needs_reset(struct hd *h, int irq, const char *why)
 {
         uint32_t s, is;
 
-        for (uint32_t k = 0; k < WAIT_MAX / 64 && !(st(h) & VIO_S_NEEDS_RESET); k++)
+        for (uint32_t k = 0; irq >= 0 && k < WAIT_MAX / 64 && !(st(h) & VIO_S_NEEDS_RESET); k++)
                 ;
         settle();
         s = st(h);
-        is = hd_rd(h, VIO_INTERRUPT_STATUS);
-        HD_EXPECT(s & VIO_S_NEEDS_RESET, "Status 0x%x without NEEDS_RESET", s);
-        HD_EXPECT(!!(is & VIO_INT_CONFIG) == config_irq, "InterruptStatus 0x%x", is);
-        HD_EXPECT(used_idx() == hr.seen, "used.idx %u, want %u", used_idx(), hr.seen);
-        HD_TRY(hd_expect_why(h, why));
-        return hd_canary(h, NULL, 0);
-}
-
-/* Nothing processed or written, and no NEEDS_RESET. */
-static int untouched(struct hd *h)
-{
-        settle();
-        HD_EXPECT(!(st(h) & VIO_S_NEEDS_RESET), "Status 0x%x: NEEDS_RESET", st(h));
-        HD_EXPECT(used_idx() == hr.seen, "used.idx %u, want %u", used_idx(), hr.seen);
-        return hd_canary(h, NULL, 0);
+        HD_EXPECT(!!(s & VIO_S_NEEDS_RESET) == (irq >= 0), "Status 0x%x: NEEDS_RESET %s", s,
+                  irq >= 0 ? "missing" : "set");
+        if (irq >= 0) {
+                is = hd_rd(h, VIO_INTERRUPT_STATUS);
+                HD_EXPECT(!!(is & VIO_INT_CONFIG) == irq, "InterruptStatus 0x%x", is);
+                HD_TRY(hd_expect_why(h, why));
+        }
+        return canary(h, 0, NULL, 0);
 }
 
 /* --- set-up ---------------------------------------------------------------------------- */
 
-/* Up to FEATURES_OK (v2) or DRIVER with features written (v1), the ring laid
- * out at h->ring. */
+/* A fresh ring at h->ring; up to FEATURES_OK (v2) or features written (v1). */
 static int begin(struct hd *h, uint64_t f)
 {
-        ring_at(h, h->ring, QN);
+        hr.desc = h->ring;
+        hr.avail = h->ring + 16u * QN;
+        hr.used = h->ring + 2 * HD_PAGE; /* the page after the avail ring */
+        memset(mem(h, h->ring, 3 * HD_PAGE), 0, 3 * HD_PAGE);
+        hr.a = (volatile struct gvq_avail *)mem(h, hr.avail, 6 + 2u * QN);
+        hr.u = (volatile struct gvq_used *)mem(h, hr.used, 6 + 8u * QN);
+        hr.avail_idx = hr.seen = 0;
         negotiate(h, f);
         if (!h->legacy)
                 hd_wr(h, VIO_STATUS, ACK_DRV | VIO_S_FEATURES_OK);
@@ -325,60 +268,44 @@ static int begin(struct hd *h, uint64_t f)
         return HD_PASS;
 }
 
-static void queue_v2(struct hd *h, uint32_t num, uint64_t d, uint64_t a, uint64_t u)
+/* Queue 0: QueueNum num at the legacy PFN of gpa d (v1); at d, a, u (v2). */
+static void queue_at(struct hd *h, uint32_t num, uint64_t d, uint64_t a, uint64_t u)
 {
+        const uint32_t v2[6][2] = {
+            {VIO_QUEUE_DESC_LOW, (uint32_t)d},   {VIO_QUEUE_DESC_HIGH, (uint32_t)(d >> 32)},
+            {VIO_QUEUE_DRIVER_LOW, (uint32_t)a}, {VIO_QUEUE_DRIVER_HIGH, (uint32_t)(a >> 32)},
+            {VIO_QUEUE_DEVICE_LOW, (uint32_t)u}, {VIO_QUEUE_DEVICE_HIGH, (uint32_t)(u >> 32)}};
+
         hd_wr(h, VIO_QUEUE_SEL, 0);
         hd_wr(h, VIO_QUEUE_NUM, num);
-        hd_wr(h, VIO_QUEUE_DESC_LOW, (uint32_t)d);
-        hd_wr(h, VIO_QUEUE_DESC_HIGH, (uint32_t)(d >> 32));
-        hd_wr(h, VIO_QUEUE_DRIVER_LOW, (uint32_t)a);
-        hd_wr(h, VIO_QUEUE_DRIVER_HIGH, (uint32_t)(a >> 32));
-        hd_wr(h, VIO_QUEUE_DEVICE_LOW, (uint32_t)u);
-        hd_wr(h, VIO_QUEUE_DEVICE_HIGH, (uint32_t)(u >> 32));
+        if (h->legacy) {
+                hd_wr(h, VIO_QUEUE_ALIGN, HD_PAGE);
+                hd_wr(h, VIO_QUEUE_PFN, (uint32_t)(d / HD_PAGE));
+                return;
+        }
+        for (unsigned k = 0; k < 6; k++)
+                hd_wr(h, v2[k][0], v2[k][1]);
         hd_wr(h, VIO_QUEUE_READY, 1);
 }
 
-static void queue_v1(struct hd *h, uint32_t num, uint32_t pfn)
-{
-        hd_wr(h, VIO_QUEUE_SEL, 0);
-        hd_wr(h, VIO_QUEUE_NUM, num);
-        hd_wr(h, VIO_QUEUE_ALIGN, HD_PAGE);
-        hd_wr(h, VIO_QUEUE_PFN, pfn);
-}
-
-/* Queue 0 with QueueNum num at the hostile ring as laid out. */
-static void queue_num_here(struct hd *h, uint32_t num)
-{
-        if (h->legacy)
-                queue_v1(h, num, (uint32_t)(hr.base / HD_PAGE));
-        else
-                queue_v2(h, num, hr.desc, hr.avail, hr.used);
-}
-
-/* QueueReady (v2) or QueuePFN (v1) of queue 0: 0 when the queue is off. */
+/* QueueReady (v2) or QueuePFN (v1) of the selected queue: 0 when it is off. */
 static uint32_t queue_on(struct hd *h)
 {
-        hd_wr(h, VIO_QUEUE_SEL, 0);
         return hd_rd(h, h->legacy ? VIO_QUEUE_PFN : VIO_QUEUE_READY);
-}
-
-static void driver_ok(struct hd *h)
-{
-        hd_wr(h, VIO_STATUS, live_status(h));
 }
 
 /* The whole initialization with features f and the ring at h->ring. */
 static int up_with(struct hd *h, uint64_t f)
 {
         HD_TRY(begin(h, f));
-        queue_num_here(h, hr.num);
-        driver_ok(h);
+        queue_at(h, QN, hr.desc, hr.avail, hr.used);
+        hd_wr(h, VIO_STATUS, live_status(h));
         return check_live(h);
 }
 
 static int start(struct hd *h)
 {
-        return up_with(h, feats(h));
+        return up_with(h, offered(h) & SUPPORTED);
 }
 
 /* A valid read of sector s into buf at head..head+2. */
@@ -388,12 +315,11 @@ static int valid_read(struct hd *h, uint16_t head, uint64_t s, uint64_t buf)
         *mem(h, h->stat, 1) = 0xff;
         req3(h, head, VBLK_T_IN, s, buf, TD_SECTOR, W);
         send(h, head);
-        HD_TRY(done(h, head, TD_SECTOR + 1, VBLK_S_OK, buf, TD_SECTOR));
+        HD_TRY(done_at(h, 1, head, TD_SECTOR + 1, h->stat, VBLK_S_OK, buf, TD_SECTOR));
         return hd_expect_sector(h, buf, s);
 }
 
-/* After every case: Status 0 reads 0 with no interrupt pending; a full
- * initialization and a valid read; the image unchanged. */
+/* After every case: Status 0, no interrupt, a new start and read, image intact. */
 static int recover(struct hd *h)
 {
         hd_wr(h, VIO_STATUS, 0);
@@ -404,336 +330,321 @@ static int recover(struct hd *h)
         return hd_expect_pristine(h);
 }
 
-const struct hd_device hd_virtio = {start, recover};
+/* The device's own ops (hd_script.h). */
+// clang-format off
+enum {
+        OP_HDR = HD_OP_DEV, OP_DESC, OP_CYCLE, OP_ITABLE, OP_REQ3, OP_KICK, OP_AVAIL, OP_STIS,
+        OP_BEGIN, OP_QUEUE, OP_DRIVER_OK, OP_UP, OP_NEG, OP_QAT, OP_PENDING, OP_REJ, OP_FAIL3,
+        OP_DONE, OP_NEXTUSED, OP_READ, OP_NRESET, OP_QREFUSED, OP_UNTOUCHED, OP_LIVE,
+        OP_E8, OP_EID, OP_QON, OP_CANARY, OP_EOFF0, OP_KEEP,
+};
+// clang-format on
 
-/* A request at head..head+2 reading KNOWN into data of len bytes (flags
- * dflags) is given back with used.len 0 for why; data untouched. */
-static int reject3(struct hd *h, uint16_t head, uint64_t data, uint32_t len, uint32_t dflags,
-                   const char *why)
+/* OP_KEEP's register sets: 0 svirtb's page (hd_svirtb_peek), 1 these. */
+static const uint32_t ro_regs[8] = {
+    VIO_MAGIC_VALUE,     VIO_VERSION,       VIO_DEVICE_ID,        VIO_VENDOR_ID,
+    VIO_DEVICE_FEATURES, VIO_QUEUE_NUM_MAX, VIO_INTERRUPT_STATUS, VIO_CONFIG_GENERATION,
+};
+static uint32_t kept[8];
+
+static unsigned keep_read(struct hd *h, unsigned set, uint32_t v[8])
 {
-        req3(h, head, VBLK_T_IN, HD_KNOWN, data, len, dflags);
-        send(h, head);
-        return rejected(h, head, why);
+        for (unsigned k = 0; set == 1 && k < 8; k++)
+                v[k] = hd_rd(h, ro_regs[k]);
+        return set == 1 ? 8 : hd_svirtb_peek(h, v);
 }
 
-/* A read of KNOWN into h->data at head 0..2, published, not notified; RAM
- * snapshotted. */
-static void pending_read(struct hd *h)
+static int step(struct hd *h, const struct hd_step *s)
 {
-        fill(h, h->data, TD_SECTOR);
-        req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
-        publish(0);
-        hd_snap(h);
-}
+        uint32_t now[8];
+        unsigned n;
+        uint64_t a = hd_value(h, s->a), b = hd_value(h, s->b), v;
+        uint32_t live = s->fl ? live_status(h) : 0; /* OP_STIS: on top of live_status() */
 
-/* That read came back done, with the sector's bytes. */
-static int read_done(struct hd *h)
-{
-        HD_TRY(done(h, 0, TD_SECTOR + 1, VBLK_S_OK, h->data, TD_SECTOR));
-        return hd_expect_sector(h, h->data, HD_KNOWN);
-}
-
-/* A read of KNOWN into h->data at head..head+2 whose status descriptor is
- * {stat, len, flags}: given back with used.len 0 for why, nothing written. */
-static int bad_status(struct hd *h, uint16_t head, uint32_t len, uint32_t flags, const char *why)
-{
-        fill(h, h->data, TD_SECTOR);
-        *mem(h, h->stat, 1) = HD_FILL;
-        req3(h, head, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
-        desc(h, head + 2u, h->stat, len, flags, 0);
-        send(h, head);
-        HD_TRY(rejected(h, head, why));
-        HD_TRY(hd_expect_fill(h, h->data, TD_SECTOR, "data"));
-        return hd_expect_fill(h, h->stat, 1, "status");
-}
-
-/* A request at head..head+2 into h->data (dlen bytes, filled first) fails
- * with status and used.len dlen + 1. */
-static int fail3(struct hd *h, uint16_t head, uint32_t type, uint64_t sector, uint32_t dlen,
-                 uint8_t status, const char *why)
-{
-        fill(h, h->data, dlen);
-        req3(h, head, type, sector, h->data, dlen, W);
-        send(h, head);
-        return failed(h, head, status, dlen, why);
-}
-
-/* === chains (Q5-Q7) ====================================================== */
-
-/* A descriptor whose next is itself, then two pointing at each other. */
-int hostile_chain_loop(struct hd *h)
-{
-        put_hdr(h, h->hdr, VBLK_T_IN, HD_KNOWN);
-        desc(h, 0, h->hdr, 16, R | N, 0);
-        send(h, 0);
-        HD_TRY(rejected(h, 0, "descriptor loop"));
-        desc(h, 1, h->hdr, 16, R | N, 2);
-        desc(h, 2, h->hdr, 16, R | N, 1);
-        send(h, 1);
-        return rejected(h, 1, "descriptor loop");
-}
-
-/* All N descriptors in one cycle: lengths valid, then 0xffffffff each. */
-int hostile_chain_ring_loop_huge_len(struct hd *h)
-{
-        put_hdr(h, h->hdr, VBLK_T_IN, HD_KNOWN);
-        for (uint32_t i = 0; i < QN; i++)
-                desc(h, i, h->hdr, 16, R | N, (i + 1) % QN);
-        send(h, 7);
-        HD_TRY(rejected(h, 7, "descriptor loop"));
-        fill(h, h->data, TD_SECTOR);
-        for (uint32_t i = 0; i < QN; i++)
-                desc(h, i, h->data, 0xffffffffu, W | N, (i + 1) % QN);
-        send(h, 0);
-        HD_TRY(rejected(h, 0, "buffer not in guest RAM"));
-        return hd_expect_fill(h, h->data, TD_SECTOR, "data");
-}
-
-int hostile_next_out_of_range(struct hd *h)
-{
-        put_hdr(h, h->hdr, VBLK_T_IN, HD_KNOWN);
-        desc(h, 0, h->hdr, 16, R | N, QN);
-        send(h, 0);
-        HD_TRY(rejected(h, 0, "next >= queue size"));
-        desc(h, 1, h->hdr, 16, R | N, 0xffff);
-        send(h, 1);
-        return rejected(h, 1, "next >= queue size");
-}
-
-/* A zero-length data descriptor, then a zero-length status descriptor. */
-int hostile_zero_len_desc(struct hd *h)
-{
-        HD_TRY(reject3(h, 0, h->data, 0, W, "zero-length descriptor"));
-        return bad_status(h, 3, 0, W, "zero-length descriptor");
-}
-
-/* CVE-2016-7422: a huge length near the end of RAM; an address that wraps. */
-int hostile_huge_len_near_ram_end(struct hd *h)
-{
-        HD_TRY(reject3(h, 0, h->ram_end - 16, 0xffffffffu, W, "buffer not in guest RAM"));
-        return reject3(h, 3, 0xfffffffffffff000ULL, 0x2000, W, "buffer not in guest RAM");
-}
-
-/* Q6: a buffer ending exactly at the end of RAM is valid (under KVM the
- * FDT there was copied at boot, so a read may overwrite it). */
-int hostile_buf_at_ram_end(struct hd *h)
-{
-        HD_TRY(valid_read(h, 0, HD_KNOWN, h->ram_end - TD_SECTOR));
-        return valid_read(h, 3, HD_KNOWN + 1, (h->high_end ? h->high_end : h->ram_end) - TD_SECTOR);
-}
-
-/* Q6: one byte further is not, and nothing of it is written. */
-int hostile_buf_past_ram_end(struct hd *h)
-{
-        const uint64_t ends[2] = {h->ram_end, h->high_end};
-
-        for (unsigned k = 0; k < 2 && ends[k]; k++) {
-                uint64_t last = ends[k] - TD_SECTOR + 1;
-
-                fill(h, last, TD_SECTOR - 1);
-                HD_TRY(
-                    reject3(h, (uint16_t)(3 * k), last, TD_SECTOR, W, "buffer not in guest RAM"));
-                HD_TRY(hd_expect_fill(h, last, TD_SECTOR - 1, "the RAM below the end"));
+        switch (s->op) {
+        case OP_HDR:
+                put_hdr(h, a, s->n, b);
+                break;
+        case OP_DESC:
+                desc_in(h, b, s->i, a, s->n, s->fl, s->j);
+                break;
+        case OP_CYCLE:
+                for (uint32_t i = 0; i < QN; i++)
+                        desc_in(h, hr.desc, i, a, s->n, s->fl, (i + 1) % QN);
+                break;
+        case OP_ITABLE: /* a valid three-entry IN request of sector KNOWN in the table at a */
+                put_hdr(h, h->hdr, VBLK_T_IN, HD_KNOWN);
+                fill(h, h->data, TD_SECTOR);
+                desc_in(h, a, 0, h->hdr, 16, R | N, 1);
+                desc_in(h, a, 1, h->data, TD_SECTOR, W | N, 2);
+                desc_in(h, a, 2, h->stat, 1, W, 0);
+                break;
+        case OP_REQ3:
+                req3(h, s->i, s->n, b, a, s->m, s->fl);
+                break;
+        case OP_KICK: /* fl: 1 publish head i, 2 snapshot RAM, 4 notify */
+                if (s->fl & 1)
+                        publish(s->i);
+                if (s->fl & 2)
+                        hd_snap(h);
+                if (s->fl & 4)
+                        hd_wr(h, VIO_QUEUE_NOTIFY, 0);
+                break;
+        case OP_AVAIL:
+                hr.a->idx = (uint16_t)(hr.avail_idx + s->n);
+                break;
+        case OP_STIS: /* Status write a reads back as b */
+                hd_wr(h, VIO_STATUS, live + (uint32_t)a);
+                HD_EXPECT(st(h) == live + (uint32_t)b, "Status 0x%x written: 0x%x, want 0x%x",
+                          live + (uint32_t)a, st(h), live + (uint32_t)b);
+                break;
+        case OP_BEGIN:
+                return begin(h, (offered(h) & SUPPORTED));
+        case OP_QUEUE:
+                queue_at(h, QN, hr.desc, hr.avail, hr.used);
+                break;
+        case OP_DRIVER_OK:
+                hd_wr(h, VIO_STATUS, live_status(h));
+                break;
+        case OP_UP:
+                return up_with(h, ((s->fl ? (offered(h) & SUPPORTED) : 0) | a) &
+                                      ~b); /* fl: on top of feats() */
+        case OP_NEG:
+                negotiate(h, (offered(h) & SUPPORTED) | a);
+                break;
+        case OP_QAT:
+                queue_at(h, s->n, a, b, hd_value(h, s->c));
+                break;
+        case OP_PENDING: /* a read of KNOWN at head 0..2, published, not notified; snapshot */
+                fill(h, h->data, TD_SECTOR);
+                req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
+                publish(0);
+                hd_snap(h);
+                break;
+        case OP_REJ:
+                return rejected(h, s->i, s->why);
+        case OP_FAIL3:
+                return fail3(h, s->i, s->n, b, s->m, (uint8_t)s->fl, s->why, s->j);
+        case OP_DONE:
+                return done_at(h, s->j, s->i, s->n, b, (uint8_t)s->fl, a, s->m);
+        case OP_NEXTUSED:
+                return next_used(h, s->i, s->n);
+        case OP_READ:
+                return valid_read(h, s->i, b, a);
+        case OP_NRESET:
+                return needs_reset(h, s->fl, s->why);
+        case OP_QREFUSED: /* no interrupt: DRIVER_OK was not set */
+                HD_EXPECT(queue_on(h) == 0, "queue on (0x%x)", queue_on(h));
+                return needs_reset(h, false, s->why);
+        case OP_UNTOUCHED:
+                return needs_reset(h, -1, NULL);
+        case OP_LIVE:
+                return check_live(h);
+        case OP_E8:
+                HD_EXPECT(*mem(h, a, 1) == s->n, "byte at 0x%lx: %u, want %u", a, *mem(h, a, 1),
+                          s->n);
+                break;
+        case OP_EID:
+                HD_EXPECT(memcmp(mem(h, h->data, h->id_len), h->id, h->id_len) == 0,
+                          "id starts with 0x%02x", *mem(h, h->data, 1));
+                break;
+        case OP_QON:
+                v = a >> s->m;
+                HD_EXPECT(queue_on(h) == v, "QueueReady/QueuePFN 0x%x, want 0x%lx", queue_on(h), v);
+                break;
+        case OP_CANARY:
+                return canary(h, s->j, (const struct hd_span[2]){{h->stat, 1}, {a, s->m}}, 2);
+        case OP_KEEP: /* fl 0: record register set n; 1: it reads as recorded */
+                n = keep_read(h, s->n, s->fl ? now : kept);
+                for (unsigned k = 0; s->fl && k < n; k++)
+                        HD_EXPECT(now[k] == kept[k], "register %u of set %u: 0x%x, was 0x%x", k,
+                                  s->n, now[k], kept[k]);
+                break;
+        case OP_EOFF0:
+                v = offered(h);
+                HD_EXPECT(!(v & a), "bits 0x%lx offered (0x%lx)", a, v);
+                break;
         }
         return HD_PASS;
 }
 
+const struct hd_device hd_virtio = {start, recover, step};
+
+/* The device's steps (hd_script.h has the shared ones). */
+#define AVAIL_            AT(RING, 16 * QN)
+#define USED_             AT(RING, 2 * HD_PAGE)
+#define HDR(A, type, SEC) S(OP_HDR, .a = A, .n = (type), .b = SEC)
+#define T(TB, i_, A, len, f, nx)                                                                   \
+        S(OP_DESC, .b = TB, .i = (i_), .a = A, .n = (len), .fl = (f), .j = (nx))
+#define D(i_, A, len, f, nx)                                                                       \
+        S(OP_DESC, .b = V(RING), .i = (i_), .a = A, .n = (len), .fl = (f), .j = (nx))
+#define CYCLE(A, len, f) S(OP_CYCLE, .a = A, .n = (len), .fl = (f))
+#define ITABLE(TB)       S(OP_ITABLE, .a = TB)
+#define REQ3(hd, type, SEC, A, len, f)                                                             \
+        S(OP_REQ3, .i = (hd), .n = (type), .b = SEC, .a = A, .m = (len), .fl = (f))
+#define PUBLISH(hd)          S(OP_KICK, .i = (hd), .fl = 1)
+#define SNAPKICK             S(OP_KICK, .fl = 6)
+#define KICK                 S(OP_KICK, .fl = 4)
+#define SEND(hd)             S(OP_KICK, .i = (hd), .fl = 7)
+#define AVAIL(d)             S(OP_AVAIL, .n = (uint32_t)(d))
+#define STIS(w, want)        S(OP_STIS, .a = K(w), .b = K(want))
+#define STIS_LIVE(w, want)   S(OP_STIS, .a = K(w), .b = K(want), .fl = 1)
+#define BEGIN                S0(OP_BEGIN)
+#define QUEUE                S0(OP_QUEUE)
+#define DRIVER_OK            S0(OP_DRIVER_OK)
+#define UP_FEATS_BUT(clr)    S(OP_UP, .fl = 1, .b = K(clr))
+#define UP_BUT(f, clr)       S(OP_UP, .a = K(f), .b = K(clr))
+#define NEG(bits)            S(OP_NEG, .a = K(bits)) /* feats() and bits */
+#define QAT(num, D_, A_, U_) S(OP_QAT, .n = (num), .a = D_, .b = A_, .c = U_)
+#define PENDING              S0(OP_PENDING)
+#define REJ(hd, why_)        S(OP_REJ, .i = (hd), .why = (why_))
+#define FAIL3(hd, type, SEC, dlen, status, why_)                                                   \
+        S(OP_FAIL3, .i = (hd), .n = (type), .b = SEC, .m = (dlen), .fl = (status), .why = (why_))
+#define FAILED(hd, status, dlen, why_)                                                             \
+        S(OP_FAIL3, .i = (hd), .j = 1, .fl = (status), .m = (dlen), .why = (why_))
+#define DONEAT(hd, nused, len, SG, status, A, dlen)                                                \
+        S(OP_DONE, .i = (hd), .j = (nused), .n = (len), .b = SG, .fl = (status), .a = A,           \
+          .m = (dlen))
+#define DONE(hd, len, status, A, dlen) DONEAT(hd, 1, len, V(STAT), status, A, dlen)
+#define NEXTUSED(hd, len)              S(OP_NEXTUSED, .i = (hd), .n = (len))
+#define READ(hd, SEC, A)               S(OP_READ, .i = (hd), .b = SEC, .a = A)
+#define NRESET(irq, why_)              S(OP_NRESET, .fl = (irq), .why = (why_))
+#define QREFUSED(why_)                 S(OP_QREFUSED, .why = (why_))
+#define UNTOUCHED                      S0(OP_UNTOUCHED)
+#define LIVE                           S0(OP_LIVE)
+#define E8(A, byte)                    S(OP_E8, .a = A, .n = (byte))
+#define EID                            S0(OP_EID)
+#define QON(A)                         S(OP_QON, .a = A)
+#define QONS(A, sh)                    S(OP_QON, .a = A, .m = (sh))
+#define CANARY(nused, A, dlen)         S(OP_CANARY, .j = (nused), .a = A, .m = (dlen))
+#define EOFF0(bits)                    S(OP_EOFF0, .a = K(bits))
+#define KEEP(set, check)               S(OP_KEEP, .n = (set), .fl = (check))
+
+/* Composite steps used by many cases. */
+#define KNOWN                    K(HD_KNOWN)
+#define REJ3(hd, A, len, f, why) REQ3(hd, VBLK_T_IN, KNOWN, A, len, f), SEND(hd), REJ(hd, why)
+#define EDATA                    EFILL(V(DATA), TD_SECTOR, "data")
+/* Head hd is the indirect descriptor {TB, len, f}: rejected, data untouched. */
+#define IND(hd, TB, len, f, why) D(hd, TB, len, f, (hd) + 1), SEND(hd), REJ(hd, why), EDATA
+/* A read of KNOWN whose status descriptor is {stat, len, f}: rejected, nothing written. */
+#define BADSTAT(hd, len, f, why)                                                                   \
+        FILL(V(DATA), TD_SECTOR), FILL(V(STAT), 1),                                                \
+            REQ3(hd, VBLK_T_IN, KNOWN, V(DATA), TD_SECTOR, W), D((hd) + 2, V(STAT), len, f, 0),    \
+            SEND(hd), REJ(hd, why), EDATA, EFILL(V(STAT), 1, "status")
+/* PENDING's request came back done, with the sector's bytes. */
+#define READDONE DONE(0, TD_SECTOR + 1, VBLK_S_OK, V(DATA), TD_SECTOR), ESECTOR(V(DATA), KNOWN)
+/* QueueNum num: refused; DRIVER_OK and a kick then process nothing. */
+#define BADQ(num)                                                                                  \
+        BEGIN, SNAP, QAT(num, V(RING), AVAIL_, USED_), QREFUSED(BAD_NUM), PENDING, DRIVER_OK,      \
+            KICK, NRESET(0, BAD_NUM), EDATA, RECOVER
+#define SCRIPT(name, ...) HD_SCRIPT(hd_virtio, name, __VA_ARGS__)
+
+/* === chains (Q5-Q7) ====================================================== */
+
+/* A descriptor whose next is itself, then two pointing at each other. */
+SCRIPT(hostile_chain_loop, HDR(V(HDR), VBLK_T_IN, KNOWN), D(0, V(HDR), 16, R | N, 0), SEND(0),
+       REJ(0, LOOP), D(1, V(HDR), 16, R | N, 2), D(2, V(HDR), 16, R | N, 1), SEND(1), REJ(1, LOOP))
+/* All N descriptors in one cycle: lengths valid, then 0xffffffff each. */
+SCRIPT(hostile_chain_ring_loop_huge_len, HDR(V(HDR), VBLK_T_IN, KNOWN), CYCLE(V(HDR), 16, R | N),
+       SEND(7), REJ(7, LOOP), FILL(V(DATA), TD_SECTOR), CYCLE(V(DATA), 0xffffffffu, W | N), SEND(0),
+       REJ(0, NOT_RAM), EDATA)
+SCRIPT(hostile_next_out_of_range, HDR(V(HDR), VBLK_T_IN, KNOWN), D(0, V(HDR), 16, R | N, QN),
+       SEND(0), REJ(0, "next >= queue size"), D(1, V(HDR), 16, R | N, 0xffff), SEND(1),
+       REJ(1, "next >= queue size"))
+/* A zero-length data descriptor, then a zero-length status descriptor. */
+SCRIPT(hostile_zero_len_desc, REJ3(0, V(DATA), 0, W, ZERO), BADSTAT(3, 0, W, ZERO))
+/* CVE-2016-7422: a huge length near the end of RAM; an address that wraps. */
+SCRIPT(hostile_huge_len_near_ram_end, REJ3(0, BACK(RAM_END, 16), 0xffffffffu, W, NOT_RAM),
+       REJ3(3, K(0xfffffffffffff000ULL), 0x2000, W, NOT_RAM))
+/* Q6: a buffer ending at the end of RAM is valid (KVM: the FDT was copied). */
+SCRIPT(hostile_buf_at_ram_end, READ(0, KNOWN, BACK(RAM_END, TD_SECTOR)),
+       READ(3, K(HD_KNOWN + 1), BACK(TOP, TD_SECTOR)))
+/* Q6: one byte further is not, and nothing of it is written. */
+#define PAST_END(hd, END)                                                                          \
+        FILL(BACK(END, TD_SECTOR - 1), TD_SECTOR - 1),                                             \
+            REJ3(hd, BACK(END, TD_SECTOR - 1), TD_SECTOR, W, NOT_RAM),                             \
+            EFILL(BACK(END, TD_SECTOR - 1), TD_SECTOR - 1, "the RAM below the end")
+SCRIPT(hostile_buf_past_ram_end, PAST_END(0, RAM_END), IFHIGH(5), PAST_END(3, HIGH_END))
 /* CVE-2021-3748: buffers in the MMIO hole (its start, the LAPIC page). */
-int hostile_buf_in_mmio_hole(struct hd *h)
-{
-        HD_TRY(reject3(h, 0, HD_HOLE, TD_SECTOR, W, "buffer not in guest RAM"));
-        return reject3(h, 3, HD_LAPIC, TD_SECTOR, W, "buffer not in guest RAM");
-}
-
-/* CVE-2024-3446: the data buffer on the device's own registers, then the
- * status byte on its Status register: refused, no re-entry, Status kept. */
-int hostile_buf_at_own_registers(struct hd *h)
-{
-        HD_TRY(reject3(h, 0, h->regs, TD_SECTOR, W, "buffer not in guest RAM"));
-        put_hdr(h, h->hdr, VBLK_T_FLUSH, 0);
-        desc(h, 3, h->hdr, 16, R | N, 4);
-        desc(h, 4, h->regs + VIO_STATUS, 1, W, 0);
-        send(h, 3);
-        HD_TRY(rejected(h, 3, "buffer not in guest RAM"));
-        HD_EXPECT(hd_rd(h, VIO_MAGIC_VALUE) == VIO_MAGIC, "MagicValue changed");
-        return HD_PASS;
-}
-
+SCRIPT(hostile_buf_in_mmio_hole, REJ3(0, K(HD_HOLE), TD_SECTOR, W, NOT_RAM),
+       REJ3(3, K(HD_LAPIC), TD_SECTOR, W, NOT_RAM))
+/* CVE-2024-3446: data, then the status byte, on the device's own registers. */
+SCRIPT(hostile_buf_at_own_registers, REJ3(0, V(REGS), TD_SECTOR, W, NOT_RAM),
+       HDR(V(HDR), VBLK_T_FLUSH, K(0)), D(3, V(HDR), 16, R | N, 4),
+       D(4, AT(REGS, VIO_STATUS), 1, W, 0), SEND(3), REJ(3, NOT_RAM),
+       RDEQ(VIO_MAGIC_VALUE, K(VIO_MAGIC)))
 /* A READ aimed at svirtb's register page: refused, its registers unchanged. */
-int hostile_buf_at_svirtb_page(struct hd *h)
-{
-        uint32_t before[6], after[6];
-        unsigned n = hd_svirtb_peek(h, before);
-
-        HD_TRY(reject3(h, 0, HD_SVIRTB_PAGE, TD_SECTOR, W, "buffer not in guest RAM"));
-        hd_svirtb_peek(h, after);
-        for (unsigned k = 0; k < n; k++)
-                HD_EXPECT(after[k] == before[k], "svirtb register %u: 0x%x", k, after[k]);
-        return HD_PASS;
-}
-
+SCRIPT(hostile_buf_at_svirtb_page, KEEP(0, 0), REJ3(0, K(HD_SVIRTB_PAGE), TD_SECTOR, W, NOT_RAM),
+       KEEP(0, 1))
 /* Q7: the status byte in a readable descriptor after a writable one. */
-int hostile_readable_after_writable(struct hd *h)
-{
-        return bad_status(h, 0, 1, R, "readable descriptor after a writable one");
-}
-
-/* B2: no writable byte at all: FLUSH with a header only, OUT without status
- * (whose data must then not reach the image). The device gives them back
- * itself (no virtqueue reason). */
-int hostile_status_missing(struct hd *h)
-{
-        put_hdr(h, h->hdr, VBLK_T_FLUSH, 0);
-        desc(h, 0, h->hdr, 16, R, 0);
-        send(h, 0);
-        HD_TRY(rejected(h, 0, NULL));
-        memset(mem(h, h->data, TD_SECTOR), 0x33, TD_SECTOR);
-        put_hdr(h, h->hdr, VBLK_T_OUT, HD_KNOWN);
-        desc(h, 1, h->hdr, 16, R | N, 2);
-        desc(h, 2, h->data, TD_SECTOR, R, 0);
-        send(h, 1);
-        return rejected(h, 1, NULL); /* the recovery checks the image */
-}
-
-/* OpenBSD vmd: a 4 KiB status buffer: IOERR in its last byte, zeros before
- * it and in the data (used.len is every writable byte, §2.7.8.2). */
-int hostile_status_oversized(struct hd *h)
-{
-        fill(h, h->data, TD_SECTOR);
-        fill(h, h->stat, HD_PAGE);
-        req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
-        desc(h, 2, h->stat, HD_PAGE, W, 0);
-        send(h, 0);
-        HD_TRY(done_at(h, 1, 0, TD_SECTOR + HD_PAGE, h->stat + HD_PAGE - 1, VBLK_S_IOERR, h->data,
-                       TD_SECTOR));
-        HD_TRY(hd_expect_zero(h, h->stat, HD_PAGE - 1, "status buffer"));
-        return hd_expect_zero(h, h->data, TD_SECTOR, "data");
-}
-
-/* B1: the header in three pieces (1 + 7 + 8 bytes) still works. */
-int hostile_header_split(struct hd *h)
-{
-        uint8_t *p = mem(h, h->hdr, 0x100);
-
-        put_hdr(h, h->hdr + 0xc0, VBLK_T_IN, HD_KNOWN);
-        memcpy(p, p + 0xc0, 1);
-        memcpy(p + 0x40, p + 0xc1, 7);
-        memcpy(p + 0x80, p + 0xc8, 8);
-        fill(h, h->data, TD_SECTOR);
-        *mem(h, h->stat, 1) = 0xff;
-        desc(h, 0, h->hdr, 1, R | N, 1);
-        desc(h, 1, h->hdr + 0x40, 7, R | N, 2);
-        desc(h, 2, h->hdr + 0x80, 8, R | N, 3);
-        desc(h, 3, h->data, TD_SECTOR, W | N, 4);
-        desc(h, 4, h->stat, 1, W, 0);
-        send(h, 0);
-        return read_done(h);
-}
-
+SCRIPT(hostile_readable_after_writable,
+       BADSTAT(0, 1, R, "readable descriptor after a writable one"))
+/* B2: no writable byte: FLUSH, OUT (the recovery checks the image); no reason. */
+SCRIPT(hostile_status_missing, HDR(V(HDR), VBLK_T_FLUSH, K(0)), D(0, V(HDR), 16, R, 0), SEND(0),
+       REJ(0, NULL), SET(V(DATA), TD_SECTOR, 0x33), HDR(V(HDR), VBLK_T_OUT, KNOWN),
+       D(1, V(HDR), 16, R | N, 2), D(2, V(DATA), TD_SECTOR, R, 0), SEND(1), REJ(1, NULL))
+/* OpenBSD vmd: a 4 KiB status buffer: IOERR in its last byte, zeros before. */
+SCRIPT(hostile_status_oversized, FILL(V(DATA), TD_SECTOR), FILL(V(STAT), HD_PAGE),
+       REQ3(0, VBLK_T_IN, KNOWN, V(DATA), TD_SECTOR, W), D(2, V(STAT), HD_PAGE, W, 0), SEND(0),
+       DONEAT(0, 1, TD_SECTOR + HD_PAGE, AT(STAT, HD_PAGE - 1), VBLK_S_IOERR, V(DATA), TD_SECTOR),
+       EZERO(V(STAT), HD_PAGE - 1, "status buffer"), EZERO(V(DATA), TD_SECTOR, "data"))
+/* B1: the header in three pieces (1 + 7 + 8 bytes) still works: header copies
+ * placed so that bytes 0, 1..7 and 8..15 start the three pieces. */
+SCRIPT(hostile_header_split, HDR(V(HDR), VBLK_T_IN, KNOWN), HDR(AT(HDR, 0x3f), VBLK_T_IN, KNOWN),
+       HDR(AT(HDR, 0x78), VBLK_T_IN, KNOWN), FILL(V(DATA), TD_SECTOR), SET(V(STAT), 1, 0xff),
+       D(0, V(HDR), 1, R | N, 1), D(1, AT(HDR, 0x40), 7, R | N, 2),
+       D(2, AT(HDR, 0x80), 8, R | N, 3), D(3, V(DATA), TD_SECTOR, W | N, 4), D(4, V(STAT), 1, W, 0),
+       SEND(0), READDONE)
 /* B1: 8 header bytes, then 15 with data: IOERR, data untouched. */
-int hostile_header_short(struct hd *h)
-{
-        put_hdr(h, h->hdr, VBLK_T_IN, HD_KNOWN);
-        desc(h, 0, h->hdr, 8, R | N, 1);
-        desc(h, 1, h->stat, 1, W, 0);
-        send(h, 0);
-        HD_TRY(failed(h, 0, VBLK_S_IOERR, 0, "header shorter than 16 readable bytes"));
-        fill(h, h->data, TD_SECTOR);
-        req3(h, 2, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
-        desc(h, 2, h->hdr, 15, R | N, 3);
-        send(h, 2);
-        return failed(h, 2, VBLK_S_IOERR, TD_SECTOR, "header shorter than 16 readable bytes");
-}
-
+SCRIPT(hostile_header_short, HDR(V(HDR), VBLK_T_IN, KNOWN), D(0, V(HDR), 8, R | N, 1),
+       D(1, V(STAT), 1, W, 0), SEND(0), FAILED(0, VBLK_S_IOERR, 0, SHORT), FILL(V(DATA), TD_SECTOR),
+       REQ3(2, VBLK_T_IN, KNOWN, V(DATA), TD_SECTOR, W), D(2, V(HDR), 15, R | N, 3), SEND(2),
+       FAILED(2, VBLK_S_IOERR, TD_SECTOR, SHORT))
 /* OpenBSD vmd: a 4 KiB header descriptor: readable data for an IN, IOERR. */
-int hostile_header_oversized(struct hd *h)
-{
-        fill(h, h->data, TD_SECTOR);
-        req3(h, 0, VBLK_T_IN, HD_KNOWN, h->data, TD_SECTOR, W);
-        desc(h, 0, h->hdr, HD_PAGE, R | N, 1);
-        send(h, 0);
-        return failed(h, 0, VBLK_S_IOERR, TD_SECTOR, "IN with readable data");
-}
-
+SCRIPT(hostile_header_oversized, FILL(V(DATA), TD_SECTOR),
+       REQ3(0, VBLK_T_IN, KNOWN, V(DATA), TD_SECTOR, W), D(0, V(HDR), HD_PAGE, R | N, 1), SEND(0),
+       FAILED(0, VBLK_S_IOERR, TD_SECTOR, "IN with readable data"))
 /* B3: 100 and 513 data bytes. */
-int hostile_data_not_sector_multiple(struct hd *h)
-{
-        fill(h, h->data, 1024);
-        HD_TRY(fail3(h, 0, VBLK_T_IN, HD_KNOWN, 100, VBLK_S_IOERR,
-                     "data not a multiple of 512 bytes"));
-        HD_TRY(fail3(h, 3, VBLK_T_IN, HD_KNOWN, 513, VBLK_S_IOERR,
-                     "data not a multiple of 512 bytes"));
-        return hd_expect_fill(h, h->data + 513, 1024 - 513, "data");
-}
-
+SCRIPT(hostile_data_not_sector_multiple, FILL(V(DATA), 1024),
+       FAIL3(0, VBLK_T_IN, KNOWN, 100, VBLK_S_IOERR, NOT_512),
+       FAIL3(3, VBLK_T_IN, KNOWN, 513, VBLK_S_IOERR, NOT_512),
+       EFILL(AT(DATA, 513), 1024 - 513, "data"))
 /* B3: sectors whose byte offset overflows 64 bits. */
-int hostile_sector_overflow(struct hd *h)
-{
-        static const uint64_t sectors[] = {~0ULL, 1ULL << 55, 1ULL << 63, ~0ULL / 512 + 1};
-
-        for (unsigned k = 0; k < 4; k++)
-                HD_TRY(fail3(h, (uint16_t)(3 * k), VBLK_T_IN, sectors[k], TD_SECTOR, VBLK_S_IOERR,
-                             "sectors beyond the disk"));
-        return HD_PASS;
-}
-
+SCRIPT(hostile_sector_overflow, FAIL3(0, VBLK_T_IN, K(~0ULL), TD_SECTOR, VBLK_S_IOERR, BEYOND),
+       FAIL3(3, VBLK_T_IN, K(1ULL << 55), TD_SECTOR, VBLK_S_IOERR, BEYOND),
+       FAIL3(6, VBLK_T_IN, K(1ULL << 63), TD_SECTOR, VBLK_S_IOERR, BEYOND),
+       FAIL3(9, VBLK_T_IN, K(~0ULL / 512 + 1), TD_SECTOR, VBLK_S_IOERR, BEYOND))
 /* B3: two sectors at the last one, one at the capacity; the last one alone reads. */
-int hostile_sector_range_past_end(struct hd *h)
-{
-        HD_TRY(
-            fail3(h, 0, VBLK_T_IN, h->sectors - 1, 1024, VBLK_S_IOERR, "sectors beyond the disk"));
-        HD_TRY(
-            fail3(h, 3, VBLK_T_IN, h->sectors, TD_SECTOR, VBLK_S_IOERR, "sectors beyond the disk"));
-        return valid_read(h, 6, h->sectors - 1, h->data);
-}
-
+SCRIPT(hostile_sector_range_past_end,
+       FAIL3(0, VBLK_T_IN, AT(SECTORS, -1), 1024, VBLK_S_IOERR, BEYOND),
+       FAIL3(3, VBLK_T_IN, V(SECTORS), TD_SECTOR, VBLK_S_IOERR, BEYOND),
+       READ(6, AT(SECTORS, -1), V(DATA)))
 /* CVE-2023-3180: an IN larger than the disk copies nothing of it (zeros). */
 int hostile_in_larger_than_disk(struct hd *h)
 {
         uint64_t len = (h->sectors + 1) * TD_SECTOR;
-
         HD_EXPECT(len <= h->data_size, "disk of %lu sectors: too large for this test", h->sectors);
-        return fail3(h, 0, VBLK_T_IN, 0, (uint32_t)len, VBLK_S_IOERR, "sectors beyond the disk");
+        return fail3(h, 0, VBLK_T_IN, 0, (uint32_t)len, VBLK_S_IOERR, BEYOND, false);
 }
 
 /* B3: an OUT whose data is device-writable: IOERR, image unchanged, buffer zeroed. */
-int hostile_out_with_writable_data(struct hd *h)
-{
-        return fail3(h, 0, VBLK_T_OUT, HD_KNOWN, TD_SECTOR, VBLK_S_IOERR, NULL);
-}
-
+SCRIPT(hostile_out_with_writable_data, FAIL3(0, VBLK_T_OUT, KNOWN, TD_SECTOR, VBLK_S_IOERR, NULL))
 /* B6, CVE-2023-3180: GET_ID into 4 KiB writes the 20 id bytes, then zeros to
  * the end of the buffer (used.len 4097, §2.7.8.2), nothing past it. */
-int hostile_get_id_huge_buffer(struct hd *h)
-{
-        fill(h, h->data, HD_PAGE + 16);
-        req3(h, 0, VBLK_T_GET_ID, 0, h->data, HD_PAGE, W);
-        send(h, 0);
-        HD_TRY(done(h, 0, HD_PAGE + 1, VBLK_S_OK, h->data, HD_PAGE));
-        HD_EXPECT(memcmp(mem(h, h->data, h->id_len), h->id, h->id_len) == 0,
-                  "id starts with 0x%02x", *mem(h, h->data, 1));
-        HD_TRY(hd_expect_zero(h, h->data + VBLK_ID_BYTES, HD_PAGE - VBLK_ID_BYTES,
-                              "the buffer past 20 bytes"));
-        return hd_expect_fill(h, h->data + HD_PAGE, 16, "past the buffer");
-}
-
-/* B7, B8: unknown types and unoffered DISCARD / WRITE_ZEROES are UNSUPP. */
-int hostile_unknown_type(struct hd *h)
-{
-        static const uint32_t types[] = {0xffffffffu, 11 /* DISCARD */, 13 /* WRITE_ZEROES */, 2};
-
-        for (unsigned k = 0; k < 4; k++)
-                HD_TRY(fail3(h, (uint16_t)(3 * k), types[k], HD_KNOWN, TD_SECTOR, VBLK_S_UNSUPP,
-                             NULL));
-        return HD_PASS;
-}
-
-/* Firecracker: a chain claiming 4 GiB and more (254 x 17 MiB through one
- * indirect table) is refused, with nothing allocated or written. */
+SCRIPT(hostile_get_id_huge_buffer, FILL(V(DATA), HD_PAGE + 16),
+       REQ3(0, VBLK_T_GET_ID, K(0), V(DATA), HD_PAGE, W), SEND(0),
+       DONE(0, HD_PAGE + 1, VBLK_S_OK, V(DATA), HD_PAGE), EID,
+       EZERO(AT(DATA, VBLK_ID_BYTES), HD_PAGE - VBLK_ID_BYTES, "the buffer past 20 bytes"),
+       EFILL(AT(DATA, HD_PAGE), 16, "past the buffer"))
+/* B7, B8: unknown types and unoffered DISCARD (11) / WRITE_ZEROES (13) are UNSUPP. */
+SCRIPT(hostile_unknown_type, FAIL3(0, 0xffffffffu, KNOWN, TD_SECTOR, VBLK_S_UNSUPP, NULL),
+       FAIL3(3, 11, KNOWN, TD_SECTOR, VBLK_S_UNSUPP, NULL),
+       FAIL3(6, 13, KNOWN, TD_SECTOR, VBLK_S_UNSUPP, NULL),
+       FAIL3(9, 2, KNOWN, TD_SECTOR, VBLK_S_UNSUPP, NULL))
+/* Firecracker: 254 x 17 MiB through one indirect table: nothing allocated. */
 int hostile_chain_4gib_total(struct hd *h)
 {
         uint64_t big = hd_big(h, BIG_LEN);
-
         HD_EXPECT(big != 0, "no room for a 17 MiB buffer");
         fill(h, big, TD_SECTOR);
         fill(h, big + BIG_LEN - TD_SECTOR, TD_SECTOR);
@@ -742,627 +653,175 @@ int hostile_chain_4gib_total(struct hd *h)
         for (uint32_t i = 1; i < 255; i++)
                 desc_in(h, h->table, i, big, BIG_LEN, W | N, i + 1);
         desc_in(h, h->table, 255, h->stat, 1, W, 0);
-        desc(h, 0, h->table, 256 * 16, I, 0);
+        desc_in(h, hr.desc, 0, h->table, 256 * 16, I, 0);
         send(h, 0);
         HD_TRY(rejected(h, 0, "chain of 4 GiB or more"));
-        HD_TRY(hd_expect_fill(h, big, TD_SECTOR, "the start of the big buffer"));
-        HD_TRY(
-            hd_expect_fill(h, big + BIG_LEN - TD_SECTOR, TD_SECTOR, "the end of the big buffer"));
+        HD_TRY(hd_expect_bytes(h, big, TD_SECTOR, HD_FILL, "the start of the big buffer"));
+        HD_TRY(hd_expect_bytes(h, big + BIG_LEN - TD_SECTOR, TD_SECTOR, HD_FILL,
+                               "the end of the big buffer"));
         return hd_big_done(h);
 }
 
 /* === indirect tables (Q8) ================================================== */
 
-/* A valid three-entry IN request of sector KNOWN in the table at t. */
-static void itable(struct hd *h, uint64_t t)
-{
-        put_hdr(h, h->hdr, VBLK_T_IN, HD_KNOWN);
-        fill(h, h->data, TD_SECTOR);
-        desc_in(h, t, 0, h->hdr, 16, R | N, 1);
-        desc_in(h, t, 1, h->data, TD_SECTOR, W | N, 2);
-        desc_in(h, t, 2, h->stat, 1, W, 0);
-}
-
-/* Head `head` is the indirect descriptor {t, len, flags}: rejected for why,
- * the data untouched. */
-static int indirect(struct hd *h, uint16_t head, uint64_t t, uint32_t len, uint32_t flags,
-                    const char *why)
-{
-        desc(h, head, t, len, flags, head + 1u);
-        send(h, head);
-        HD_TRY(rejected(h, head, why));
-        return hd_expect_fill(h, h->data, TD_SECTOR, "data");
-}
-
-int hostile_indirect_nested(struct hd *h)
-{
-        itable(h, h->table2);
-        desc_in(h, h->table, 0, h->table2, 48, I, 0);
-        return indirect(h, 0, h->table, 16, I, "indirect descriptor inside an indirect table");
-}
-
-int hostile_indirect_with_next(struct hd *h)
-{
-        itable(h, h->table);
-        desc(h, 1, h->stat, 1, W, 0);
-        return indirect(h, 0, h->table, 48, I | N, "indirect descriptor with NEXT");
-}
-
-int hostile_indirect_len_not_multiple(struct hd *h)
-{
-        static const char why[] = "indirect table length not a non-zero multiple of 16";
-
-        itable(h, h->table);
-        HD_TRY(indirect(h, 0, h->table, 40, I, why));
-        return indirect(h, 1, h->table, 8, I, why);
-}
-
+SCRIPT(hostile_indirect_nested, ITABLE(V(TABLE2)), T(V(TABLE), 0, V(TABLE2), 48, I, 0),
+       IND(0, V(TABLE), 16, I, "indirect descriptor inside an indirect table"))
+SCRIPT(hostile_indirect_with_next, ITABLE(V(TABLE)), D(1, V(STAT), 1, W, 0),
+       IND(0, V(TABLE), 48, I | N, "indirect descriptor with NEXT"))
+SCRIPT(hostile_indirect_len_not_multiple, ITABLE(V(TABLE)), IND(0, V(TABLE), 40, I, IND_LEN),
+       IND(1, V(TABLE), 8, I, IND_LEN))
 /* CVE-2016-6490: a zero-length table, then a zero-length entry in a table. */
-int hostile_indirect_zero_len(struct hd *h)
-{
-        itable(h, h->table);
-        HD_TRY(
-            indirect(h, 0, h->table, 0, I, "indirect table length not a non-zero multiple of 16"));
-        desc_in(h, h->table, 1, h->data, 0, W | N, 2);
-        return indirect(h, 1, h->table, 48, I, "zero-length descriptor");
-}
-
+SCRIPT(hostile_indirect_zero_len, ITABLE(V(TABLE)), IND(0, V(TABLE), 0, I, IND_LEN),
+       T(V(TABLE), 1, V(DATA), 0, W | N, 2), IND(1, V(TABLE), 48, I, ZERO))
 /* More than 256 entries (the cap, QueueNumMax) in one table. */
-int hostile_indirect_too_long(struct hd *h)
-{
-        itable(h, h->table);
-        return indirect(h, 0, h->table, 257 * 16, I, "indirect table longer than 256 entries");
-}
-
-int hostile_indirect_next_beyond_table(struct hd *h)
-{
-        itable(h, h->table);
-        desc_in(h, h->table, 1, h->data, TD_SECTOR, W | N, 3);
-        HD_TRY(indirect(h, 0, h->table, 48, I, "next beyond the indirect table"));
-        desc_in(h, h->table, 1, h->data, TD_SECTOR, W | N, 0xffff);
-        return indirect(h, 1, h->table, 48, I, "next beyond the indirect table");
-}
-
-int hostile_indirect_loop(struct hd *h)
-{
-        itable(h, h->table);
-        desc_in(h, h->table, 1, h->hdr, 16, R | N, 0);
-        return indirect(h, 0, h->table, 48, I, "loop in indirect table");
-}
-
+SCRIPT(hostile_indirect_too_long, ITABLE(V(TABLE)),
+       IND(0, V(TABLE), 257 * 16, I, "indirect table longer than 256 entries"))
+SCRIPT(hostile_indirect_next_beyond_table, ITABLE(V(TABLE)),
+       T(V(TABLE), 1, V(DATA), TD_SECTOR, W | N, 3), IND(0, V(TABLE), 48, I, IND_NXT),
+       T(V(TABLE), 1, V(DATA), TD_SECTOR, W | N, 0xffff), IND(1, V(TABLE), 48, I, IND_NXT))
+SCRIPT(hostile_indirect_loop, ITABLE(V(TABLE)), T(V(TABLE), 1, V(HDR), 16, R | N, 0),
+       IND(0, V(TABLE), 48, I, "loop in indirect table"))
 /* A table on the device's registers, then one running past the end of RAM. */
-int hostile_indirect_table_outside_ram(struct hd *h)
-{
-        uint64_t t = h->ram_end - 32;
-
-        fill(h, h->data, TD_SECTOR);
-        HD_TRY(indirect(h, 0, h->regs, 48, I, "indirect table not in guest RAM"));
-        itable(h, h->table);
-        desc_in(h, t, 0, h->hdr, 16, R | N, 1);
-        desc_in(h, t, 1, h->data, TD_SECTOR, W | N, 2);
-        return indirect(h, 1, t, 48, I, "indirect table not in guest RAM");
-}
-
+SCRIPT(hostile_indirect_table_outside_ram, FILL(V(DATA), TD_SECTOR),
+       IND(0, V(REGS), 48, I, IND_OUT), ITABLE(V(TABLE)),
+       T(BACK(RAM_END, 32), 0, V(HDR), 16, R | N, 1),
+       T(BACK(RAM_END, 32), 1, V(DATA), TD_SECTOR, W | N, 2),
+       IND(1, BACK(RAM_END, 32), 48, I, IND_OUT))
 /* Q8: INDIRECT without VIRTIO_F_INDIRECT_DESC negotiated. */
-int hostile_indirect_not_negotiated(struct hd *h)
-{
-        HD_TRY(up_with(h, feats(h) & ~VIO_BIT(VIO_F_INDIRECT_DESC)));
-        itable(h, h->table);
-        return indirect(h, 0, h->table, 48, I, "indirect descriptor not negotiated");
-}
+SCRIPT(hostile_indirect_not_negotiated, UP_FEATS_BUT(VIO_BIT(VIO_F_INDIRECT_DESC)),
+       ITABLE(V(TABLE)), IND(0, V(TABLE), 48, I, "indirect descriptor not negotiated"))
 
 /* === the avail ring (Q2-Q4, Q11) ============================================= */
 
-/* vm-virtio, Firecracker: avail.idx N + 1 and 0x8000 ahead; a second kick
- * of the stopped queue still does nothing. */
-int hostile_avail_idx_far_ahead(struct hd *h)
-{
-        static const uint16_t ahead[] = {QN + 1, 0x8000};
-
-        for (unsigned k = 0; k < 2; k++) {
-                HD_TRY(valid_read(h, 0, HD_KNOWN, h->data));
-                set_avail_idx((uint16_t)(hr.avail_idx + ahead[k]));
-                snap_kick(h);
-                HD_TRY(needs_reset(h, true, "avail index moved more than the queue size"));
-                kick(h);
-                HD_TRY(needs_reset(h, true, "avail index moved more than the queue size"));
-                HD_TRY(recover(h));
-        }
-        return HD_PASS;
-}
-
+/* vm-virtio, Firecracker: avail.idx N + 1 and 0x8000 ahead; a second kick. */
+#define AHEAD(d)                                                                                   \
+        READ(0, KNOWN, V(DATA)), AVAIL(d), SNAPKICK, NRESET(1, FAR), KICK, NRESET(1, FAR), RECOVER
+SCRIPT(hostile_avail_idx_far_ahead, AHEAD(QN + 1), AHEAD(0x8000))
 /* avail.idx moving backwards is (u16) far ahead. */
-int hostile_avail_idx_backwards(struct hd *h)
-{
-        HD_TRY(valid_read(h, 0, HD_KNOWN, h->data));
-        HD_TRY(valid_read(h, 3, HD_KNOWN + 1, h->data));
-        set_avail_idx(1);
-        snap_kick(h);
-        return needs_reset(h, true, "avail index moved more than the queue size");
-}
-
+SCRIPT(hostile_avail_idx_backwards, READ(0, KNOWN, V(DATA)), READ(3, K(HD_KNOWN + 1), V(DATA)),
+       AVAIL(-1), SNAPKICK, NRESET(1, FAR))
 /* Q3: heads N and 0xffff. */
-int hostile_head_out_of_range(struct hd *h)
-{
-        static const uint16_t heads[] = {QN, 0xffff};
-
-        for (unsigned k = 0; k < 2; k++) {
-                send(h, heads[k]);
-                HD_TRY(needs_reset(h, true, "head index >= queue size"));
-                HD_TRY(recover(h));
-        }
-        return HD_PASS;
-}
-
-/* Q4: the same head twice in one kick. Every request of a pass goes into one
- * batch (docs/performance.md), so the first is still in flight when the second
- * is read: the first completes, the second is a broken ring (NEEDS_RESET). */
-int hostile_duplicate_heads(struct hd *h)
-{
-        req3(h, 0, VBLK_T_GET_ID, 0, h->data, VBLK_ID_BYTES, W);
-        publish(0);
-        send(h, 0);
-        HD_TRY(next_used(h, 0, VBLK_ID_BYTES + 1));
-        HD_EXPECT(*mem(h, h->stat, 1) == VBLK_S_OK, "status byte %u", *mem(h, h->stat, 1));
-        hd_snap(h); /* the first request's bytes are written: nothing else may be */
-        HD_TRY(needs_reset(h, true, "head already in flight"));
-        return recover(h);
-}
-
+SCRIPT(hostile_head_out_of_range, SEND(QN), NRESET(1, "head index >= queue size"), RECOVER,
+       SEND(0xffff), NRESET(1, "head index >= queue size"), RECOVER)
+/* Q4: one batch a pass (docs/performance.md): the first is in flight when
+ * the second is read; the snapshot after it: nothing else may be written. */
+SCRIPT(hostile_duplicate_heads, REQ3(0, VBLK_T_GET_ID, K(0), V(DATA), VBLK_ID_BYTES, W), PUBLISH(0),
+       SEND(0), NEXTUSED(0, VBLK_ID_BYTES + 1), E8(V(STAT), VBLK_S_OK), SNAP,
+       NRESET(1, "head already in flight"), RECOVER)
 /* CVE-2016-5403: kicks without new entries process nothing again. */
-int hostile_rekick_without_new_entries(struct hd *h)
-{
-        HD_TRY(valid_read(h, 0, HD_KNOWN, h->data));
-        hd_snap(h);
-        for (int k = 0; k < 3; k++)
-                kick(h);
-        return untouched(h);
-}
-
-/* A malformed chain does not stall the queue: the valid one behind it, in
- * the same kick, completes. */
-int hostile_malformed_then_valid(struct hd *h)
-{
-        put_hdr(h, h->hdr + 0x100, VBLK_T_IN, HD_KNOWN);
-        desc(h, 9, h->hdr + 0x100, 16, R | N, 0x4000);
-        publish(9);
-        pending_read(h);
-        kick(h);
-        HD_TRY(next_used(h, 9, 0));
-        HD_TRY(done_at(h, 2, 0, TD_SECTOR + 1, h->stat, VBLK_S_OK, h->data, TD_SECTOR));
-        return hd_expect_sector(h, h->data, HD_KNOWN);
-}
+SCRIPT(hostile_rekick_without_new_entries, READ(0, KNOWN, V(DATA)), SNAP, KICK, KICK, KICK,
+       UNTOUCHED)
+/* Q11: a malformed chain does not stall the valid one behind it. */
+SCRIPT(hostile_malformed_then_valid, HDR(AT(HDR, 0x100), VBLK_T_IN, KNOWN),
+       D(9, AT(HDR, 0x100), 16, R | N, 0x4000), PUBLISH(9), PENDING, KICK, NEXTUSED(9, 0),
+       DONEAT(0, 2, TD_SECTOR + 1, V(STAT), VBLK_S_OK, V(DATA), TD_SECTOR), ESECTOR(V(DATA), KNOWN))
 
 /* === queue set-up (M8, Q1, Q12) ============================================== */
 
-/* Queue 0 made ready after begin(): refused with NEEDS_RESET for why (no
- * interrupt: DRIVER_OK was not set). */
-static int queue_refused(struct hd *h, const char *why)
-{
-        HD_EXPECT(queue_on(h) == 0, "queue on (0x%x)", queue_on(h));
-        return needs_reset(h, false, why);
-}
-
-/* Queue 0 made ready with QueueNum num: refused; DRIVER_OK and a kick then
- * process nothing. */
-static int bad_queue_num(struct hd *h, uint32_t num)
-{
-        HD_TRY(begin(h, feats(h)));
-        hd_snap(h);
-        queue_num_here(h, num);
-        HD_TRY(queue_refused(h, "queue size not a power of 2 within QueueNumMax"));
-        pending_read(h);
-        driver_ok(h);
-        kick(h);
-        HD_TRY(needs_reset(h, false, "queue size not a power of 2 within QueueNumMax"));
-        HD_TRY(hd_expect_fill(h, h->data, TD_SECTOR, "data"));
-        return recover(h);
-}
-
 /* vm-virtio: QueueNum 0. */
-int hostile_queue_size_zero(struct hd *h)
-{
-        return bad_queue_num(h, 0);
-}
-
-int hostile_queue_size_not_pow2(struct hd *h)
-{
-        HD_TRY(bad_queue_num(h, 3));
-        return bad_queue_num(h, 255);
-}
-
-int hostile_queue_size_above_max(struct hd *h)
-{
-        HD_TRY(bad_queue_num(h, 512));
-        HD_TRY(bad_queue_num(h, 0x8000));
-        return bad_queue_num(h, 0xffffffffu);
-}
-
-/* Firecracker 2026: QueueNum 0 / 0x8000 / 3 and new addresses after
- * DRIVER_OK are ignored; the queue keeps working where it was. */
-int hostile_queue_regs_after_driver_ok(struct hd *h)
-{
-        static const uint32_t nums[] = {0, 0x8000, 3};
-
-        for (unsigned k = 0; k < 3; k++)
-                hd_wr(h, VIO_QUEUE_NUM, nums[k]);
-        fill(h, h->ring2, 3 * HD_PAGE);
-        if (h->legacy) {
-                hd_wr(h, VIO_QUEUE_ALIGN, 16);
-                hd_wr(h, VIO_QUEUE_PFN, (uint32_t)(h->ring2 / HD_PAGE));
-                HD_EXPECT(queue_on(h) == hr.base / HD_PAGE, "QueuePFN 0x%x", queue_on(h));
-        } else {
-                queue_v2(h, 4, h->ring2, h->ring2 + HD_PAGE, h->ring2 + 2 * HD_PAGE);
-                HD_EXPECT(queue_on(h) == 1, "QueueReady %u", queue_on(h));
-        }
-        HD_TRY(check_live(h));
-        for (uint16_t k = 0; k < 4; k++) /* past num 3 or 4 */
-                HD_TRY(valid_read(h, (uint16_t)(3 * k), HD_KNOWN + k, h->data));
-        return hd_expect_fill(h, h->ring2, 3 * HD_PAGE, "the new ring");
-}
-
-/* M12: the queue stopped after DRIVER_OK cannot be restarted without a
- * reset; a kick then processes nothing. */
-int hostile_queue_restart_after_driver_ok(struct hd *h)
-{
-        hd_wr(h, h->legacy ? VIO_QUEUE_PFN : VIO_QUEUE_READY, 0);
-        HD_EXPECT(queue_on(h) == 0, "queue still on after it was stopped");
-        hd_wr(h, h->legacy ? VIO_QUEUE_PFN : VIO_QUEUE_READY,
-              h->legacy ? (uint32_t)(hr.base / HD_PAGE) : 1);
-        HD_EXPECT(queue_on(h) == 0, "queue restarted after DRIVER_OK");
-        pending_read(h);
-        kick(h);
-        HD_TRY(untouched(h));
-        HD_TRY(check_live(h));
-        return hd_expect_fill(h, h->data, TD_SECTOR, "data");
-}
-
-/* Q1: a ring on the device's registers; a ring running past the end of RAM. */
-int hostile_ring_outside_ram(struct hd *h)
-{
-        static const char *const why[2][2] = {
-            {"descriptor table not in guest RAM", "used ring not in guest RAM"},
-            {"descriptor table not in guest RAM", "avail ring not in guest RAM"}};
-
-        for (int k = 0; k < 2; k++) {
-                HD_TRY(begin(h, feats(h)));
-                hd_snap(h);
-                if (h->legacy)
-                        queue_v1(h, QN,
-                                 (uint32_t)((k == 0 ? h->regs : h->ram_end - HD_PAGE) / HD_PAGE));
-                else if (k == 0)
-                        queue_v2(h, QN, h->regs, hr.avail, hr.used);
-                else
-                        queue_v2(h, QN, hr.desc, hr.avail, h->ram_end - 0x100);
-                HD_TRY(queue_refused(h, why[h->legacy][k]));
-                HD_TRY(recover(h));
-        }
-        return HD_PASS;
-}
-
-/* Q1, Q7: the used ring on the descriptor table, then on the avail ring
- * (version 2 only: the legacy layout cannot overlap). */
-int hostile_ring_overlap(struct hd *h)
-{
-        if (h->legacy)
-                return hd_skip("the legacy layout cannot overlap");
-        for (int k = 0; k < 2; k++) {
-                HD_TRY(begin(h, feats(h)));
-                hd_snap(h);
-                queue_v2(h, QN, hr.desc, hr.avail, k == 0 ? hr.desc + 0x100 : hr.avail);
-                HD_TRY(queue_refused(h, "used ring overlaps the descriptor table or avail ring"));
-                HD_TRY(recover(h));
-        }
-        return HD_PASS;
-}
-
-/* Q1: descriptor table off its 16-byte alignment (legacy: GuestPageSize 2;
- * the recovery writes 4096 again). */
-int hostile_ring_misaligned(struct hd *h)
-{
-        HD_TRY(begin(h, feats(h)));
-        hd_snap(h);
-        if (h->legacy) {
-                hd_wr(h, VIO_GUEST_PAGE_SIZE, 2);
-                hd_wr(h, VIO_QUEUE_SEL, 0);
-                hd_wr(h, VIO_QUEUE_NUM, QN);
-                hd_wr(h, VIO_QUEUE_PFN, (uint32_t)((hr.base + 8) / 2));
-        } else {
-                queue_v2(h, QN, hr.desc + 8, hr.avail, hr.used);
-        }
-        return queue_refused(h, "ring misaligned (desc 16, avail 2, used 4)");
-}
-
-/* Status write w reads back as want. */
-static int status_is(struct hd *h, uint32_t w, uint32_t want)
-{
-        hd_wr(h, VIO_STATUS, w);
-        HD_EXPECT(st(h) == want, "Status 0x%x written: 0x%x, want 0x%x", w, st(h), want);
-        return HD_PASS;
-}
-
-/* §3.1.1 binds the driver: status bits out of order or taken back are kept
- * as written, as QEMU keeps them (U-Boot and rcore rely on it,
- * docs/virtio-mmio.md); reserved bits are dropped. No queue runs and guest
- * RAM is untouched. */
-int hostile_status_out_of_order(struct hd *h)
-{
-        static const uint32_t w[][2] = {
-            {VIO_S_ACKNOWLEDGE | VIO_S_DRIVER_OK, VIO_S_ACKNOWLEDGE | VIO_S_DRIVER_OK},
-            {VIO_S_ACKNOWLEDGE | VIO_S_FEATURES_OK, VIO_S_ACKNOWLEDGE | VIO_S_FEATURES_OK},
-            {VIO_S_DRIVER, VIO_S_DRIVER},
-            {VIO_S_ACKNOWLEDGE, VIO_S_ACKNOWLEDGE},
-            {ACK_DRV, ACK_DRV},
-            {VIO_S_ACKNOWLEDGE, VIO_S_ACKNOWLEDGE}, /* DRIVER taken back */
-            {ACK_DRV | 0x100 | 0x30, ACK_DRV},
-            {ACK_DRV | VIO_S_DRIVER_OK, ACK_DRV | VIO_S_DRIVER_OK}, /* v1 order, v2 early */
-            {FULL_OK, FULL_OK},                                     /* FEATURES_OK in v1 */
-        };
-
-        hd_wr(h, VIO_STATUS, 0);
-        hd_snap(h);
-        for (unsigned k = 0; k < sizeof(w) / sizeof(w[0]); k++)
-                HD_TRY(status_is(h, w[k][0], w[k][1]));
-        return untouched(h);
-}
-
-/* M6, M13: a driver asking for bits the device did not offer (DISCARD,
- * RING_PACKED, bit 40, a word beyond 64 bits). v2: FEATURES_OK does not
- * stick. v1 has no FEATURES_OK: the bits are dropped, so DISCARD stays UNSUPP. */
-int hostile_features_not_offered(struct hd *h)
-{
-        static const unsigned bits[] = {13 /* DISCARD */, 34 /* RING_PACKED */, 40};
-        uint64_t off = offered(h);
-
-        for (unsigned k = 0; k < 3; k++)
-                HD_EXPECT(!(off & VIO_BIT(bits[k])), "bit %u offered (0x%lx)", bits[k], off);
-        if (h->legacy) {
-                /* Every bit of the one word but EVENT_IDX (offered, and it
-                 * moves avail_event). */
-                HD_TRY(up_with(h, 0xffffffffu & ~VIO_BIT(VIO_F_EVENT_IDX)));
-                req3(h, 0, 11 /* DISCARD */, HD_KNOWN, h->data, 16, R);
-                send(h, 0);
-                HD_TRY(done(h, 0, 1, VBLK_S_UNSUPP, 0, 0));
-                HD_TRY(valid_read(h, 3, HD_KNOWN, h->data));
-                return recover(h);
-        }
-        for (unsigned k = 0; k < 3; k++) {
-                negotiate(h, feats(h) | VIO_BIT(bits[k]));
-                HD_TRY(status_is(h, ACK_DRV | VIO_S_FEATURES_OK, ACK_DRV));
-                HD_TRY(status_is(h, FULL_OK, ACK_DRV));
-        }
-        negotiate(h, feats(h));
-        hd_wr(h, VIO_DRIVER_FEATURES_SEL, 2);
-        hd_wr(h, VIO_DRIVER_FEATURES, 1);
-        return status_is(h, ACK_DRV | VIO_S_FEATURES_OK, ACK_DRV);
-}
-
-/* M6: DriverFeatures written after FEATURES_OK (v2) or DRIVER_OK (v1) are
- * ignored: INDIRECT_DESC stays negotiated. */
-int hostile_features_after_driver_ok(struct hd *h)
-{
-        if (!h->legacy) {
-                HD_TRY(begin(h, feats(h)));
-                write_features(h, 0);
-                queue_num_here(h, hr.num);
-                driver_ok(h);
-        }
-        hd_wr(h, VIO_DRIVER_FEATURES_SEL, 0);
-        hd_wr(h, VIO_DRIVER_FEATURES, 0);
-        HD_TRY(check_live(h));
-        itable(h, h->table);
-        *mem(h, h->stat, 1) = 0xff;
-        desc(h, 0, h->table, 48, I, 0);
-        send(h, 0);
-        return read_done(h);
-}
-
-/* Register accesses {off, len}; reads must give want (~0: the capacity).
- * Those a back end cannot make are left out. */
-struct access {
-        uint32_t off, len;
-        uint64_t want;
-};
-
-static int reads(struct hd *h, const struct access *a, unsigned n)
-{
-        for (unsigned k = 0; k < n; k++) {
-                uint64_t want = a[k].want == ~0ULL ? h->sectors : a[k].want, v = 0;
-
-                if (hd_raw(h, a[k].off, a[k].len, false, &v) == HD_SKIP)
-                        continue;
-                HD_EXPECT(v == want, "%u bytes at 0x%x: 0x%lx", a[k].len, a[k].off, v);
-        }
-        return HD_PASS;
-}
-
-static void writes(struct hd *h, const struct access *a, unsigned n)
-{
-        for (unsigned k = 0; k < n; k++) {
-                uint64_t v = a[k].want;
-
-                hd_raw(h, a[k].off, a[k].len, true, &v);
-        }
-}
-
+SCRIPT(hostile_queue_size_zero, BADQ(0))
+SCRIPT(hostile_queue_size_not_pow2, BADQ(3), BADQ(255))
+SCRIPT(hostile_queue_size_above_max, BADQ(512), BADQ(0x8000), BADQ(0xffffffffu))
+/* Firecracker 2026: QueueNum and addresses after DRIVER_OK are ignored. */
+SCRIPT(hostile_queue_regs_after_driver_ok, WR(VIO_QUEUE_NUM, K(0)), WR(VIO_QUEUE_NUM, K(0x8000)),
+       WR(VIO_QUEUE_NUM, K(3)), FILL(V(RING2), 3 * HD_PAGE), IFV1(3), WR(VIO_QUEUE_ALIGN, K(16)),
+       WRS(VIO_QUEUE_PFN, V(RING2), 12), QONS(V(RING), 12), IFV2(2),
+       QAT(4, V(RING2), AT(RING2, HD_PAGE), AT(RING2, 2 * HD_PAGE)), QON(K(1)), LIVE,
+       READ(0, KNOWN, V(DATA)), READ(3, K(HD_KNOWN + 1), V(DATA)),
+       READ(6, K(HD_KNOWN + 2), V(DATA)), READ(9, K(HD_KNOWN + 3), V(DATA)),
+       EFILL(V(RING2), 3 * HD_PAGE, "the new ring"))
+/* M12: a queue stopped after DRIVER_OK stays off until a reset. */
+SCRIPT(hostile_queue_restart_after_driver_ok, IFV1(1), WR(VIO_QUEUE_PFN, K(0)), IFV2(1),
+       WR(VIO_QUEUE_READY, K(0)), QON(K(0)), IFV1(1), WRS(VIO_QUEUE_PFN, V(RING), 12), IFV2(1),
+       WR(VIO_QUEUE_READY, K(1)), QON(K(0)), PENDING, KICK, UNTOUCHED, LIVE, EDATA)
+/* Q1: a ring on the registers; one past the end of RAM (v2: used ring only). */
+SCRIPT(hostile_ring_outside_ram, BEGIN, SNAP, QAT(QN, V(REGS), AVAIL_, USED_), QREFUSED(DESC_NR),
+       RECOVER, BEGIN, SNAP, IFV1(2), QAT(QN, BACK(RAM_END, HD_PAGE), K(0), K(0)),
+       QREFUSED("avail ring not in guest RAM"), IFV2(2),
+       QAT(QN, V(RING), AVAIL_, BACK(RAM_END, 0x100)), QREFUSED("used ring not in guest RAM"),
+       RECOVER)
+/* Q1, Q7: the used ring on the descriptor table, then on the avail ring. */
+SCRIPT(hostile_ring_overlap, IFV1(1), SKIP("the legacy layout cannot overlap"), BEGIN, SNAP,
+       QAT(QN, V(RING), AVAIL_, AT(RING, 0x100)), QREFUSED(OVERLAP), RECOVER, BEGIN, SNAP,
+       QAT(QN, V(RING), AVAIL_, AVAIL_), QREFUSED(OVERLAP), RECOVER)
+/* Q1: descriptor table misaligned (legacy: through GuestPageSize 2). */
+SCRIPT(hostile_ring_misaligned, BEGIN, SNAP, IFV1(4), WR(VIO_GUEST_PAGE_SIZE, K(2)),
+       WR(VIO_QUEUE_SEL, K(0)), WR(VIO_QUEUE_NUM, K(QN)), WRS(VIO_QUEUE_PFN, AT(RING, 8), 1),
+       IFV2(1), QAT(QN, AT(RING, 8), AVAIL_, USED_),
+       QREFUSED("ring misaligned (desc 16, avail 2, used 4)"))
+/* §3.1.1 binds the driver: bits out of order are kept as QEMU keeps them
+ * (docs/virtio-mmio.md), reserved ones dropped; no queue runs. */
+#define SAME(v) STIS(v, v)
+SCRIPT(hostile_status_out_of_order, WR(VIO_STATUS, K(0)), SNAP,
+       SAME(VIO_S_ACKNOWLEDGE | VIO_S_DRIVER_OK), SAME(VIO_S_ACKNOWLEDGE | VIO_S_FEATURES_OK),
+       SAME(VIO_S_DRIVER), SAME(VIO_S_ACKNOWLEDGE), SAME(ACK_DRV),
+       SAME(VIO_S_ACKNOWLEDGE) /* DRIVER taken back */, STIS(ACK_DRV | 0x130, ACK_DRV),
+       SAME(ACK_DRV | VIO_S_DRIVER_OK) /* v1 order, v2 early */,
+       SAME(FULL_OK) /* FEATURES_OK in v1 */, UNTOUCHED)
+/* M6, M13: bits not offered (DISCARD, RING_PACKED, 40, word 2): v2 refuses
+ * FEATURES_OK; v1 drops them (all of word 0 but EVENT_IDX: DISCARD UNSUPP). */
+#define NOT_OFFERED(bit)                                                                           \
+        NEG(VIO_BIT(bit)), STIS(ACK_DRV | VIO_S_FEATURES_OK, ACK_DRV), STIS(FULL_OK, ACK_DRV)
+SCRIPT(hostile_features_not_offered, EOFF0(VIO_BIT(13) | VIO_BIT(34) | VIO_BIT(40)), IFV1(6),
+       UP_BUT(0xffffffffu, VIO_BIT(VIO_F_EVENT_IDX)), REQ3(0, 11, KNOWN, V(DATA), 16, R), SEND(0),
+       DONE(0, 1, VBLK_S_UNSUPP, K(0), 0), READ(3, KNOWN, V(DATA)), RECOVER, IFV2(13),
+       NOT_OFFERED(13), NOT_OFFERED(34), NOT_OFFERED(40), NEG(0), WR(VIO_DRIVER_FEATURES_SEL, K(2)),
+       WR(VIO_DRIVER_FEATURES, K(1)), STIS(ACK_DRV | VIO_S_FEATURES_OK, ACK_DRV))
+/* M6: DriverFeatures after FEATURES_OK (v1: DRIVER_OK) are ignored. */
+#define NO_FEATURES WR(VIO_DRIVER_FEATURES_SEL, K(0)), WR(VIO_DRIVER_FEATURES, K(0))
+SCRIPT(hostile_features_after_driver_ok, IFV2(7), BEGIN, NO_FEATURES,
+       WR(VIO_DRIVER_FEATURES_SEL, K(1)), WR(VIO_DRIVER_FEATURES, K(0)), QUEUE, DRIVER_OK,
+       NO_FEATURES, LIVE, ITABLE(V(TABLE)), SET(V(STAT), 1, 0xff), D(0, V(TABLE), 48, I, 0),
+       SEND(0), READDONE)
 /* M10: 1, 2, 8-byte and unaligned register accesses do nothing and read 0. */
-int hostile_reg_bad_width(struct hd *h)
-{
-        static const struct access w[] = {
-            {VIO_STATUS, 1, 0},           {VIO_STATUS, 2, 0},       {VIO_STATUS + 1, 4, 0},
-            {VIO_STATUS, 8, 0},           {VIO_QUEUE_NOTIFY, 1, 0}, {VIO_QUEUE_NOTIFY, 2, 0},
-            {VIO_QUEUE_NOTIFY + 2, 4, 0},
-        };
-        static const struct access r[] = {
-            {VIO_MAGIC_VALUE, 1, 0}, {VIO_MAGIC_VALUE, 2, 0}, {VIO_MAGIC_VALUE + 2, 4, 0},
-            {VIO_MAGIC_VALUE, 8, 0}, {VIO_STATUS, 2, 0},
-        };
-
-        pending_read(h);
-        writes(h, w, sizeof(w) / sizeof(w[0]));
-        HD_TRY(reads(h, r, sizeof(r) / sizeof(r[0])));
-        HD_TRY(check_live(h));
-        HD_TRY(untouched(h));
-        kick(h);
-        return read_done(h);
-}
-
+SCRIPT(hostile_reg_bad_width, PENDING, RAWW(VIO_STATUS, 1, 0), RAWW(VIO_STATUS, 2, 0),
+       RAWW(VIO_STATUS + 1, 4, 0), RAWW(VIO_STATUS, 8, 0), RAWW(VIO_QUEUE_NOTIFY, 1, 0),
+       RAWW(VIO_QUEUE_NOTIFY, 2, 0), RAWW(VIO_QUEUE_NOTIFY + 2, 4, 0),
+       RAWR(VIO_MAGIC_VALUE, 1, K(0)), RAWR(VIO_MAGIC_VALUE, 2, K(0)),
+       RAWR(VIO_MAGIC_VALUE + 2, 4, K(0)), RAWR(VIO_MAGIC_VALUE, 8, K(0)),
+       RAWR(VIO_STATUS, 2, K(0)), LIVE, UNTOUCHED, KICK, READDONE)
 /* M11: writes to read-only registers change nothing. */
-int hostile_readonly_regs_written(struct hd *h)
-{
-        static const uint32_t regs[] = {
-            VIO_MAGIC_VALUE,     VIO_VERSION,       VIO_DEVICE_ID,        VIO_VENDOR_ID,
-            VIO_DEVICE_FEATURES, VIO_QUEUE_NUM_MAX, VIO_INTERRUPT_STATUS, VIO_CONFIG_GENERATION,
-        };
-        uint32_t before[8];
-
-        hd_wr(h, VIO_DEVICE_FEATURES_SEL, 0);
-        hd_wr(h, VIO_QUEUE_SEL, 0);
-        for (unsigned k = 0; k < 8; k++)
-                before[k] = hd_rd(h, regs[k]);
-        HD_EXPECT(before[0] == VIO_MAGIC && before[1] == (h->legacy ? 1u : 2u) &&
-                      before[2] == VIO_ID_BLOCK && before[5] == QN && before[6] == 0,
-                  "registers before: magic 0x%x, version %u, id %u, QueueNumMax %u, "
-                  "InterruptStatus 0x%x",
-                  before[0], before[1], before[2], before[5], before[6]);
-        hd_snap(h);
-        for (unsigned k = 0; k < 8; k++)
-                hd_wr(h, regs[k], k == 6 ? 0xffffffffu : 0);
-        for (unsigned k = 0; k < 8; k++)
-                HD_EXPECT(hd_rd(h, regs[k]) == before[k], "register 0x%x written", regs[k]);
-        HD_TRY(check_live(h));
-        return untouched(h);
-}
-
-/* kvmtool, M10: config accesses at and across the edge of its 0x24 bytes
- * and of the region read 0; config writes are ignored. */
-int hostile_config_edge(struct hd *h)
-{
-        static const struct access r[] = {
-            {0x123, 4, 0}, {0x120, 8, 0},   {0x124, 1, 0},      {0xfff, 1, 0},
-            {0xffc, 4, 0}, {0xffc, 8, 0},   {0x100, 3, 0},      {0x100, 16, 0},
-            {0x123, 1, 0}, {0x114, 4, 512}, {0x10c, 4, QN - 2}, {0x100, 8, ~0ULL},
-        };
-        static const struct access w[] = {{0x100, 8, 0}, {0x114, 4, 4096}, {0x123, 4, 0xffffffffu}};
-        static const struct access after[] = {{0x100, 8, ~0ULL}, {0x114, 4, 512}};
-
-        hd_snap(h);
-        HD_TRY(reads(h, r, sizeof(r) / sizeof(r[0])));
-        writes(h, w, 3);
-        HD_TRY(reads(h, after, 2));
-        HD_TRY(check_live(h));
-        return untouched(h);
-}
-
-/* QEMU CVE-2011-2512, M9: QueueSel 1, 0xffff, 0xffffffff: QueueNumMax reads
- * 0 and the queue registers ignore writes; queue 0 is then set up as usual. */
-int hostile_queue_sel_out_of_range(struct hd *h)
-{
-        static const uint32_t sels[] = {1, 0xffff, 0xffffffffu};
-
-        HD_TRY(begin(h, feats(h)));
-        hd_snap(h);
-        for (unsigned k = 0; k < 3; k++) {
-                hd_wr(h, VIO_QUEUE_SEL, sels[k]);
-                HD_EXPECT(hd_rd(h, VIO_QUEUE_NUM_MAX) == 0, "QueueSel 0x%x: QueueNumMax", sels[k]);
-                hd_wr(h, VIO_QUEUE_NUM, 8);
-                if (h->legacy) {
-                        hd_wr(h, VIO_QUEUE_PFN, (uint32_t)(h->ring2 / HD_PAGE));
-                } else {
-                        hd_wr(h, VIO_QUEUE_DESC_LOW, (uint32_t)h->ring2);
-                        hd_wr(h, VIO_QUEUE_READY, 1);
-                }
-                HD_EXPECT(hd_rd(h, h->legacy ? VIO_QUEUE_PFN : VIO_QUEUE_READY) == 0,
-                          "QueueSel 0x%x: the queue took the write", sels[k]);
-        }
-        HD_TRY(untouched(h));
-        hd_wr(h, VIO_QUEUE_SEL, 0);
-        HD_EXPECT(hd_rd(h, VIO_QUEUE_NUM_MAX) == QN, "queue 0: QueueNumMax");
-        HD_EXPECT(queue_on(h) == 0, "queue 0 on before its set-up");
-        queue_num_here(h, hr.num);
-        driver_ok(h);
-        HD_TRY(check_live(h));
-        return valid_read(h, 0, HD_KNOWN, h->data);
-}
-
+#define ZERO_AT(off) WR(off, K(0))
+SCRIPT(hostile_readonly_regs_written, WR(VIO_DEVICE_FEATURES_SEL, K(0)), WR(VIO_QUEUE_SEL, K(0)),
+       KEEP(1, 0), RDEQ(VIO_MAGIC_VALUE, K(VIO_MAGIC)), IFV1(1), RDEQ(VIO_VERSION, K(1)), IFV2(1),
+       RDEQ(VIO_VERSION, K(2)), RDEQ(VIO_DEVICE_ID, K(VIO_ID_BLOCK)),
+       RDEQ(VIO_QUEUE_NUM_MAX, K(QN)), RDEQ(VIO_INTERRUPT_STATUS, K(0)), SNAP,
+       ZERO_AT(VIO_MAGIC_VALUE), ZERO_AT(VIO_VERSION), ZERO_AT(VIO_DEVICE_ID),
+       ZERO_AT(VIO_VENDOR_ID), ZERO_AT(VIO_DEVICE_FEATURES), ZERO_AT(VIO_QUEUE_NUM_MAX),
+       WR(VIO_INTERRUPT_STATUS, K(0xffffffffu)), ZERO_AT(VIO_CONFIG_GENERATION), KEEP(1, 1), LIVE,
+       UNTOUCHED)
+/* kvmtool, M10: config accesses across its 0x24 bytes and the page edge read
+ * 0 (blk_size, seg_max, capacity as they are); config writes are ignored. */
+SCRIPT(hostile_config_edge, SNAP, RAWR(0x123, 4, K(0)), RAWR(0x120, 8, K(0)), RAWR(0x124, 1, K(0)),
+       RAWR(0xfff, 1, K(0)), RAWR(0xffc, 4, K(0)), RAWR(0xffc, 8, K(0)), RAWR(0x100, 3, K(0)),
+       RAWR(0x100, 16, K(0)), RAWR(0x123, 1, K(0)), RAWR(0x114, 4, K(512)),
+       RAWR(0x10c, 4, K(QN - 2)), RAWR(0x100, 8, V(SECTORS)), RAWW(0x100, 8, 0),
+       RAWW(0x114, 4, 4096), RAWW(0x123, 4, 0xffffffffu), RAWR(0x100, 8, V(SECTORS)),
+       RAWR(0x114, 4, K(512)), LIVE, UNTOUCHED)
+/* QEMU CVE-2011-2512, M9: queues that do not exist: QueueNumMax 0, no writes. */
+#define SEL_OUT(sel)                                                                               \
+        WR(VIO_QUEUE_SEL, K(sel)), RDEQ(VIO_QUEUE_NUM_MAX, K(0)), WR(VIO_QUEUE_NUM, K(8)),         \
+            IFV1(1), WRS(VIO_QUEUE_PFN, V(RING2), 12), IFV2(2), WR(VIO_QUEUE_DESC_LOW, V(RING2)),  \
+            WR(VIO_QUEUE_READY, K(1)), QON(K(0))
+SCRIPT(hostile_queue_sel_out_of_range, BEGIN, SNAP, SEL_OUT(1), SEL_OUT(0xffff),
+       SEL_OUT(0xffffffffu), UNTOUCHED, WR(VIO_QUEUE_SEL, K(0)), RDEQ(VIO_QUEUE_NUM_MAX, K(QN)),
+       QON(K(0)), QUEUE, DRIVER_OK, LIVE, READ(0, KNOWN, V(DATA)))
 /* M9: QueueNotify for queues that do not exist processes nothing. */
-int hostile_queue_notify_out_of_range(struct hd *h)
-{
-        static const uint32_t qs[] = {1, 0xffff, 0x10000, 0xffffffffu};
-
-        pending_read(h);
-        for (unsigned k = 0; k < 4; k++)
-                hd_wr(h, VIO_QUEUE_NOTIFY, qs[k]);
-        HD_TRY(untouched(h));
-        HD_TRY(check_live(h));
-        kick(h);
-        return read_done(h);
-}
-
-/* M4: before DRIVER_OK a v2 queue is not processed; a v1 queue is live as
- * soon as it has a PFN. */
-int hostile_notify_before_driver_ok(struct hd *h)
-{
-        HD_TRY(begin(h, feats(h)));
-        queue_num_here(h, hr.num);
-        pending_read(h);
-        kick(h);
-        if (h->legacy) {
-                struct hd_span ok[2] = {{h->stat, 1}, {h->data, TD_SECTOR}};
-
-                HD_TRY(next_used(h, 0, TD_SECTOR + 1));
-                /* The status first: a failed request names its reason (and a
-                 * lab stub it met) before the canary looks at the bytes. */
-                HD_EXPECT(*mem(h, h->stat, 1) == VBLK_S_OK, "request 0: status %u, want 0",
-                          *mem(h, h->stat, 1));
-                HD_TRY(canary(h, 1, ok, 2));
-                driver_ok(h);
-                snap_kick(h);
-                HD_TRY(untouched(h));
-        } else {
-                HD_TRY(untouched(h));
-                HD_TRY(hd_expect_fill(h, h->data, TD_SECTOR, "data"));
-                driver_ok(h);
-                kick(h);
-                HD_TRY(done(h, 0, TD_SECTOR + 1, VBLK_S_OK, h->data, TD_SECTOR));
-        }
-        return hd_expect_sector(h, h->data, HD_KNOWN);
-}
-
-/* vm-virtio, Q12: a request left in the ring across a reset is never
- * processed; v2: a queue made ready without addresses (all 0) is refused. */
-int hostile_stale_chains_after_reset(struct hd *h)
-{
-        pending_read(h);
-        hd_wr(h, VIO_STATUS, 0);
-        kick(h);
-        HD_TRY(untouched(h));
-        if (h->legacy) {
-                negotiate(h, feats(h));
-                hd_wr(h, VIO_QUEUE_PFN, 0);
-                driver_ok(h);
-                kick(h);
-                HD_TRY(untouched(h));
-        } else {
-                negotiate(h, feats(h));
-                hd_wr(h, VIO_STATUS, ACK_DRV | VIO_S_FEATURES_OK);
-                hd_wr(h, VIO_QUEUE_SEL, 0);
-                hd_wr(h, VIO_QUEUE_READY, 1); /* no addresses: all 0 */
-                HD_TRY(queue_refused(h, "used ring overlaps the descriptor table or avail ring"));
-                driver_ok(h);
-                kick(h);
-                HD_TRY(
-                    needs_reset(h, false, "used ring overlaps the descriptor table or avail ring"));
-        }
-        return hd_expect_fill(h, h->data, TD_SECTOR, "data");
-}
-
+SCRIPT(hostile_queue_notify_out_of_range, PENDING, WR(VIO_QUEUE_NOTIFY, K(1)),
+       WR(VIO_QUEUE_NOTIFY, K(0xffff)), WR(VIO_QUEUE_NOTIFY, K(0x10000)),
+       WR(VIO_QUEUE_NOTIFY, K(0xffffffffu)), UNTOUCHED, LIVE, KICK, READDONE)
+/* M4: before DRIVER_OK a v2 queue is not processed, a v1 queue with a PFN is
+ * (its status first: a failed request names its reason before the canary). */
+SCRIPT(hostile_notify_before_driver_ok, BEGIN, QUEUE, PENDING, KICK, IFV1(6),
+       NEXTUSED(0, TD_SECTOR + 1), E8(V(STAT), VBLK_S_OK), CANARY(1, V(DATA), TD_SECTOR), DRIVER_OK,
+       SNAPKICK, UNTOUCHED, IFV2(5), UNTOUCHED, EDATA, DRIVER_OK, KICK,
+       DONE(0, TD_SECTOR + 1, VBLK_S_OK, V(DATA), TD_SECTOR), ESECTOR(V(DATA), KNOWN))
+/* vm-virtio, Q12: a request left across a reset never runs; v2 addresses 0. */
+SCRIPT(hostile_stale_chains_after_reset, PENDING, WR(VIO_STATUS, K(0)), KICK, UNTOUCHED, NEG(0),
+       IFV1(4), WR(VIO_QUEUE_PFN, K(0)), DRIVER_OK, KICK, UNTOUCHED, IFV2(6),
+       WR(VIO_STATUS, K(ACK_DRV | VIO_S_FEATURES_OK)), WR(VIO_QUEUE_SEL, K(0)),
+       WR(VIO_QUEUE_READY, K(1)), QREFUSED(OVERLAP), DRIVER_OK, KICK, IFV2(1), NRESET(0, OVERLAP),
+       EDATA)
 /* §2.1: after the driver sets FAILED nothing is processed. */
-int hostile_status_failed_stops_queue(struct hd *h)
-{
-        pending_read(h);
-        HD_TRY(status_is(h, live_status(h) | VIO_S_FAILED, live_status(h) | VIO_S_FAILED));
-        kick(h);
-        HD_TRY(untouched(h));
-        return hd_expect_fill(h, h->data, TD_SECTOR, "data");
-}
+SCRIPT(hostile_status_failed_stops_queue, PENDING, STIS_LIVE(VIO_S_FAILED, VIO_S_FAILED), KICK,
+       UNTOUCHED, EDATA)

@@ -152,6 +152,21 @@ expect_run() {
         fi
 }
 
+# expect_trace NAME WHAT PATTERN...: the last run exited 0 and its stderr
+# (--trace) has a line matching each PATTERN (grep -E); a failure counts the
+# lines naming WHAT.
+expect_trace() {
+        local name=$1 what=$2 p
+        shift 2
+        for p in "$@"; do
+                if [ "$rc" -ne 0 ] || ! grep -qE -e "$p" "$W/err"; then
+                        not_ok "$name" "status $rc, $(grep -c "$what" "$W/err") $what trace lines, none /$p/"
+                        return
+                fi
+        done
+        ok "$name"
+}
+
 # --- the VMM itself, with tiny assembly guests -------------------------------
 vmm_cases() {
         run "$VMM" "$TG/exit42.bin"
@@ -223,13 +238,9 @@ svirtb_cases() {
                 --disk "$W/sel.img" --append "no_such_test" "$GUEST"
 
         run "$VMM" --trace --disk "$W/sel.img" --append "svirtb_read_single" "$GUEST"
-        if [ "$rc" -eq 0 ] && grep -q '^svirtb: write status <- 0x00000000 (DRIVER_OK)$' "$W/err" &&
-                grep -qE '^svirtb: write queue_addr_lo <- ' "$W/err" &&
-                grep -qE '^svirtb: entry [0-9]+: cmd=0 \(read\) sector=0 size=512 addr=0x[0-9a-f]+$' "$W/err"; then
-                ok trace_shows_register_writes_and_entries
-        else
-                not_ok trace_shows_register_writes_and_entries "status $rc, $(grep -c svirtb "$W/err") trace lines"
-        fi
+        expect_trace trace_shows_register_writes_and_entries svirtb \
+                '^svirtb: write status <- 0x00000000 \(DRIVER_OK\)$' '^svirtb: write queue_addr_lo <- ' \
+                '^svirtb: entry [0-9]+: cmd=0 \(read\) sector=0 size=512 addr=0x[0-9a-f]+$'
 
         expect_run svirtb_ring_and_buffer_above_4g 0 out '^1 passed, 0 failed$' \
                 --mem 5G --disk "$W/sel.img" --append "svirtb_high_ram" "$GUEST"
@@ -380,12 +391,8 @@ virtio_cases() {
 
         # --trace decodes transport registers, chains and requests.
         run "$VMM" --trace --disk "$W/id1.img" --append virtio_read_single "$GUEST"
-        if [ "$rc" -eq 0 ] && grep -q '^virtio-mmio@0: write Status <- ' "$W/err" &&
-                grep -qE '^virtio-blk: IN sector 0, 512 bytes -> OK' "$W/err"; then
-                ok virtio_trace_decodes_registers_and_requests
-        else
-                not_ok virtio_trace_decodes_registers_and_requests "status $rc, $(grep -c virtio "$W/err") trace lines"
-        fi
+        expect_trace virtio_trace_decodes_registers_and_requests virtio \
+                '^virtio-mmio@0: write Status <- ' '^virtio-blk: IN sector 0, 512 bytes -> OK'
 }
 
 # --- virtio-blk over virtio-pci (docs/virtio-pci.md) ---------------------------
@@ -464,15 +471,11 @@ pci_cases() {
         fi
         # --trace shows where the BARs decode.
         run "$VMM" --trace --disk "$W/a.img,pci" --append virtio_read_single "$GUEST"
-        if [ "$rc" -eq 0 ] && grep -q '^pci 00:01.0 virtio-blk: BAR0 io \[0xc000, +0x40) mapped$' "$W/err" &&
-                grep -q '^pci 00:01.0 virtio-blk: BAR1 mem \[0xe0000000, +0x4000) mapped$' "$W/err" &&
-                grep -q '^virtio-pci@00:01.0: write Status <- 0x0000000f ' "$W/err" &&
-                ! grep -q '^virtio-mmio@' "$W/err" &&
-                grep -qE '^virtio-blk: IN sector 0, 512 bytes -> OK' "$W/err"; then
-                ok virtio_pci_trace_shows_bars_and_requests
-        else
-                not_ok virtio_pci_trace_shows_bars_and_requests "status $rc, $(grep -c '^pci' "$W/err") pci trace lines"
-        fi
+        expect_trace virtio_pci_trace_shows_bars_and_requests pci \
+                '^pci 00:01.0 virtio-blk: BAR0 io \[0xc000, \+0x40\) mapped$' \
+                '^pci 00:01.0 virtio-blk: BAR1 mem \[0xe0000000, \+0x4000\) mapped$' \
+                '^virtio-pci@00:01.0: write Status <- 0x0000000f ' \
+                '^virtio-blk: IN sector 0, 512 bytes -> OK'
 }
 
 if [ ! -c /dev/kvm ] || ! { "$VMM" "$TG/exit42.bin" >/dev/null 2>&1; [ $? -eq 42 ]; }; then

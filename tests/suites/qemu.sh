@@ -23,24 +23,32 @@ kvm_required qemu
 built "$ELF" "$MKDISK"
 tap_tmpdir
 
-# qemu_run APPEND LEGACY DISK[,ro] [DISK[,ro]]: boots the guest; status in
-# $rc (QEMU's), guest status in $grc, output in $W/out and $W/err.
-qemu_run() {
-        local append=$1 legacy=$2 args=() i=0 d ro
+# boot APPEND DEVICE DISK[,ro]... -- QEMU-ARGS...: boots the guest with each
+# DISK on a DEVICE (virtio-blk-device, or virtio-blk-pci and its options);
+# status in $rc (QEMU's), guest status in $grc, output in $W/out and $W/err.
+boot() {
+        local append=$1 dev=$2 args=() i=0 d ro
         shift 2
-        for d in "$@"; do
-                ro=
+        while [ $# -gt 0 ] && [ "$1" != -- ]; do
+                d=$1 ro=
                 case $d in *,ro) ro=,readonly=on d=${d%,ro} ;; esac
-                args+=(-drive "id=d$i,file=$d,format=raw,if=none$ro" -device "virtio-blk-device,drive=d$i")
+                args+=(-drive "id=d$i,file=$d,format=raw,if=none$ro" -device "$dev,drive=d$i")
                 i=$((i + 1))
+                shift
         done
-        "$QEMU" -M microvm,acpi=off -accel kvm -cpu host -m 64M -nodefaults -no-user-config \
-                -nographic -serial stdio -global "virtio-mmio.force-legacy=$legacy" \
-                -kernel "$ELF" "${args[@]}" -device isa-debug-exit,iobase=0x501,iosize=4 \
+        shift
+        "$QEMU" "$@" -accel kvm -cpu host -m 64M -nodefaults -no-user-config -nographic \
+                -serial stdio -kernel "$ELF" "${args[@]}" -device isa-debug-exit,iobase=0x501,iosize=4 \
                 -no-reboot -append "$append" >"$W/out" 2>"$W/err" </dev/null
         rc=$?
         grc=-1
         [ $((rc & 1)) -eq 1 ] && grc=$((rc >> 1))
+}
+
+# qemu_run APPEND LEGACY DISK[,ro] [DISK[,ro]]: boot on microvm's virtio-mmio.
+qemu_run() {
+        boot "$1" virtio-blk-device "${@:3}" -- -M microvm,acpi=off \
+                -global "virtio-mmio.force-legacy=$2"
 }
 
 # must_pass NAME TEST...: every named test ran and passed (no SKIP).
@@ -107,21 +115,9 @@ suite qemu_virtio_modern_irq_no_event_idx false "complete=irq event_idx=off"
 # polling (the guest is not told where firmware routes INTx). pci_cfg_window
 # reads and writes through QEMU's PCI_CFG capability what it does through the
 # BARs (modern only: a legacy device has no capabilities, the test skips).
+# qemu_pci_run APPEND OPTS DISK[,ro]...: boot on q35 with virtio-blk-pci,OPTS.
 qemu_pci_run() {
-        local append=$1 opt=$2 args=() i=0 d ro
-        shift 2
-        for d in "$@"; do
-                ro=
-                case $d in *,ro) ro=,readonly=on d=${d%,ro} ;; esac
-                args+=(-drive "id=d$i,file=$d,format=raw,if=none$ro" -device "virtio-blk-pci,drive=d$i,$opt")
-                i=$((i + 1))
-        done
-        "$QEMU" -M q35 -accel kvm -cpu host -m 64M -nodefaults -no-user-config -nographic \
-                -serial stdio -kernel "$ELF" "${args[@]}" -device isa-debug-exit,iobase=0x501,iosize=4 \
-                -no-reboot -append "$append" >"$W/out" 2>"$W/err" </dev/null
-        rc=$?
-        grc=-1
-        [ $((rc & 1)) -eq 1 ] && grc=$((rc >> 1))
+        boot "$1" "virtio-blk-pci,$2" "${@:3}" -- -M q35
 }
 
 # Sectors of FILE that differ from a fresh image of N sectors, one per line.

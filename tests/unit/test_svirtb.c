@@ -49,33 +49,14 @@ struct fixture {
         uint8_t *page;
         struct disk disk;
         struct svirtb s;
-        char path[4096]; /* in ti_tmpdir() */
+        char path[4096];   /* in ti_tmpdir() */
+        const void *param; /* the test's initial state: run_ring_case's case */
 };
 
-/* Original byte at offset off of the disk image. */
+/* The original byte at offset off of the disk image (tools/testdisk.h's layout). */
 static uint8_t pattern(uint64_t off)
 {
-        return (uint8_t)(off * 7u + (off >> 9) * 13u + 3u);
-}
-
-static int make_image(struct fixture *f)
-{
-        uint8_t buf[DISK_SIZE];
-        size_t i;
-        int fd;
-
-        snprintf(f->path, sizeof(f->path), "%s/minivmm-svirtb-XXXXXX", ti_tmpdir());
-        fd = mkstemp(f->path);
-        if (fd < 0)
-                return -1;
-        for (i = 0; i < sizeof(buf); i++)
-                buf[i] = pattern(i);
-        if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
-                close(fd);
-                return -1;
-        }
-        close(fd);
-        return 0;
+        return ti_byte(DISK_SECTORS, off);
 }
 
 static int setup(void **state)
@@ -85,11 +66,13 @@ static int setup(void **state)
 
         if (f == NULL)
                 return -1;
+        f->param = *state;
         f->a = malloc(A_SIZE);
         f->b = malloc(B_SIZE);
         f->c = malloc(C_SIZE);
         f->page = malloc(SVIRTB_PAGE_SIZE);
-        if (!f->a || !f->b || !f->c || !f->page || make_image(f) < 0)
+        if (!f->a || !f->b || !f->c || !f->page ||
+            ti_make(f->path, sizeof(f->path), "svirtb", DISK_SECTORS) < 0)
                 return -1;
         memset(f->a, FILL, A_SIZE);
         memset(f->b, FILL, B_SIZE);
@@ -236,6 +219,14 @@ static void status_at(struct fixture *f, uint32_t status, const char *file, int 
 {
         expect_status_at(f, status, file, line);
         expect_eq_at(reg(f, SVIRTB_REG_STATUS), status, "the page's status", file, line);
+}
+
+/* queue_size, queue_addr_hi, queue_addr_lo, in that order. */
+static void write_queue_regs(struct fixture *f, uint32_t qs, uint32_t hi, uint32_t lo)
+{
+        wr(f, SVIRTB_REG_QUEUE_SIZE, qs);
+        wr(f, SVIRTB_REG_QUEUE_ADDR_HI, hi);
+        wr(f, SVIRTB_REG_QUEUE_ADDR_LO, lo);
 }
 
 static void configure(struct fixture *f, uint64_t ring, uint32_t qs)
@@ -397,9 +388,7 @@ static void queue_regs_ignored_before_driver_ok(void **state)
 {
         struct fixture *f = *state;
 
-        wr(f, SVIRTB_REG_QUEUE_SIZE, 8);
-        wr(f, SVIRTB_REG_QUEUE_ADDR_HI, 1);
-        wr(f, SVIRTB_REG_QUEUE_ADDR_LO, RING);
+        write_queue_regs(f, 8, 1, RING);
         assert_regs(f, SVIRTB_MAGIC, 0, 0, 0, 0, 0);
 }
 
@@ -408,9 +397,7 @@ static void queue_regs_ignored_while_ready(void **state)
         struct fixture *f = *state;
 
         bring_up(f, RING, 8);
-        wr(f, SVIRTB_REG_QUEUE_SIZE, 4096);
-        wr(f, SVIRTB_REG_QUEUE_ADDR_HI, 1);
-        wr(f, SVIRTB_REG_QUEUE_ADDR_LO, 0x2000);
+        write_queue_regs(f, 4096, 1, 0x2000);
         assert_regs(f, SVIRTB_READY, 8, 0, RING, 0, 0);
 }
 
@@ -419,9 +406,7 @@ static void queue_regs_ignored_in_reset(void **state)
         struct fixture *f = *state;
 
         enter_error_state(f);
-        wr(f, SVIRTB_REG_QUEUE_SIZE, 8);
-        wr(f, SVIRTB_REG_QUEUE_ADDR_HI, 1);
-        wr(f, SVIRTB_REG_QUEUE_ADDR_LO, 0x2000);
+        write_queue_regs(f, 8, 1, 0x2000);
         assert_regs(f, SVIRTB_RESET, 0, 0, RING, 0, 0);
 }
 
@@ -643,31 +628,33 @@ static void queue_tail_write_is_ignored(void **state)
         assert_regs(f, SVIRTB_READY, 8, 0, RING, 0, 0);
 }
 
-static void unaligned_write_is_ignored(void **state)
+/* Writes of READY (1) at w[k].off, w[k].len bytes, in DRIVER_OK: all ignored. */
+struct raw {
+        uint64_t off;
+        size_t len;
+};
+static void assert_raw_writes_ignored(struct fixture *f, const struct raw *w, size_t n)
 {
-        struct fixture *f = *state;
         const uint8_t ready[8] = {1, 0, 0, 0, 1, 0, 0, 0};
 
         configure(f, RING, 8);
-        svirtb_mmio_write(&f->s, 1, ready, 4);
-        svirtb_mmio_write(&f->s, 2, ready, 4);
-        svirtb_mmio_write(&f->s, 3, ready, 4);
-        svirtb_mmio_write(&f->s, 0x11, ready, 4);
+        for (size_t k = 0; k < n; k++)
+                svirtb_mmio_write(&f->s, w[k].off, ready, w[k].len);
         assert_regs(f, SVIRTB_DRIVER_OK, 8, 0, RING, 0, 0);
+}
+
+static void unaligned_write_is_ignored(void **state)
+{
+        static const struct raw w[] = {{1, 4}, {2, 4}, {3, 4}, {0x11, 4}};
+
+        assert_raw_writes_ignored(*state, w, sizeof(w) / sizeof(w[0]));
 }
 
 static void non_four_byte_write_is_ignored(void **state)
 {
-        struct fixture *f = *state;
-        const uint8_t ready[8] = {1, 0, 0, 0, 1, 0, 0, 0};
+        static const struct raw w[] = {{0, 1}, {0, 2}, {0, 8}, {0, 0}, {4, 3}};
 
-        configure(f, RING, 8);
-        svirtb_mmio_write(&f->s, 0, ready, 1);
-        svirtb_mmio_write(&f->s, 0, ready, 2);
-        svirtb_mmio_write(&f->s, 0, ready, 8);
-        svirtb_mmio_write(&f->s, 0, ready, 0);
-        svirtb_mmio_write(&f->s, 4, ready, 3);
-        assert_regs(f, SVIRTB_DRIVER_OK, 8, 0, RING, 0, 0);
+        assert_raw_writes_ignored(*state, w, sizeof(w) / sizeof(w[0]));
 }
 
 static void write_past_the_registers_is_ignored(void **state)
@@ -788,36 +775,6 @@ static void doorbell_in_magic_is_ignored(void **state)
         assert_regs(f, SVIRTB_MAGIC, 0, 0, 0, 0, 0);
 }
 
-static void doorbell_after_error_is_ignored(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, BUF, 512, 0, 9);
-        put_entry(f, RING, 1, BUF2, 512, 0, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 1, 0);
-        put_entry(f, RING, 0, BUF, 512, 0, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 2);
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 1, 0);
-        assert_ram_is(f, BUF, 512, FILL);
-        assert_ram_is(f, BUF2, 512, FILL);
-}
-
-static void read_entry_copies_sector_into_guest_buffer(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, BUF + 1, 1024, 3, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
-        assert_regs(f, SVIRTB_READY, 8, 0, RING, 1, 1);
-        assert_ram_is(f, BUF, 1, FILL);
-        assert_ram_is_disk(f, BUF + 1, 3 * 512, 1024);
-        assert_ram_is(f, BUF + 1 + 1024, 1, FILL);
-        assert_disk_is_original_except(f, 0, NULL, 0);
-}
-
 static void write_entry_copies_guest_buffer_to_disk(void **state)
 {
         struct fixture *f = *state;
@@ -830,168 +787,6 @@ static void write_entry_copies_guest_buffer_to_disk(void **state)
         wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
         assert_regs(f, SVIRTB_READY, 8, 0, RING, 1, 1);
         assert_disk_is_original_except(f, 6 * 512, buf, 1024);
-}
-
-static void batch_is_processed_in_order(void **state)
-{
-        struct fixture *f = *state;
-        uint8_t *x = ram(f, BUF, 512), *y = ram(f, BUF3, 512);
-
-        memset(x, 'X', 512);
-        memset(y, 'Y', 512);
-        bring_up(f, RING, 8);
-        /* write X, read it back, then overwrite with Y: order is observable */
-        put_entry(f, RING, 0, BUF, 512, 4, SVIRTB_CMD_WRITE);
-        put_entry(f, RING, 1, BUF2, 512, 4, SVIRTB_CMD_READ);
-        put_entry(f, RING, 2, BUF3, 512, 4, SVIRTB_CMD_WRITE);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 3);
-        assert_regs(f, SVIRTB_READY, 8, 0, RING, 3, 3);
-        assert_ram_is(f, BUF2, 512, 'X');
-        assert_disk_is_original_except(f, 4 * 512, y, 512);
-}
-
-static void multiple_doorbells_continue_from_tail(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, BUF, 512, 1, SVIRTB_CMD_READ);
-        put_entry(f, RING, 1, BUF2, 512, 2, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 2);
-        assert_regs(f, SVIRTB_READY, 8, 0, RING, 2, 2);
-        /* Slot 0 rewritten: it must not be consumed again. */
-        memset(ram(f, BUF, 512), FILL, 512);
-        put_entry(f, RING, 2, BUF3, 512, 3, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 3);
-        assert_regs(f, SVIRTB_READY, 8, 0, RING, 3, 3);
-        assert_ram_is(f, BUF, 512, FILL);
-        assert_ram_is_disk(f, BUF2, 2 * 512, 512);
-        assert_ram_is_disk(f, BUF3, 3 * 512, 512);
-}
-
-static void ring_wraps_modulo_queue_size(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 4);
-        for (uint32_t i = 0; i < 3; i++)
-                put_entry(f, RING, i, BUF + i * 512, 512, i, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 3);
-        assert_regs(f, SVIRTB_READY, 4, 0, RING, 3, 3);
-        /* slots 3, 0, 1 with new buffers: head wraps to 2 */
-        put_entry(f, RING, 3, BUF2, 512, 10, SVIRTB_CMD_READ);
-        put_entry(f, RING, 0, BUF2 + 512, 512, 11, SVIRTB_CMD_READ);
-        put_entry(f, RING, 1, BUF2 + 1024, 512, 12, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 2);
-        assert_regs(f, SVIRTB_READY, 4, 0, RING, 2, 2);
-        assert_ram_is_disk(f, BUF2, 10 * 512, 3 * 512);
-        assert_ram_is(f, BUF2 + 3 * 512, 512, FILL);
-        /* never past slot 3: the 32 bytes after the ring were not read as an entry */
-        assert_ram_is(f, RING + 4 * SVIRTB_ENTRY_SIZE, SVIRTB_ENTRY_SIZE, FILL);
-}
-
-static void ring_holds_queue_size_minus_one_entries_per_doorbell(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 4);
-        for (uint32_t i = 0; i < 4; i++)
-                put_entry(f, RING, i, BUF + i * 512, 512, i, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 3);
-        assert_regs(f, SVIRTB_READY, 4, 0, RING, 3, 3);
-        assert_ram_is_disk(f, BUF, 0, 3 * 512);
-        assert_ram_is(f, BUF + 3 * 512, 512, FILL); /* slot 3 not consumed */
-}
-
-static void doorbell_with_head_equal_to_tail_does_nothing(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 4);
-        put_entry(f, RING, 0, BUF, 512, 0, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 0);
-        assert_regs(f, SVIRTB_READY, 4, 0, RING, 0, 0);
-        assert_ram_is(f, BUF, 512, FILL);
-}
-
-static void queue_size_one_accepts_only_empty_doorbells(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 1);
-        put_entry(f, RING, 0, BUF, 512, 0, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 0);
-        assert_regs(f, SVIRTB_READY, 1, 0, RING, 0, 0);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
-        assert_regs(f, SVIRTB_RESET, 1, 0, RING, 0, 0);
-        assert_ram_is(f, BUF, 512, FILL);
-}
-
-static void head_not_below_queue_size_enters_reset(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        /* a valid doorbell first: the device works until the bad head */
-        put_entry(f, RING, 0, BUF, 512, 0, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
-        assert_regs(f, SVIRTB_READY, 8, 0, RING, 1, 1);
-        put_entry(f, RING, 1, BUF + 512, 512, 1, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 8);
-        /* nothing consumed, and the bad index is not stored */
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 1, 1);
-        assert_ram_is_disk(f, BUF, 0, 512);
-        assert_ram_is(f, BUF + 512, 512, FILL);
-        assert_non_null(f->s.reset_reason);
-}
-
-static void huge_head_enters_reset(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, BUF, 512, 0, SVIRTB_CMD_READ);
-        put_entry(f, RING, 1, BUF + 512, 512, 1, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 2);
-        assert_regs(f, SVIRTB_READY, 8, 0, RING, 2, 2);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 0xffffffffu);
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 2, 2);
-        assert_ram_is_disk(f, BUF, 0, 1024);
-}
-
-static void size_zero_entry_is_a_noop(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, BUF, 0, 2, SVIRTB_CMD_READ);
-        put_entry(f, RING, 1, BUF, 0, 2, SVIRTB_CMD_WRITE);
-        put_entry(f, RING, 2, BUF, 0, 1000000, SVIRTB_CMD_READ); /* far past the end */
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 3);
-        assert_regs(f, SVIRTB_READY, 8, 0, RING, 3, 3);
-        assert_ram_is(f, BUF, 16, FILL);
-        assert_disk_is_original_except(f, 0, NULL, 0);
-}
-
-static void size_zero_entry_outside_ram_enters_reset(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, 0x80000000ULL, 0, 0, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 1, 0);
-}
-
-static void size_zero_entry_at_end_of_ram_is_accepted(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, B_END, 0, 0, SVIRTB_CMD_READ);
-        put_entry(f, RING, 1, B_END + 1, 0, 0, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 2);
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 2, 1); /* entry 0 fine, entry 1 outside */
 }
 
 static void entry_pad_is_ignored(void **state)
@@ -1023,135 +818,6 @@ static void entry_fields_are_little_endian(void **state)
 }
 
 /* --- errors (svirtb.md, Errors and reset) ------------------------------------- */
-
-static void bad_cmd_enters_reset_and_stops_consuming(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, BUF, 512, 1, SVIRTB_CMD_READ);
-        put_entry(f, RING, 1, BUF2, 512, 2, 2);
-        put_entry(f, RING, 2, BUF3, 512, 3, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 3);
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 3, 1); /* tail at the failed entry */
-        assert_ram_is_disk(f, BUF, 512, 512);           /* entry 0 done */
-        assert_ram_is(f, BUF2, 512, FILL);
-        assert_ram_is(f, BUF3, 512, FILL); /* entry 2 not consumed */
-}
-
-static void cmd_with_high_bits_set_is_not_a_read(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, BUF, 512, 1, 0x100);
-        put_entry(f, RING, 1, BUF, 512, 1, 0x80000001u);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 1, 0);
-        assert_ram_is(f, BUF, 512, FILL);
-}
-
-static void sector_overflow_enters_reset(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, BUF, 512, 1ULL << 55, SVIRTB_CMD_READ); /* * 512 = 2^64 */
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 1, 0);
-        assert_ram_is(f, BUF, 512, FILL);
-}
-
-static void sector_plus_size_overflow_enters_reset(void **state)
-{
-        struct fixture *f = *state;
-        uint64_t last = UINT64_MAX / 512; /* * 512 = 2^64 - 512 */
-
-        bring_up(f, RING, 8);
-        /* 511 bytes end at 2^64 - 1: no overflow, simply past the end of the disk */
-        put_entry(f, RING, 0, BUF, 511, last, SVIRTB_CMD_READ);
-        put_entry(f, RING, 1, BUF2, 512, last, SVIRTB_CMD_WRITE);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 2);
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 2, 1);
-        assert_ram_is(f, BUF, 511, FILL);
-        assert_disk_is_original_except(f, 0, NULL, 0);
-}
-
-static void entry_buffer_outside_ram_enters_reset(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, 0x80000000ULL, 512, 0, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 1, 0);
-}
-
-static void entry_buffer_one_byte_past_ram_enters_reset(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, B_END - 511, 512, 0, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 1, 0);
-        assert_ram_is(f, B_END - 511, 511, FILL); /* nothing partially copied */
-}
-
-static void entry_buffer_exactly_at_end_of_ram_is_accepted(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, B_END - 512, 512, 2, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
-        assert_regs(f, SVIRTB_READY, 8, 0, RING, 1, 1);
-        assert_ram_is_disk(f, B_END - 512, 2 * 512, 512);
-}
-
-static void buffer_spanning_two_regions_is_refused(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, B_GPA - 256, 512, 0, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 1, 0);
-        assert_ram_is(f, B_GPA - 256, 256, FILL);
-        assert_ram_is(f, B_GPA, 256, FILL);
-}
-
-static void entry_buffer_address_overflow_enters_reset(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, UINT64_MAX - 10, 100, 0, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 1, 0);
-}
-
-static void huge_entry_size_enters_reset(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, BUF, UINT64_MAX, 0, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 1, 0);
-        assert_ram_is(f, BUF, 512, FILL);
-}
-
-static void write_entry_with_bad_buffer_changes_nothing_on_disk(void **state)
-{
-        struct fixture *f = *state;
-
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, B_END - 100, 512, 0, SVIRTB_CMD_WRITE);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 1, 0);
-        assert_disk_is_original_except(f, 0, NULL, 0);
-}
 
 static void host_io_error_enters_reset(void **state)
 {
@@ -1185,98 +851,200 @@ static void host_io_error_enters_reset(void **state)
 
 /* --- past the end, read-only (svirtb.md, Processing) ------------------------ */
 
-static void read_past_end_leaves_rest_of_buffer_untouched(void **state)
+/* --- ring walking, errors, past the end, as data ----------------------------- */
+
+/*
+ * A ring case: steps on the ring at RING, run in order by run_ring_case. Its
+ * register checks report the line of the case's row (AT_ROW) with the
+ * device's last reset_reason, as the checks above do for a test's line.
+ */
+struct rstep {
+        char k;
+        uint32_t v;
+        uint64_t a, b, c, d;
+};
+
+struct ring_case {
+        int line;
+        struct rstep s[16];
+};
+
+// clang-format off
+#define UP(qs)                      {'U', qs, 0, 0, 0, 0} /* bring_up(f, RING, qs) */
+#define E(slot, addr, size, sec, cmd) {'e', cmd, slot, addr, size, sec} /* put_entry */
+#define BELL(head)                  {'b', head, 0, 0, 0, 0} /* queue_head = head */
+#define REGS(st, head, tail)        {'g', st, head, tail, 0, 0} /* assert_regs, RING, qs */
+#define RAM(gpa, len, byte)         {'m', byte, gpa, len, 0, 0} /* assert_ram_is */
+#define DISK(gpa, off, len)         {'k', 0, gpa, off, len, 0} /* assert_ram_is_disk */
+#define ORIG                        {'o', 0, 0, 0, 0, 0} /* the disk is original */
+#define ORIG_BUT(from, gpa, len)    {'o', 0, from, gpa, len, 0} /* but [from, +len) = RAM at gpa */
+#define SET(gpa, len, byte)         {'s', byte, gpa, len, 0, 0}
+#define RO                          {'R', 0, 0, 0, 0, 0} /* reopen_disk_readonly */
+#define REASON                      {'w', 0, 0, 0, 0, 0} /* a reset_reason was recorded */
+// clang-format on
+#define RING_CASE(name, ...) static const struct ring_case name = {__LINE__, {__VA_ARGS__}};
+#define RD                   SVIRTB_CMD_READ
+#define WRT                  SVIRTB_CMD_WRITE
+
+static void run_ring_case(void **state)
 {
         struct fixture *f = *state;
+        const struct ring_case *c = f->param;
+        uint32_t qs = 0;
 
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, BUF, 1024, DISK_SECTORS - 1, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
-        assert_regs(f, SVIRTB_READY, 8, 0, RING, 1, 1);
-        assert_ram_is_disk(f, BUF, (DISK_SECTORS - 1) * 512, 512);
-        assert_ram_is(f, BUF + 512, 512, FILL);
+        for (const struct rstep *s = c->s; s->k != 0; s++) {
+                if (s->k == 'U')
+                        bring_up_at(f, RING, qs = s->v, __FILE__, c->line);
+                else if (s->k == 'e')
+                        put_entry(f, RING, (uint32_t)s->a, s->b, s->c, s->d, s->v);
+                else if (s->k == 'b')
+                        wr(f, SVIRTB_REG_QUEUE_HEAD, s->v);
+                else if (s->k == 'g')
+                        regs_at(f, s->v, qs, 0, RING, (uint32_t)s->a, (uint32_t)s->b, __FILE__,
+                                c->line);
+                else if (s->k == 'm')
+                        assert_ram_is(f, s->a, s->b, (uint8_t)s->v);
+                else if (s->k == 'k')
+                        assert_ram_is_disk(f, s->a, s->b, s->c);
+                else if (s->k == 'o')
+                        assert_disk_is_original_except(f, s->a, s->c ? ram(f, s->b, s->c) : NULL,
+                                                       s->c);
+                else if (s->k == 's')
+                        memset(ram(f, s->a, s->b), (int)s->v, s->b);
+                else if (s->k == 'R')
+                        reopen_disk_readonly(f);
+                else
+                        assert_non_null(f->s.reset_reason);
+        }
 }
 
-static void read_entirely_past_end_leaves_buffer_untouched(void **state)
-{
-        struct fixture *f = *state;
+/* Ring walking. */
+RING_CASE(doorbell_after_error_is_ignored, UP(8), E(0, BUF, 512, 0, 9), E(1, BUF2, 512, 0, RD),
+          BELL(1), REGS(SVIRTB_RESET, 1, 0), E(0, BUF, 512, 0, RD), BELL(2),
+          REGS(SVIRTB_RESET, 1, 0), RAM(BUF, 512, FILL), RAM(BUF2, 512, FILL))
+RING_CASE(read_entry_copies_sector_into_guest_buffer, UP(8), E(0, BUF + 1, 1024, 3, RD), BELL(1),
+          REGS(SVIRTB_READY, 1, 1), RAM(BUF, 1, FILL), DISK(BUF + 1, 3 * 512, 1024),
+          RAM(BUF + 1 + 1024, 1, FILL), ORIG)
+/* Write X, read it back, then overwrite with Y: the order is observable. */
+RING_CASE(batch_is_processed_in_order, SET(BUF, 512, 'X'), SET(BUF3, 512, 'Y'), UP(8),
+          E(0, BUF, 512, 4, WRT), E(1, BUF2, 512, 4, RD), E(2, BUF3, 512, 4, WRT), BELL(3),
+          REGS(SVIRTB_READY, 3, 3), RAM(BUF2, 512, 'X'), ORIG_BUT(4 * 512, BUF3, 512))
+/* Slot 0 rewritten after the first doorbell: it must not be consumed again. */
+RING_CASE(multiple_doorbells_continue_from_tail, UP(8), E(0, BUF, 512, 1, RD),
+          E(1, BUF2, 512, 2, RD), BELL(2), REGS(SVIRTB_READY, 2, 2), SET(BUF, 512, FILL),
+          E(2, BUF3, 512, 3, RD), BELL(3), REGS(SVIRTB_READY, 3, 3), RAM(BUF, 512, FILL),
+          DISK(BUF2, 2 * 512, 512), DISK(BUF3, 3 * 512, 512))
+/* Slots 3, 0, 1 with new buffers: head wraps to 2; never past slot 3 (the 32
+ * bytes after the ring were not read as an entry). */
+RING_CASE(ring_wraps_modulo_queue_size, UP(4), E(0, BUF, 512, 0, RD), E(1, BUF + 512, 512, 1, RD),
+          E(2, BUF + 1024, 512, 2, RD), BELL(3), REGS(SVIRTB_READY, 3, 3), E(3, BUF2, 512, 10, RD),
+          E(0, BUF2 + 512, 512, 11, RD), E(1, BUF2 + 1024, 512, 12, RD), BELL(2),
+          REGS(SVIRTB_READY, 2, 2), DISK(BUF2, 10 * 512, 3 * 512), RAM(BUF2 + 3 * 512, 512, FILL),
+          RAM(RING + 4 * SVIRTB_ENTRY_SIZE, SVIRTB_ENTRY_SIZE, FILL))
+/* Slot 3 not consumed. */
+RING_CASE(ring_holds_queue_size_minus_one_entries_per_doorbell, UP(4), E(0, BUF, 512, 0, RD),
+          E(1, BUF + 512, 512, 1, RD), E(2, BUF + 1024, 512, 2, RD), E(3, BUF + 1536, 512, 3, RD),
+          BELL(3), REGS(SVIRTB_READY, 3, 3), DISK(BUF, 0, 3 * 512), RAM(BUF + 3 * 512, 512, FILL))
+RING_CASE(doorbell_with_head_equal_to_tail_does_nothing, UP(4), E(0, BUF, 512, 0, RD), BELL(0),
+          REGS(SVIRTB_READY, 0, 0), RAM(BUF, 512, FILL))
+RING_CASE(queue_size_one_accepts_only_empty_doorbells, UP(1), E(0, BUF, 512, 0, RD), BELL(0),
+          REGS(SVIRTB_READY, 0, 0), BELL(1), REGS(SVIRTB_RESET, 0, 0), RAM(BUF, 512, FILL))
+/* A valid doorbell first: the device works until the bad head; then nothing
+ * is consumed and the bad index is not stored. */
+RING_CASE(head_not_below_queue_size_enters_reset, UP(8), E(0, BUF, 512, 0, RD), BELL(1),
+          REGS(SVIRTB_READY, 1, 1), E(1, BUF + 512, 512, 1, RD), BELL(8), REGS(SVIRTB_RESET, 1, 1),
+          DISK(BUF, 0, 512), RAM(BUF + 512, 512, FILL), REASON)
+RING_CASE(huge_head_enters_reset, UP(8), E(0, BUF, 512, 0, RD), E(1, BUF + 512, 512, 1, RD),
+          BELL(2), REGS(SVIRTB_READY, 2, 2), BELL(0xffffffffu), REGS(SVIRTB_RESET, 2, 2),
+          DISK(BUF, 0, 1024))
+/* The third far past the end of the disk. */
+RING_CASE(size_zero_entry_is_a_noop, UP(8), E(0, BUF, 0, 2, RD), E(1, BUF, 0, 2, WRT),
+          E(2, BUF, 0, 1000000, RD), BELL(3), REGS(SVIRTB_READY, 3, 3), RAM(BUF, 16, FILL), ORIG)
+RING_CASE(size_zero_entry_outside_ram_enters_reset, UP(8), E(0, 0x80000000ULL, 0, 0, RD), BELL(1),
+          REGS(SVIRTB_RESET, 1, 0))
+/* Entry 0 fine, entry 1 outside. */
+RING_CASE(size_zero_entry_at_end_of_ram_is_accepted, UP(8), E(0, B_END, 0, 0, RD),
+          E(1, B_END + 1, 0, 0, RD), BELL(2), REGS(SVIRTB_RESET, 2, 1))
 
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, BUF, 512, DISK_SECTORS, SVIRTB_CMD_READ);
-        put_entry(f, RING, 1, BUF2, 512, 1ULL << 40, SVIRTB_CMD_READ);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 2);
-        assert_regs(f, SVIRTB_READY, 8, 0, RING, 2, 2);
-        assert_ram_is(f, BUF, 512, FILL);
-        assert_ram_is(f, BUF2, 512, FILL);
-}
+/* Errors (svirtb.md, Errors and reset): the tail at the failed entry, entry 0
+ * done, entry 2 not consumed. */
+RING_CASE(bad_cmd_enters_reset_and_stops_consuming, UP(8), E(0, BUF, 512, 1, RD),
+          E(1, BUF2, 512, 2, 2), E(2, BUF3, 512, 3, RD), BELL(3), REGS(SVIRTB_RESET, 3, 1),
+          DISK(BUF, 512, 512), RAM(BUF2, 512, FILL), RAM(BUF3, 512, FILL))
+RING_CASE(cmd_with_high_bits_set_is_not_a_read, UP(8), E(0, BUF, 512, 1, 0x100),
+          E(1, BUF, 512, 1, 0x80000001u), BELL(1), REGS(SVIRTB_RESET, 1, 0), RAM(BUF, 512, FILL))
+/* 2^55 * 512 = 2^64. */
+RING_CASE(sector_overflow_enters_reset, UP(8), E(0, BUF, 512, 1ULL << 55, RD), BELL(1),
+          REGS(SVIRTB_RESET, 1, 0), RAM(BUF, 512, FILL))
+/* (2^64 - 1) / 512 * 512 = 2^64 - 512: 511 bytes end at 2^64 - 1, no
+ * overflow, simply past the end of the disk; 512 bytes overflow. */
+RING_CASE(sector_plus_size_overflow_enters_reset, UP(8), E(0, BUF, 511, UINT64_MAX / 512, RD),
+          E(1, BUF2, 512, UINT64_MAX / 512, WRT), BELL(2), REGS(SVIRTB_RESET, 2, 1),
+          RAM(BUF, 511, FILL), ORIG)
+RING_CASE(entry_buffer_outside_ram_enters_reset, UP(8), E(0, 0x80000000ULL, 512, 0, RD), BELL(1),
+          REGS(SVIRTB_RESET, 1, 0))
+/* Nothing partially copied. */
+RING_CASE(entry_buffer_one_byte_past_ram_enters_reset, UP(8), E(0, B_END - 511, 512, 0, RD),
+          BELL(1), REGS(SVIRTB_RESET, 1, 0), RAM(B_END - 511, 511, FILL))
+RING_CASE(entry_buffer_exactly_at_end_of_ram_is_accepted, UP(8), E(0, B_END - 512, 512, 2, RD),
+          BELL(1), REGS(SVIRTB_READY, 1, 1), DISK(B_END - 512, 2 * 512, 512))
+RING_CASE(buffer_spanning_two_regions_is_refused, UP(8), E(0, B_GPA - 256, 512, 0, RD), BELL(1),
+          REGS(SVIRTB_RESET, 1, 0), RAM(B_GPA - 256, 256, FILL), RAM(B_GPA, 256, FILL))
+RING_CASE(entry_buffer_address_overflow_enters_reset, UP(8), E(0, UINT64_MAX - 10, 100, 0, RD),
+          BELL(1), REGS(SVIRTB_RESET, 1, 0))
+RING_CASE(huge_entry_size_enters_reset, UP(8), E(0, BUF, UINT64_MAX, 0, RD), BELL(1),
+          REGS(SVIRTB_RESET, 1, 0), RAM(BUF, 512, FILL))
+RING_CASE(write_entry_with_bad_buffer_changes_nothing_on_disk, UP(8),
+          E(0, B_END - 100, 512, 0, WRT), BELL(1), REGS(SVIRTB_RESET, 1, 0), ORIG)
 
-static void write_past_end_writes_only_bytes_inside_disk(void **state)
-{
-        struct fixture *f = *state;
-        uint8_t *buf = ram(f, BUF, 1024);
-
-        memset(buf, 0x77, 1024);
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, BUF, 1024, DISK_SECTORS - 1, SVIRTB_CMD_WRITE);
-        put_entry(f, RING, 1, BUF, 512, DISK_SECTORS + 3, SVIRTB_CMD_WRITE);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 2);
-        assert_regs(f, SVIRTB_READY, 8, 0, RING, 2, 2);
-        assert_disk_is_original_except(f, (DISK_SECTORS - 1) * 512, buf, 512);
-}
-
-static void write_to_readonly_disk_changes_nothing(void **state)
-{
-        struct fixture *f = *state;
-
-        reopen_disk_readonly(f);
-        memset(ram(f, BUF, 512), 0x66, 512);
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, BUF, 512, 2, SVIRTB_CMD_WRITE);
-        put_entry(f, RING, 1, BUF2, 512, 2, SVIRTB_CMD_READ); /* processing goes on */
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 2);
-        assert_regs(f, SVIRTB_READY, 8, 0, RING, 2, 2);
-        assert_disk_is_original_except(f, 0, NULL, 0);
-        assert_ram_is_disk(f, BUF2, 2 * 512, 512);
-}
-
-static void readonly_disk_still_refuses_bad_write_buffer(void **state)
-{
-        struct fixture *f = *state;
-
-        reopen_disk_readonly(f);
-        bring_up(f, RING, 8);
-        put_entry(f, RING, 0, 0x80000000ULL, 512, 2, SVIRTB_CMD_WRITE);
-        wr(f, SVIRTB_REG_QUEUE_HEAD, 1);
-        assert_regs(f, SVIRTB_RESET, 8, 0, RING, 1, 0);
-}
+/* Past the end, read-only (svirtb.md, Processing). */
+RING_CASE(read_past_end_leaves_rest_of_buffer_untouched, UP(8),
+          E(0, BUF, 1024, DISK_SECTORS - 1, RD), BELL(1), REGS(SVIRTB_READY, 1, 1),
+          DISK(BUF, (DISK_SECTORS - 1) * 512, 512), RAM(BUF + 512, 512, FILL))
+RING_CASE(read_entirely_past_end_leaves_buffer_untouched, UP(8), E(0, BUF, 512, DISK_SECTORS, RD),
+          E(1, BUF2, 512, 1ULL << 40, RD), BELL(2), REGS(SVIRTB_READY, 2, 2), RAM(BUF, 512, FILL),
+          RAM(BUF2, 512, FILL))
+RING_CASE(write_past_end_writes_only_bytes_inside_disk, SET(BUF, 1024, 0x77), UP(8),
+          E(0, BUF, 1024, DISK_SECTORS - 1, WRT), E(1, BUF, 512, DISK_SECTORS + 3, WRT), BELL(2),
+          REGS(SVIRTB_READY, 2, 2), ORIG_BUT((DISK_SECTORS - 1) * 512, BUF, 512))
+/* Processing goes on past the refused write. */
+RING_CASE(write_to_readonly_disk_changes_nothing, RO, SET(BUF, 512, 0x66), UP(8),
+          E(0, BUF, 512, 2, WRT), E(1, BUF2, 512, 2, RD), BELL(2), REGS(SVIRTB_READY, 2, 2), ORIG,
+          DISK(BUF2, 2 * 512, 512))
+RING_CASE(readonly_disk_still_refuses_bad_write_buffer, RO, UP(8), E(0, 0x80000000ULL, 512, 2, WRT),
+          BELL(1), REGS(SVIRTB_RESET, 1, 0))
 
 /* --- trace ------------------------------------------------------------------ */
 
-static char *slurp(FILE *fp)
+/* The device's --trace output while fn(f) ran (stderr captured meanwhile: no
+ * assertion may fail inside fn, CMocka's message would go there too). */
+static const char *traced(struct fixture *f, void (*fn)(struct fixture *f))
 {
         static char text[16384];
-        size_t n;
-
-        fflush(fp);
-        rewind(fp);
-        n = fread(text, 1, sizeof(text) - 1, fp);
-        text[n] = '\0';
-        return text;
-}
-
-static void trace_describes_writes_entries_and_resets(void **state)
-{
-        struct fixture *f = *state;
-        const uint8_t two[2] = {1, 0};
         FILE *tmp = tmpfile();
         int saved = dup(STDERR_FILENO);
-        char *text;
+        size_t n;
 
         assert_non_null(tmp);
         assert_true(saved >= 0);
         fflush(stderr);
         assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
         trace_enabled = true;
+        fn(f);
+        trace_enabled = false;
+        fflush(stderr);
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        rewind(tmp);
+        n = fread(text, 1, sizeof(text) - 1, tmp);
+        text[n] = '\0';
+        fclose(tmp);
+        return text;
+}
+
+static void writes_entries_and_resets(struct fixture *f)
+{
+        const uint8_t two[2] = {1, 0};
 
         configure(f, RING, 8);
         wr(f, SVIRTB_REG_STATUS, SVIRTB_READY);
@@ -1287,13 +1055,11 @@ static void trace_describes_writes_entries_and_resets(void **state)
         put_entry(f, RING, 1, BUF, 512, 1, 5);
         wr(f, SVIRTB_REG_QUEUE_HEAD, 2);
         wr(f, SVIRTB_REG_STATUS, SVIRTB_RESET);
+}
 
-        trace_enabled = false;
-        fflush(stderr);
-        dup2(saved, STDERR_FILENO);
-        close(saved);
-        text = slurp(tmp);
-        fclose(tmp);
+static void trace_describes_writes_entries_and_resets(void **state)
+{
+        const char *text = traced(*state, writes_entries_and_resets);
 
         assert_non_null(strstr(text, "svirtb: write status <- 0x00000000 (DRIVER_OK)\n"));
         assert_non_null(strstr(text, "svirtb: write queue_size <- 8\n"));
@@ -1312,20 +1078,8 @@ static void trace_describes_writes_entries_and_resets(void **state)
         assert_non_null(strstr(text, "svirtb: write status <- 0x00000002 (RESET)\n"));
 }
 
-static void trace_reports_readonly_write_and_bad_ring(void **state)
+static void readonly_write_and_bad_ring(struct fixture *f)
 {
-        struct fixture *f = *state;
-        FILE *tmp = tmpfile();
-        int saved = dup(STDERR_FILENO);
-        char *text;
-
-        assert_non_null(tmp);
-        reopen_disk_readonly(f);
-        fflush(stderr);
-        assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
-        trace_enabled = true;
-
-        /* No assertion while stderr is captured: CMocka's message would go there. */
         configure(f, RING, 8);
         wr(f, SVIRTB_REG_STATUS, SVIRTB_READY);
         put_entry(f, RING, 0, BUF, 512, 2, SVIRTB_CMD_WRITE);
@@ -1333,14 +1087,14 @@ static void trace_reports_readonly_write_and_bad_ring(void **state)
         wr(f, SVIRTB_REG_STATUS, SVIRTB_RESET);
         configure(f, RING, 0);
         wr(f, SVIRTB_REG_STATUS, SVIRTB_READY);
+}
 
-        trace_enabled = false;
-        fflush(stderr);
-        dup2(saved, STDERR_FILENO);
-        close(saved);
-        text = slurp(tmp);
-        fclose(tmp);
+static void trace_reports_readonly_write_and_bad_ring(void **state)
+{
+        const char *text;
 
+        reopen_disk_readonly(*state);
+        text = traced(*state, readonly_write_and_bad_ring);
         assert_non_null(strstr(text, "svirtb: entry 0: write ignored (read-only disk)\n"));
         assert_non_null(strstr(text, "svirtb: RESET: queue_size 0 not in 1..4096\n"));
 }
@@ -1426,6 +1180,11 @@ static void random_hostile_driver_keeps_invariants(void **state)
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+/* A case of the ring table. */
+#define R(name)                                                                                    \
+        {                                                                                          \
+#name, run_ring_case, setup, teardown, (void *)&(name)                             \
+        }
 
 int main(void)
 {
@@ -1468,41 +1227,41 @@ int main(void)
             /* ring walking */
             T(doorbell_before_ready_is_ignored),
             T(doorbell_in_magic_is_ignored),
-            T(doorbell_after_error_is_ignored),
-            T(read_entry_copies_sector_into_guest_buffer),
+            R(doorbell_after_error_is_ignored),
+            R(read_entry_copies_sector_into_guest_buffer),
             T(write_entry_copies_guest_buffer_to_disk),
-            T(batch_is_processed_in_order),
-            T(multiple_doorbells_continue_from_tail),
-            T(ring_wraps_modulo_queue_size),
-            T(ring_holds_queue_size_minus_one_entries_per_doorbell),
-            T(doorbell_with_head_equal_to_tail_does_nothing),
-            T(queue_size_one_accepts_only_empty_doorbells),
-            T(head_not_below_queue_size_enters_reset),
-            T(huge_head_enters_reset),
-            T(size_zero_entry_is_a_noop),
-            T(size_zero_entry_outside_ram_enters_reset),
-            T(size_zero_entry_at_end_of_ram_is_accepted),
+            R(batch_is_processed_in_order),
+            R(multiple_doorbells_continue_from_tail),
+            R(ring_wraps_modulo_queue_size),
+            R(ring_holds_queue_size_minus_one_entries_per_doorbell),
+            R(doorbell_with_head_equal_to_tail_does_nothing),
+            R(queue_size_one_accepts_only_empty_doorbells),
+            R(head_not_below_queue_size_enters_reset),
+            R(huge_head_enters_reset),
+            R(size_zero_entry_is_a_noop),
+            R(size_zero_entry_outside_ram_enters_reset),
+            R(size_zero_entry_at_end_of_ram_is_accepted),
             T(entry_pad_is_ignored),
             T(entry_fields_are_little_endian),
             /* errors */
-            T(bad_cmd_enters_reset_and_stops_consuming),
-            T(cmd_with_high_bits_set_is_not_a_read),
-            T(sector_overflow_enters_reset),
-            T(sector_plus_size_overflow_enters_reset),
-            T(entry_buffer_outside_ram_enters_reset),
-            T(entry_buffer_one_byte_past_ram_enters_reset),
-            T(entry_buffer_exactly_at_end_of_ram_is_accepted),
-            T(buffer_spanning_two_regions_is_refused),
-            T(entry_buffer_address_overflow_enters_reset),
-            T(huge_entry_size_enters_reset),
-            T(write_entry_with_bad_buffer_changes_nothing_on_disk),
+            R(bad_cmd_enters_reset_and_stops_consuming),
+            R(cmd_with_high_bits_set_is_not_a_read),
+            R(sector_overflow_enters_reset),
+            R(sector_plus_size_overflow_enters_reset),
+            R(entry_buffer_outside_ram_enters_reset),
+            R(entry_buffer_one_byte_past_ram_enters_reset),
+            R(entry_buffer_exactly_at_end_of_ram_is_accepted),
+            R(buffer_spanning_two_regions_is_refused),
+            R(entry_buffer_address_overflow_enters_reset),
+            R(huge_entry_size_enters_reset),
+            R(write_entry_with_bad_buffer_changes_nothing_on_disk),
             T(host_io_error_enters_reset),
             /* past the end, read-only */
-            T(read_past_end_leaves_rest_of_buffer_untouched),
-            T(read_entirely_past_end_leaves_buffer_untouched),
-            T(write_past_end_writes_only_bytes_inside_disk),
-            T(write_to_readonly_disk_changes_nothing),
-            T(readonly_disk_still_refuses_bad_write_buffer),
+            R(read_past_end_leaves_rest_of_buffer_untouched),
+            R(read_entirely_past_end_leaves_buffer_untouched),
+            R(write_past_end_writes_only_bytes_inside_disk),
+            R(write_to_readonly_disk_changes_nothing),
+            R(readonly_disk_still_refuses_bad_write_buffer),
             /* trace and hostile driver */
             T(trace_describes_writes_entries_and_resets),
             T(trace_reports_readonly_write_and_bad_ring),

@@ -25,14 +25,13 @@
 #include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
 #include "devices/virtq.h"
-#include "vfake.h"
+#include "vblkfx.h"
 
-#define RING    0x1000ULL
 #define HDR     0x8000ULL  /* 16 bytes per request slot */
 #define STAT    0xc000ULL  /* 1 byte per request slot */
 #define DATA    0x20000ULL /* 512 bytes per request slot */
 #define TABLES  0x60000ULL /* indirect tables, 0x800 bytes each */
-#define QN      256u
+#define QN      VBFX_QN
 #define SECTORS 4096u
 #define W       VRING_DESC_F_WRITE
 #define NEXT    VRING_DESC_F_NEXT
@@ -40,57 +39,25 @@
 static const uint64_t FEATS =
     VIRTIO_FEAT_VERSION_1 | VIRTIO_FEAT_INDIRECT_DESC | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
 
-struct fx {
-        struct vfake f;
-        struct disk disk;
-        struct vblk b;
-        struct vmmio t;
-        struct vf_ring r;
-        char path[4096]; /* in ti_tmpdir() */
-        uint16_t next_head;
-        unsigned extra; /* chains the endless driver still adds (endless_driver_notify) */
-};
+/* Chains the endless driver still adds (endless_driver_notify). */
+static unsigned extra;
 
+/* Original byte at offset off of the image. */
 static uint8_t pattern(uint64_t off)
 {
-        return (uint8_t)(off * 5u + (off >> 9) * 11u + 1u);
+        return ti_byte(SECTORS, off);
 }
 
-static int make_image(char *path, size_t len)
+static void bring_up(struct vbfx *x, uint64_t features)
 {
-        uint8_t *buf = malloc(SECTORS * 512u);
-        ssize_t n;
-        int fd;
-
-        snprintf(path, len, "%s/minivmm-batch-XXXXXX", ti_tmpdir());
-        fd = mkstemp(path);
-        if (fd < 0 || buf == NULL)
-                return -1;
-        for (uint64_t i = 0; i < SECTORS * 512u; i++)
-                buf[i] = pattern(i);
-        n = write(fd, buf, SECTORS * 512u);
-        close(fd);
-        free(buf);
-        return n == (ssize_t)(SECTORS * 512u) ? 0 : -1;
-}
-
-static void bring_up(struct fx *x, uint64_t features)
-{
-        assert_int_equal(vblk_init(&x->b, &x->disk, "batch"), 0);
-        vmmio_init(&x->t, &x->f.gm, &vblk_ops, &x->b, false, vf_set_irq, &x->f);
-        vf_ring_at(&x->f, &x->r, RING, QN, 4096);
-        x->next_head = 0;
-        vf_v2_init(&x->t, &x->r, features);
+        vbfx_up(x, "batch", false, features);
 }
 
 static int setup(void **state)
 {
-        struct fx *x = calloc(1, sizeof(*x));
-        char err[256];
+        struct vbfx *x = calloc(1, sizeof(*x));
 
-        if (x == NULL || vf_setup(&x->f) < 0 || make_image(x->path, sizeof(x->path)))
-                return -1;
-        if (disk_open(&x->disk, x->path, false, err, sizeof(err)) < 0)
+        if (x == NULL || vbfx_setup(x, "batch", SECTORS) < 0)
                 return -1;
         *state = x;
         return 0;
@@ -98,41 +65,20 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-        struct fx *x = *state;
-
-        disk_close(&x->disk);
-        unlink(x->path);
-        vf_teardown(&x->f);
-        free(x);
+        vbfx_teardown(*state);
+        free(*state);
         return 0;
 }
 
 /* --- requests --------------------------------------------------------------- */
 
-struct seg {
-        uint64_t gpa;
-        uint32_t len;
-        uint16_t flags;
-};
-
 /* Writes a direct chain at the next descriptors and publishes it (no kick). */
-static uint16_t publish(struct fx *x, const struct seg *s, unsigned n)
+static uint16_t publish(struct vbfx *x, const struct seg *s, unsigned n)
 {
-        uint16_t head = x->next_head;
-
-        for (unsigned i = 0; i < n; i++) {
-                uint16_t idx = (uint16_t)((head + i) % QN);
-
-                vf_desc(&x->f, x->r.desc, idx, s[i].gpa, s[i].len,
-                        (uint16_t)(s[i].flags | (i + 1 < n ? NEXT : 0)),
-                        (uint16_t)((idx + 1) % QN));
-        }
-        x->next_head = (uint16_t)((head + n) % QN);
-        vf_publish(&x->f, &x->r, head);
-        return head;
+        return vbfx_publish(x, s, n);
 }
 
-static void put_hdr(struct fx *x, unsigned slot, uint32_t type, uint64_t sector)
+static void put_hdr(struct vbfx *x, unsigned slot, uint32_t type, uint64_t sector)
 {
         vf_put(&x->f, HDR + 16 * slot, type, 4);
         vf_put(&x->f, HDR + 16 * slot + 4, 0, 4);
@@ -141,7 +87,7 @@ static void put_hdr(struct fx *x, unsigned slot, uint32_t type, uint64_t sector)
 }
 
 /* A one-sector read of sector into slot's data buffer. */
-static uint16_t publish_read(struct fx *x, unsigned slot, uint64_t sector)
+static uint16_t publish_read(struct vbfx *x, unsigned slot, uint64_t sector)
 {
         struct seg s[3] = {
             {HDR + 16 * slot, 16, 0}, {DATA + 512 * slot, 512, W}, {STAT + slot, 1, W}};
@@ -150,12 +96,12 @@ static uint16_t publish_read(struct fx *x, unsigned slot, uint64_t sector)
         return publish(x, s, 3);
 }
 
-static uint8_t status_of(struct fx *x, unsigned slot)
+static uint8_t status_of(struct vbfx *x, unsigned slot)
 {
         return (uint8_t)vf_get(&x->f, STAT + slot, 1);
 }
 
-static void assert_sector_in_ram(struct fx *x, uint64_t gpa, uint64_t sector)
+static void assert_sector_in_ram(struct vbfx *x, uint64_t gpa, uint64_t sector)
 {
         const uint8_t *p = vf_ptr(&x->f, gpa, 512);
 
@@ -163,12 +109,12 @@ static void assert_sector_in_ram(struct fx *x, uint64_t gpa, uint64_t sector)
                 assert_int_equal(p[i], pattern(sector * 512 + i));
 }
 
-static uint16_t avail_event(struct fx *x)
+static uint16_t avail_event(struct vbfx *x)
 {
         return (uint16_t)vf_get(&x->f, x->r.used + 4 + 8ULL * QN, 2);
 }
 
-static void set_used_event(struct fx *x, uint16_t v)
+static void set_used_event(struct vbfx *x, uint16_t v)
 {
         vf_put(&x->f, x->r.avail + 4 + 2ULL * QN, v, 2);
 }
@@ -177,7 +123,7 @@ static void set_used_event(struct fx *x, uint16_t v)
 
 static void event_idx_is_offered_and_negotiated(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
 
         bring_up(x, FEATS | VIRTIO_FEAT_EVENT_IDX);
         assert_true(vf_device_features(&x->t) & VIRTIO_FEAT_EVENT_IDX);
@@ -187,7 +133,7 @@ static void event_idx_is_offered_and_negotiated(void **state)
 
 static void avail_event_is_published_when_the_device_goes_idle(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
 
         bring_up(x, FEATS | VIRTIO_FEAT_EVENT_IDX);
         vf_put(&x->f, x->r.used + 4 + 8ULL * QN, 0xbeef, 2);
@@ -205,7 +151,7 @@ static void avail_event_is_published_when_the_device_goes_idle(void **state)
 
 static void used_event_decides_the_one_interrupt_of_a_batch(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
 
         bring_up(x, FEATS | VIRTIO_FEAT_EVENT_IDX);
         set_used_event(x, 7); /* interrupt once used.idx passes 7: at the 8th completion */
@@ -225,7 +171,7 @@ static void used_event_decides_the_one_interrupt_of_a_batch(void **state)
 
 static void without_event_idx_a_batch_interrupts_once(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
 
         bring_up(x, FEATS);
         for (unsigned i = 0; i < 16; i++)
@@ -248,7 +194,7 @@ static void without_event_idx_a_batch_interrupts_once(void **state)
 
 static void vq_pop_or_arm_rearms_before_it_reports_empty(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         struct virtq *vq = &x->t.q[0].vq;
         struct vq_chain *c = malloc(sizeof(*c));
 
@@ -271,7 +217,7 @@ static void vq_pop_or_arm_rearms_before_it_reports_empty(void **state)
 
 static void without_event_idx_pop_or_arm_leaves_the_used_ring_alone(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         struct virtq *vq = &x->t.q[0].vq;
         struct vq_chain *c = malloc(sizeof(*c));
 
@@ -290,18 +236,18 @@ static void without_event_idx_pop_or_arm_leaves_the_used_ring_alone(void **state
 
 /*
  * A device that serves each chain at once, while the driver, on another CPU,
- * publishes a new chain for each one served as long as x->extra lasts.
+ * publishes a new chain for each one served as long as extra lasts.
  */
 static void endless_driver_notify(void *dev, struct virtq *vq)
 {
-        struct fx *x = (struct fx *)((char *)dev - offsetof(struct fx, b));
+        struct vbfx *x = (struct vbfx *)((char *)dev - offsetof(struct vbfx, b));
         struct vq_chain *c = malloc(sizeof(*c));
 
         assert_non_null(c);
         while (vq_pop_or_arm(vq, c) == VQ_POP_CHAIN) {
                 assert_int_equal(vq_push(vq, c->head, 1), 0);
-                if (x->extra > 0) {
-                        x->extra--;
+                if (extra > 0) {
+                        extra--;
                         publish_read(x, 0, 0);
                 }
         }
@@ -311,22 +257,22 @@ static void endless_driver_notify(void *dev, struct virtq *vq)
 
 static void a_pass_yields_after_num_entries_and_the_transport_reports_it(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         struct virtio_dev_ops ops = vblk_ops;
 
         ops.notify = endless_driver_notify;
         assert_int_equal(vblk_init(&x->b, &x->disk, "batch"), 0);
         vmmio_init(&x->t, &x->f.gm, &ops, &x->b, false, vf_set_irq, &x->f);
-        vf_ring_at(&x->f, &x->r, RING, QN, 4096);
+        vf_ring_at(&x->f, &x->r, VBFX_RING, QN, 4096);
         vf_v2_init(&x->t, &x->r, FEATS);
-        x->extra = QN + 5;
+        extra = QN + 5;
         publish_read(x, 0, 0);
         assert_true(vmmio_notify_queue(&x->t, 0)); /* the budget is spent, one chain waits */
         assert_true(vq_yielded(&x->t.q[0].vq));
         assert_int_equal(vf_used_idx(&x->f, &x->r), QN);
         assert_false(vmmio_notify_queue(&x->t, 0)); /* the 1 waiting + the last 5 added */
         assert_int_equal(vf_used_idx(&x->f, &x->r), QN + 6);
-        assert_int_equal(x->extra, 0);
+        assert_int_equal(extra, 0);
         assert_false(vmmio_notify_queue(&x->t, 0)); /* nothing waits */
         assert_false(vmmio_notify_queue(&x->t, 1)); /* no such queue (M9) */
         assert_int_equal(vf_used_idx(&x->f, &x->r), QN + 6);
@@ -334,11 +280,11 @@ static void a_pass_yields_after_num_entries_and_the_transport_reports_it(void **
 
 static void notify_of_a_queue_not_live_is_ignored(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
 
         assert_int_equal(vblk_init(&x->b, &x->disk, "batch"), 0);
         vmmio_init(&x->t, &x->f.gm, &vblk_ops, &x->b, false, vf_set_irq, &x->f);
-        vf_ring_at(&x->f, &x->r, RING, QN, 4096);
+        vf_ring_at(&x->f, &x->r, VBFX_RING, QN, 4096);
         publish_read(x, 0, 0);
         assert_false(vmmio_notify_queue(&x->t, 0)); /* before DRIVER_OK (M4) */
         assert_int_equal(vf_used_idx(&x->f, &x->r), 0);
@@ -350,7 +296,7 @@ static void notify_of_a_queue_not_live_is_ignored(void **state)
 /* One read over three regions, two of them adjacent in guest space but not in the host. */
 static void read_over_several_regions_lands_in_every_segment(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         struct seg s[6] = {
             {HDR, 16, 0},
             {VF_B_GPA - 512, 512, W}, /* the end of "ram"... */
@@ -379,7 +325,7 @@ static void read_over_several_regions_lands_in_every_segment(void **state)
 
 static void write_over_several_segments_reaches_the_file_in_order(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         struct seg s[4] = {{HDR, 16, 0}, {DATA, 512, 0}, {VF_HIGH_GPA, 512, 0}, {STAT, 1, W}};
         uint8_t got[1024];
         int fd;
@@ -405,7 +351,7 @@ static void write_over_several_segments_reaches_the_file_in_order(void **state)
 
 /* --- io_uring --------------------------------------------------------------------- */
 
-static void use_uring_or_skip(struct fx *x)
+static void use_uring_or_skip(struct vbfx *x)
 {
         int r = disk_use_uring(&x->disk, 16);
 
@@ -418,7 +364,7 @@ static void use_uring_or_skip(struct fx *x)
  * The same mixed batch on either backend: a write, a flush, reads (one
  * into a buffer the write did not touch), an out-of-range read, GET_ID.
  */
-static void mixed_batch(struct fx *x)
+static void mixed_batch(struct vbfx *x)
 {
         struct seg wr[3] = {{HDR + 16, 16, 0}, {DATA + 512, 512, 0}, {STAT + 1, 1, W}};
         struct seg fl[2] = {{HDR + 32, 16, 0}, {STAT + 2, 1, W}};
@@ -502,7 +448,7 @@ static const struct disk_engine counting_engine = {.name = "counting", .run = co
  */
 static void a_pass_reaches_the_disk_in_one_disk_run(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
 
         engine_calls = engine_ops = 0;
         x->disk.engine = &counting_engine;
@@ -515,7 +461,7 @@ static void a_pass_reaches_the_disk_in_one_disk_run(void **state)
 
 static void io_uring_disk_serves_the_same_batch_alike(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
 
         use_uring_or_skip(x);
         mixed_batch(x);
@@ -526,7 +472,7 @@ static void io_uring_disk_serves_the_same_batch_alike(void **state)
 /* Requests of 100 segments each (indirect tables): the iovec pool fills and splits the batch. */
 static void io_uring_batch_larger_than_the_iovec_pool_is_split(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         const unsigned nreq = 30, nseg = 100;
         uint8_t *file = malloc(SECTORS * 512u);
         int fd;

@@ -23,14 +23,14 @@
 #include "devices/trace.h"
 #include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
-#include "vfake.h"
+#include "vblkfx.h"
 
-#define RING      0x1000ULL
+#define RING      VBFX_RING
 #define TABLE     0x6000ULL /* indirect tables */
 #define HDR       0x8000ULL /* request headers */
 #define STAT      0x9000ULL /* status bytes */
 #define DATA      0x20000ULL
-#define QN        256u
+#define QN        VBFX_QN
 #define SECTORS   64u
 #define DISK_SIZE (SECTORS * 512u)
 
@@ -45,61 +45,26 @@ static const char TEST_ID[] = "test-serial";
 
 static char trace_out[8192];
 
-struct fx {
-        struct vfake f;
-        struct disk disk;
-        struct vblk b;
-        struct vmmio t;
-        struct vf_ring r;
-        char path[4096]; /* in ti_tmpdir() */
-        uint16_t next_head;
-};
-
-/* One buffer of a request. */
-struct seg {
-        uint64_t gpa;
-        uint32_t len;
-        uint16_t flags;
-};
-
 /* Original byte at offset off of the image. */
 static uint8_t pattern(uint64_t off)
 {
-        return (uint8_t)(off * 7u + (off >> 9) * 13u + 3u);
+        return ti_byte(SECTORS, off);
 }
 
-static int make_image(char *path, size_t pathlen, uint64_t size)
+/* An image of size bytes (a test image cut short) at a new path; 0 or -1. */
+static int make_image(char *path, size_t len, uint64_t size)
 {
-        uint8_t *buf = malloc(size);
-        int fd;
-        ssize_t n;
-
-        snprintf(path, pathlen, "%s/minivmm-vblk-XXXXXX", ti_tmpdir());
-        fd = mkstemp(path);
-        if (fd < 0 || buf == NULL)
-                return -1;
-        for (uint64_t i = 0; i < size; i++)
-                buf[i] = pattern(i);
-        n = write(fd, buf, size);
-        close(fd);
-        free(buf);
-        return n == (ssize_t)size ? 0 : -1;
+        return ti_make(path, len, "vblk", (size + 511) / 512) < 0 ? -1
+                                                                  : truncate(path, (off_t)size);
 }
 
 /* Binds device and transport to the open disk and runs the v2 (or v1) init. */
-static void bring_up(struct fx *x, bool legacy)
+static void bring_up(struct vbfx *x, bool legacy)
 {
-        assert_int_equal(vblk_init(&x->b, &x->disk, TEST_ID), 0);
-        vmmio_init(&x->t, &x->f.gm, &vblk_ops, &x->b, legacy, vf_set_irq, &x->f);
-        vf_ring_at(&x->f, &x->r, RING, QN, 4096);
-        x->next_head = 0;
-        if (legacy)
-                vf_v1_init(&x->t, &x->r, FEATS & ~VIRTIO_FEAT_VERSION_1);
-        else
-                vf_v2_init(&x->t, &x->r, FEATS);
+        vbfx_up(x, TEST_ID, legacy, legacy ? FEATS & ~VIRTIO_FEAT_VERSION_1 : FEATS);
 }
 
-static int open_disk(struct fx *x, bool ro)
+static int open_disk(struct vbfx *x, bool ro)
 {
         char err[256];
 
@@ -108,11 +73,9 @@ static int open_disk(struct fx *x, bool ro)
 
 static int setup(void **state)
 {
-        struct fx *x = calloc(1, sizeof(*x));
+        struct vbfx *x = calloc(1, sizeof(*x));
 
-        if (x == NULL || vf_setup(&x->f) < 0 || make_image(x->path, sizeof(x->path), DISK_SIZE))
-                return -1;
-        if (open_disk(x, false) < 0)
+        if (x == NULL || vbfx_setup(x, "vblk", SECTORS) < 0)
                 return -1;
         trace_enabled = ti_trace_wanted();
         bring_up(x, false);
@@ -122,18 +85,16 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
 
-        disk_close(&x->disk);
-        unlink(x->path);
-        vf_teardown(&x->f);
+        vbfx_teardown(x);
         free(x);
         trace_enabled = ti_trace_wanted();
         return 0;
 }
 
 /* Reopens the image read-only and starts over. */
-static void make_read_only(struct fx *x)
+static void make_read_only(struct vbfx *x)
 {
         disk_close(&x->disk);
         assert_int_equal(open_disk(x, true), 0);
@@ -142,7 +103,7 @@ static void make_read_only(struct fx *x)
 
 /* --- building and submitting requests ----------------------------------- */
 
-static void put_hdr(struct fx *x, uint64_t gpa, uint32_t type, uint64_t sector)
+static void put_hdr(struct vbfx *x, uint64_t gpa, uint32_t type, uint64_t sector)
 {
         vf_put(&x->f, gpa, type, 4);
         vf_put(&x->f, gpa + 4, 0xdeadbeef, 4); /* reserved/ioprio: ignored */
@@ -150,30 +111,20 @@ static void put_hdr(struct fx *x, uint64_t gpa, uint32_t type, uint64_t sector)
 }
 
 /* Writes the chain at the next free descriptors, publishes and kicks; returns the head. */
-static uint16_t submit(struct fx *x, const struct seg *s, unsigned n)
+static uint16_t submit(struct vbfx *x, const struct seg *s, unsigned n)
 {
-        uint16_t head = x->next_head;
-        unsigned i;
+        uint16_t head = vbfx_publish(x, s, n);
 
-        for (i = 0; i < n; i++) {
-                uint16_t idx = (uint16_t)((head + i) % QN);
-
-                vf_desc(&x->f, x->r.desc, idx, s[i].gpa, s[i].len,
-                        (uint16_t)(s[i].flags | (i + 1 < n ? VRING_DESC_F_NEXT : 0)),
-                        (uint16_t)((idx + 1) % QN));
-        }
-        x->next_head = (uint16_t)((head + n) % QN);
-        vf_publish(&x->f, &x->r, head);
         vf_kick(&x->t, 0);
         return head;
 }
 
-static uint8_t ram8(struct fx *x, uint64_t gpa)
+static uint8_t ram8(struct vbfx *x, uint64_t gpa)
 {
         return *vf_ptr(&x->f, gpa, 1);
 }
 
-static uint32_t rd_status(struct fx *x)
+static uint32_t rd_status(struct vbfx *x)
 {
         return vf_rd(&x->t, VIRTIO_MMIO_STATUS);
 }
@@ -191,7 +142,7 @@ static uint32_t rd_status(struct fx *x)
 /* The last used element is {head, len}, and the status byte at st is status. */
 #define assert_done(x, head, len, st, status)                                                      \
         assert_done_at(x, head, len, st, status, __FILE__, __LINE__)
-static void assert_done_at(struct fx *x, uint16_t head, uint32_t len, uint64_t st, uint8_t status,
+static void assert_done_at(struct vbfx *x, uint16_t head, uint32_t len, uint64_t st, uint8_t status,
                            const char *file, int line)
 {
         uint16_t idx = vf_used_idx(&x->f, &x->r);
@@ -207,7 +158,7 @@ static void assert_done_at(struct fx *x, uint16_t head, uint32_t len, uint64_t s
 
 /* The file holds its original bytes in [from, to). */
 #define assert_file_original(...) assert_file_original_at(__VA_ARGS__, __FILE__, __LINE__)
-static void assert_file_original_at(struct fx *x, uint64_t from, uint64_t to, const char *file,
+static void assert_file_original_at(struct vbfx *x, uint64_t from, uint64_t to, const char *file,
                                     int line)
 {
         uint8_t *buf = malloc(DISK_SIZE);
@@ -224,7 +175,7 @@ static void assert_file_original_at(struct fx *x, uint64_t from, uint64_t to, co
 }
 
 #define assert_file_bytes(...) assert_file_bytes_at(__VA_ARGS__, __FILE__, __LINE__)
-static void assert_file_bytes_at(struct fx *x, uint64_t off, const uint8_t *want, size_t len,
+static void assert_file_bytes_at(struct vbfx *x, uint64_t off, const uint8_t *want, size_t len,
                                  const char *file, int line)
 {
         uint8_t *buf = malloc(len);
@@ -240,7 +191,7 @@ static void assert_file_bytes_at(struct fx *x, uint64_t off, const uint8_t *want
 
 /* Guest RAM [gpa, gpa + len) holds the image's bytes from off. */
 #define assert_ram_is_disk(...) assert_ram_is_disk_at(__VA_ARGS__, __FILE__, __LINE__)
-static void assert_ram_is_disk_at(struct fx *x, uint64_t gpa, uint64_t off, uint64_t len,
+static void assert_ram_is_disk_at(struct vbfx *x, uint64_t gpa, uint64_t off, uint64_t len,
                                   const char *file, int line)
 {
         const uint8_t *p = vf_ptr(&x->f, gpa, len);
@@ -250,34 +201,31 @@ static void assert_ram_is_disk_at(struct fx *x, uint64_t gpa, uint64_t off, uint
                         FAIL_AT("RAM byte 0x%llx differs", (unsigned long long)(gpa + i));
 }
 
-#define assert_ram_fill(...) assert_ram_fill_at(__VA_ARGS__, __FILE__, __LINE__)
-static void assert_ram_fill_at(struct fx *x, uint64_t gpa, uint64_t len, const char *file, int line)
+/* Every byte of [gpa, gpa + len) is VF_FILL (never written) or, for
+ * assert_ram_zero, 0 (§2.7.8.2: writable bytes a failed request did not fill
+ * read zero, used.len covers them). */
+#define assert_ram_fill(x, gpa, len)                                                               \
+        assert_ram_bytes_at(x, gpa, len, VF_FILL, "written", __FILE__, __LINE__)
+#define assert_ram_zero(x, gpa, len)                                                               \
+        assert_ram_bytes_at(x, gpa, len, 0, "not zeroed", __FILE__, __LINE__)
+static void assert_ram_bytes_at(struct vbfx *x, uint64_t gpa, uint64_t len, uint8_t b,
+                                const char *what, const char *file, int line)
 {
         const uint8_t *p = vf_ptr(&x->f, gpa, len);
 
         for (uint64_t i = 0; i < len; i++)
-                if (p[i] != VF_FILL)
-                        FAIL_AT("RAM byte 0x%llx written", (unsigned long long)(gpa + i));
+                if (p[i] != b)
+                        FAIL_AT("RAM byte 0x%llx %s", (unsigned long long)(gpa + i), what);
 }
 
-/* §2.7.8.2: writable bytes a failed request did not fill read zero (used.len covers them). */
-#define assert_ram_zero(...) assert_ram_zero_at(__VA_ARGS__, __FILE__, __LINE__)
-static void assert_ram_zero_at(struct fx *x, uint64_t gpa, uint64_t len, const char *file, int line)
-{
-        const uint8_t *p = vf_ptr(&x->f, gpa, len);
-
-        for (uint64_t i = 0; i < len; i++)
-                if (p[i] != 0)
-                        FAIL_AT("RAM byte 0x%llx not zeroed", (unsigned long long)(gpa + i));
-}
-
-static void fill_ram(struct fx *x, uint64_t gpa, uint8_t v, uint64_t len)
+static void fill_ram(struct vbfx *x, uint64_t gpa, uint8_t v, uint64_t len)
 {
         memset(vf_ptr(&x->f, gpa, len), v, len);
 }
 
 /* The three-descriptor requests a Linux driver sends. */
-static uint16_t simple(struct fx *x, uint32_t type, uint64_t sector, uint32_t len, uint16_t dflags)
+static uint16_t simple(struct vbfx *x, uint32_t type, uint64_t sector, uint32_t len,
+                       uint16_t dflags)
 {
         put_hdr(x, HDR, type, sector);
         if (len == 0) {
@@ -290,11 +238,33 @@ static uint16_t simple(struct fx *x, uint32_t type, uint64_t sector, uint32_t le
         return submit(x, s, 3);
 }
 
+/* DISCARD and WRITE_ZEROES of n sectors at sector (one segment, §5.2.6) are
+ * UNSUPP (not offered, or a read-only disk) and change nothing. */
+#define assert_discards_unsupp(...) assert_discards_unsupp_at(__VA_ARGS__, __FILE__, __LINE__)
+static void assert_discards_unsupp_at(struct vbfx *x, uint64_t sector, uint32_t n, const char *file,
+                                      int line)
+{
+        static const uint32_t types[] = {VIRTIO_BLK_T_DISCARD, VIRTIO_BLK_T_WRITE_ZEROES};
+
+        vf_put(&x->f, DATA, sector, 8);
+        vf_put(&x->f, DATA + 8, n, 4);
+        vf_put(&x->f, DATA + 12, 0, 4); /* flags */
+        for (unsigned i = 0; i < 2; i++)
+                assert_done_at(x, simple(x, types[i], 0, 16, 0), 1, STAT, VIRTIO_BLK_S_UNSUPP, file,
+                               line);
+        assert_file_original_at(x, 0, DISK_SIZE, file, line);
+}
+
+/* A simple() request comes back with used.len ulen and status byte status. */
+#define assert_request(x, type, sector, len, dflags, ulen, status)                                 \
+        assert_done_at(x, simple(x, type, sector, len, dflags), ulen, STAT, status, __FILE__,      \
+                       __LINE__)
+
 /* --- B1 ------------------------------------------------------------------ */
 
 static void b1_header_split_over_descriptors(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         struct seg s[] = {
             {HDR, 5, 0},  {HDR + 0x100, 11, 0}, {DATA, 512, W}, {DATA + 0x1000, 512, W},
             {STAT, 1, W},
@@ -313,7 +283,7 @@ static void b1_header_split_over_descriptors(void **state)
 
 static void b1_short_header_is_ioerr(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         struct seg s[] = {{HDR, 8, 0}, {STAT, 1, W}};
         uint16_t head;
 
@@ -325,7 +295,7 @@ static void b1_short_header_is_ioerr(void **state)
 /* Past bug (OpenBSD vmd): guest-sized header and status buffers. */
 static void b1_oversized_header_or_status_descriptor_is_bounded(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         struct seg in[] = {{HDR, 4096, 0}, {DATA, 512, W}, {STAT, 1, W}};
         struct seg out[] = {{HDR, 16, 0}, {DATA, 512, 0}, {STAT, 4096, W}};
         uint16_t head;
@@ -347,7 +317,7 @@ static void b1_oversized_header_or_status_descriptor_is_bounded(void **state)
 
 static void b2_status_is_the_last_writable_byte(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         struct seg s[] = {{HDR, 16, 0}, {DATA, 513, W}};
         uint16_t head;
 
@@ -360,7 +330,7 @@ static void b2_status_is_the_last_writable_byte(void **state)
 
 static void b2_no_writable_descriptor_returns_len_0(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         struct seg s[] = {{HDR, 16, 0}, {DATA, 512, 0}};
         uint16_t head;
 
@@ -377,7 +347,7 @@ static void b2_no_writable_descriptor_returns_len_0(void **state)
 
 static void b3_in_reads_sectors_into_ram(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         struct seg s[] = {
             {HDR, 16, 0},           {DATA, 512, W}, {DATA + 0x2000, 2048, W},
             {VF_HIGH_GPA, 1536, W}, {STAT, 1, W},
@@ -396,15 +366,13 @@ static void b3_in_reads_sectors_into_ram(void **state)
 
 static void b3_out_writes_sectors_to_the_image(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         uint8_t want[1024];
-        uint16_t head;
 
         for (unsigned i = 0; i < sizeof(want); i++)
                 want[i] = (uint8_t)(i ^ 0xa5);
         memcpy(vf_ptr(&x->f, DATA, sizeof(want)), want, sizeof(want));
-        head = simple(x, VIRTIO_BLK_T_OUT, 7, 1024, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_OUT, 7, 1024, 0, 1, VIRTIO_BLK_S_OK);
         assert_file_bytes(x, 7 * 512, want, sizeof(want));
         assert_file_original(x, 0, 7 * 512);
         assert_file_original(x, 9 * 512, DISK_SIZE);
@@ -412,21 +380,18 @@ static void b3_out_writes_sectors_to_the_image(void **state)
 
 static void b3_data_not_a_multiple_of_512_is_ioerr(void **state)
 {
-        struct fx *x = *state;
-        uint16_t head;
+        struct vbfx *x = *state;
 
-        head = simple(x, VIRTIO_BLK_T_IN, 0, 100, W);
-        assert_done(x, head, 101, STAT, VIRTIO_BLK_S_IOERR);
+        assert_request(x, VIRTIO_BLK_T_IN, 0, 100, W, 101, VIRTIO_BLK_S_IOERR);
         assert_ram_zero(x, DATA, 100);
         assert_ram_fill(x, DATA + 100, 16);
-        head = simple(x, VIRTIO_BLK_T_OUT, 0, 513, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_IOERR);
+        assert_request(x, VIRTIO_BLK_T_OUT, 0, 513, 0, 1, VIRTIO_BLK_S_IOERR);
         assert_file_original(x, 0, DISK_SIZE);
 }
 
 static void b3_sector_range_overflow_is_ioerr(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         const struct {
                 uint64_t sector;
                 uint32_t len;
@@ -441,16 +406,15 @@ static void b3_sector_range_overflow_is_ioerr(void **state)
             {UINT64_MAX / 512 + 1, 512, VIRTIO_BLK_S_IOERR}, /* sector * 512 wraps to 0 */
             {1ULL << 55, 512, VIRTIO_BLK_S_IOERR},
         };
-        uint16_t head;
         size_t i;
 
         for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 x->b.last_err = VBLK_E_NONE;
-                head = simple(x, VIRTIO_BLK_T_IN, cases[i].sector, cases[i].len, W);
-                assert_done(x, head, cases[i].len + 1, STAT, cases[i].status);
+                assert_request(x, VIRTIO_BLK_T_IN, cases[i].sector, cases[i].len, W,
+                               cases[i].len + 1, cases[i].status);
                 fill_ram(x, DATA, 0x77, 512);
-                head = simple(x, VIRTIO_BLK_T_OUT, cases[i].sector, cases[i].len, 0);
-                assert_done(x, head, 1, STAT, cases[i].status);
+                assert_request(x, VIRTIO_BLK_T_OUT, cases[i].sector, cases[i].len, 0, 1,
+                               cases[i].status);
                 assert_int_equal(x->b.last_err,
                                  cases[i].status == VIRTIO_BLK_S_OK ? VBLK_E_NONE : VBLK_E_RANGE);
         }
@@ -461,38 +425,32 @@ static void b3_sector_range_overflow_is_ioerr(void **state)
 /* Past bug (CVE-2023-3180): a read larger than what the disk holds: no disk byte, zeros. */
 static void b3_in_larger_than_the_disk_is_ioerr_and_ram_zeroed(void **state)
 {
-        struct fx *x = *state;
-        uint16_t head;
+        struct vbfx *x = *state;
 
-        head = simple(x, VIRTIO_BLK_T_IN, SECTORS - 2, 0x10000, W);
-        assert_done(x, head, 0x10001, STAT, VIRTIO_BLK_S_IOERR);
+        assert_request(x, VIRTIO_BLK_T_IN, SECTORS - 2, 0x10000, W, 0x10001, VIRTIO_BLK_S_IOERR);
         assert_ram_zero(x, DATA, 0x10000);
 }
 
 static void b3_in_data_must_be_writable(void **state)
 {
-        struct fx *x = *state;
-        uint16_t head;
+        struct vbfx *x = *state;
 
-        head = simple(x, VIRTIO_BLK_T_IN, 0, 512, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_IOERR);
+        assert_request(x, VIRTIO_BLK_T_IN, 0, 512, 0, 1, VIRTIO_BLK_S_IOERR);
         assert_ram_fill(x, DATA, 512);
 }
 
 static void b3_out_data_must_be_readable(void **state)
 {
-        struct fx *x = *state;
-        uint16_t head;
+        struct vbfx *x = *state;
 
-        head = simple(x, VIRTIO_BLK_T_OUT, 0, 512, W);
-        assert_done(x, head, 513, STAT, VIRTIO_BLK_S_IOERR);
+        assert_request(x, VIRTIO_BLK_T_OUT, 0, 512, W, 513, VIRTIO_BLK_S_IOERR);
         assert_ram_zero(x, DATA, 512);
         assert_file_original(x, 0, DISK_SIZE);
 }
 
 static void b3_partial_last_sector_is_not_exposed(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         struct disk d;
         struct vblk b;
         char path[4096], err[256];
@@ -525,14 +483,14 @@ static void vblk_init_rejects_an_image_smaller_than_a_sector(void **state)
 
 static void ro_write(void *arg)
 {
-        struct fx *x = arg;
+        struct vbfx *x = arg;
 
         simple(x, VIRTIO_BLK_T_OUT, 2, 1024, 0);
 }
 
 static void b4_readonly_offers_ro_and_out_is_ioerr_with_file_unchanged(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         uint16_t head;
 
         make_read_only(x);
@@ -546,49 +504,36 @@ static void b4_readonly_offers_ro_and_out_is_ioerr_with_file_unchanged(void **st
         assert_non_null(strstr(trace_out, "OUT sector 2, 1024 bytes -> IOERR: read-only disk"));
         assert_file_original(x, 0, DISK_SIZE);
         /* Reads and flushes still work. */
-        head = simple(x, VIRTIO_BLK_T_IN, 2, 1024, W);
-        assert_done(x, head, 1025, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_IN, 2, 1024, W, 1025, VIRTIO_BLK_S_OK);
         assert_ram_is_disk(x, DATA, 1024, 1024);
-        head = simple(x, VIRTIO_BLK_T_FLUSH, 0, 0, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 1, VIRTIO_BLK_S_OK);
 }
 
 static void b4_readonly_discard_and_write_zeroes_change_nothing(void **state)
 {
-        struct fx *x = *state;
-        uint16_t head;
+        struct vbfx *x = *state;
 
         make_read_only(x);
-        vf_put(&x->f, DATA, 0, 8);      /* sector */
-        vf_put(&x->f, DATA + 8, 4, 4);  /* num_sectors */
-        vf_put(&x->f, DATA + 12, 0, 4); /* flags */
-        head = simple(x, VIRTIO_BLK_T_DISCARD, 0, 16, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_UNSUPP);
-        head = simple(x, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_UNSUPP);
-        assert_file_original(x, 0, DISK_SIZE);
+        assert_discards_unsupp(x, 0, 4);
 }
 
 /* --- B5 ------------------------------------------------------------------ */
 
 static void b5_flush_is_ok_after_writes(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         uint8_t want[512];
-        uint16_t head;
 
         memset(want, 0xc3, sizeof(want));
         memcpy(vf_ptr(&x->f, DATA, 512), want, 512);
-        head = simple(x, VIRTIO_BLK_T_OUT, 1, 512, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_OK);
-        head = simple(x, VIRTIO_BLK_T_FLUSH, 0, 0, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_OUT, 1, 512, 0, 1, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 1, VIRTIO_BLK_S_OK);
         assert_file_bytes(x, 512, want, 512);
 }
 
 static void b5_flush_error_is_ioerr(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         int fd = x->disk.fd;
         uint16_t head;
 
@@ -606,13 +551,10 @@ static void b5_flush_error_is_ioerr(void **state)
  */
 static void b5_flush_with_data_is_ok_as_qemu(void **state)
 {
-        struct fx *x = *state;
-        uint16_t head;
+        struct vbfx *x = *state;
 
-        head = simple(x, VIRTIO_BLK_T_FLUSH, 0, 512, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_OK);
-        head = simple(x, VIRTIO_BLK_T_FLUSH, 0, 512, W);
-        assert_done(x, head, 513, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_FLUSH, 0, 512, 0, 1, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_FLUSH, 0, 512, W, 513, VIRTIO_BLK_S_OK);
         assert_ram_zero(x, DATA, 512);
         assert_file_original(x, 0, DISK_SIZE);
 }
@@ -621,11 +563,9 @@ static void b5_flush_with_data_is_ok_as_qemu(void **state)
 
 static void b6_get_id_is_20_bytes_nul_padded(void **state)
 {
-        struct fx *x = *state;
-        uint16_t head;
+        struct vbfx *x = *state;
 
-        head = simple(x, VIRTIO_BLK_T_GET_ID, 0, VBLK_ID_BYTES, W);
-        assert_done(x, head, 21, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_GET_ID, 0, VBLK_ID_BYTES, W, 21, VIRTIO_BLK_S_OK);
         assert_memory_equal(vf_ptr(&x->f, DATA, 20), "test-serial\0\0\0\0\0\0\0\0\0", 20);
 }
 
@@ -635,22 +575,18 @@ static void b6_get_id_is_20_bytes_nul_padded(void **state)
  */
 static void b6_get_id_with_a_4k_buffer_copies_20_bytes(void **state)
 {
-        struct fx *x = *state;
-        uint16_t head;
+        struct vbfx *x = *state;
 
-        head = simple(x, VIRTIO_BLK_T_GET_ID, 0, 4096, W);
-        assert_done(x, head, 4097, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_GET_ID, 0, 4096, W, 4097, VIRTIO_BLK_S_OK);
         assert_memory_equal(vf_ptr(&x->f, DATA, 11), "test-serial", 11);
         assert_ram_zero(x, DATA + 11, 4096 - 11);
 }
 
 static void b6_get_id_into_a_short_buffer_is_truncated(void **state)
 {
-        struct fx *x = *state;
-        uint16_t head;
+        struct vbfx *x = *state;
 
-        head = simple(x, VIRTIO_BLK_T_GET_ID, 0, 8, W);
-        assert_done(x, head, 9, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_GET_ID, 0, 8, W, 9, VIRTIO_BLK_S_OK);
         assert_memory_equal(vf_ptr(&x->f, DATA, 8), "test-ser", 8);
         assert_int_equal(ram8(x, DATA + 8), VF_FILL);
 }
@@ -658,14 +594,12 @@ static void b6_get_id_into_a_short_buffer_is_truncated(void **state)
 /* A 20-byte serial has no NUL; only 20 bytes are ever read from it. */
 static void b6_a_full_20_byte_serial_is_taken_whole(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         const char serial[VBLK_ID_BYTES] = {'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j',
                                             'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't'};
-        uint16_t head;
 
         assert_int_equal(vblk_init(&x->b, &x->disk, serial), 0);
-        head = simple(x, VIRTIO_BLK_T_GET_ID, 0, 64, W);
-        assert_done(x, head, 65, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_GET_ID, 0, 64, W, 65, VIRTIO_BLK_S_OK);
         assert_memory_equal(vf_ptr(&x->f, DATA, 20), serial, 20);
         assert_ram_zero(x, DATA + 20, 44);
 }
@@ -674,32 +608,22 @@ static void b6_a_full_20_byte_serial_is_taken_whole(void **state)
 
 static void b7_discard_and_write_zeroes_are_unsupp_when_not_offered(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         uint64_t f = vf_device_features(&x->t);
-        uint16_t head;
 
         assert_false(f & VIRTIO_BIT(VIRTIO_BLK_F_DISCARD));
         assert_false(f & VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES));
-        vf_put(&x->f, DATA, 1, 8);
-        vf_put(&x->f, DATA + 8, 2, 4);
-        vf_put(&x->f, DATA + 12, 0, 4);
-        head = simple(x, VIRTIO_BLK_T_DISCARD, 0, 16, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_UNSUPP);
-        head = simple(x, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_UNSUPP);
-        assert_file_original(x, 0, DISK_SIZE);
+        assert_discards_unsupp(x, 1, 2);
 }
 
 static void b8_unknown_types_are_unsupp(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         const uint32_t types[] = {2, 3, 5, 14, 0x80000000, 0xffffffff};
-        uint16_t head;
         size_t i;
 
         for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-                head = simple(x, types[i], 0, 512, W);
-                assert_done(x, head, 513, STAT, VIRTIO_BLK_S_UNSUPP);
+                assert_request(x, types[i], 0, 512, W, 513, VIRTIO_BLK_S_UNSUPP);
         }
         assert_ram_zero(x, DATA, 512);
         assert_file_original(x, 0, DISK_SIZE);
@@ -713,7 +637,7 @@ static void b8_unknown_types_are_unsupp(void **state)
  */
 static void b9_used_len_per_type_s2_7_8_2(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
 
         assert_done(x, simple(x, VIRTIO_BLK_T_IN, 0, 1024, W), 1025, STAT, VIRTIO_BLK_S_OK);
         assert_done(x, simple(x, VIRTIO_BLK_T_IN, 0, 0, 0), 1, STAT, VIRTIO_BLK_S_OK);
@@ -731,14 +655,14 @@ static void b9_used_len_per_type_s2_7_8_2(void **state)
         assert_int_equal(vf_used_idx(&x->f, &x->r), 7);
 }
 
-static uint32_t cfg32(struct fx *x, uint32_t off)
+static uint32_t cfg32(struct vbfx *x, uint32_t off)
 {
         return vf_rd(&x->t, VIRTIO_MMIO_CONFIG + off);
 }
 
 static void b11_seg_max_is_queue_size_minus_2(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         uint8_t b8[8];
 
         vf_wr(&x->t, VIRTIO_MMIO_QUEUE_SEL, 0);
@@ -757,7 +681,7 @@ static void b11_seg_max_is_queue_size_minus_2(void **state)
 
 static void m13_blk_offers_exactly_implemented_features(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
 
         assert_int_equal(vf_device_features(&x->t), OFFERED);
         assert_int_equal(x->b.negotiated, FEATS);
@@ -768,7 +692,7 @@ static void m13_blk_offers_exactly_implemented_features(void **state)
 
 static void v1_legacy_driver_writes_then_reads(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         uint8_t want[512];
         uint16_t head;
 
@@ -777,8 +701,7 @@ static void v1_legacy_driver_writes_then_reads(void **state)
         for (unsigned i = 0; i < 512; i++)
                 want[i] = (uint8_t)(i * 3);
         memcpy(vf_ptr(&x->f, DATA, 512), want, 512);
-        head = simple(x, VIRTIO_BLK_T_OUT, 4, 512, 0);
-        assert_done(x, head, 1, STAT, VIRTIO_BLK_S_OK);
+        assert_request(x, VIRTIO_BLK_T_OUT, 4, 512, 0, 1, VIRTIO_BLK_S_OK);
         fill_ram(x, DATA, 0, 512);
         head = simple(x, VIRTIO_BLK_T_IN, 4, 512, W);
         vf_assert_used(&x->f, &x->r, 1, head, 513);
@@ -788,7 +711,7 @@ static void v1_legacy_driver_writes_then_reads(void **state)
 
 static void q8_request_through_an_indirect_table(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         uint16_t head = x->next_head;
 
         put_hdr(x, HDR, VIRTIO_BLK_T_IN, 6);
@@ -805,7 +728,7 @@ static void q8_request_through_an_indirect_table(void **state)
 /* Past bug "head-only chain stalls queue": a malformed chain, then a valid request. */
 static void q11_malformed_chain_then_valid_request_completes(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         struct seg bad[] = {{HDR, 16, 0}, {DATA, 0, W}, {STAT, 1, W}};
         uint16_t h1, h2;
 
@@ -828,7 +751,7 @@ static void q11_malformed_chain_then_valid_request_completes(void **state)
 /* Past bug: kicks without new requests complete nothing twice. */
 static void q4_rekick_without_new_requests_does_nothing(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
 
         simple(x, VIRTIO_BLK_T_IN, 0, 512, W);
         vf_kick(&x->t, 0);
@@ -839,7 +762,7 @@ static void q4_rekick_without_new_requests_does_nothing(void **state)
 
 static void q10_one_interrupt_for_a_batch(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         uint16_t heads[3];
 
         for (unsigned i = 0; i < 3; i++) {
@@ -867,7 +790,7 @@ static void q10_one_interrupt_for_a_batch(void **state)
 
 static void q6_request_with_data_in_the_mmio_window_is_rejected(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
         struct seg s[] = {{HDR, 16, 0}, {VF_MMIO_GPA + VIRTIO_MMIO_STATUS, 512, W}, {STAT, 1, W}};
         uint16_t head;
 
@@ -880,7 +803,7 @@ static void q6_request_with_data_in_the_mmio_window_is_rejected(void **state)
 
 static void traced_requests(void *arg)
 {
-        struct fx *x = arg;
+        struct vbfx *x = arg;
 
         simple(x, VIRTIO_BLK_T_IN, 5, 4096, W);
         simple(x, VIRTIO_BLK_T_OUT, SECTORS, 512, 0);
@@ -888,7 +811,7 @@ static void traced_requests(void *arg)
 
 static void trace_decodes_requests(void **state)
 {
-        struct fx *x = *state;
+        struct vbfx *x = *state;
 
         vf_capture_trace(trace_out, sizeof(trace_out), traced_requests, x);
         assert_non_null(strstr(trace_out, "virtio-blk: IN sector 5, 4096 bytes -> OK"));
