@@ -4,12 +4,18 @@
  * Under KVM's instruction emulator every libfdt lookup by path, compatible
  * or phandle walks the tree again, and the lookups the reader used to make
  * cost about 100 ms of emulated instructions at every boot. So the tree is
- * walked once, node by node, with fdt_next_tag(); each node keeps only the
- * properties the guest needs (pointers into the tree), and what a node means
- * is decided when it ends. Properties precede subnodes in the structure
- * block, so a node's #address-cells and interrupt-parent are known before
- * its children start. The checks and their one-line reasons then run in
- * the order the old lookup-based reader made them.
+ * walked once, node by node; each node keeps only the properties the guest
+ * needs (pointers into the tree), and what a node means is decided when it
+ * ends. Properties precede subnodes in the structure block, so a node's
+ * #address-cells and interrupt-parent are known before its children start.
+ * The checks and their one-line reasons then run in the order the old
+ * lookup-based reader made them.
+ *
+ * The tokens are read here (walk_next_tag), not with libfdt's
+ * fdt_next_tag(), which checks every byte of a node name with a call of its
+ * own: that was half of the guest's instructions before its first test
+ * (docs/performance.md, "Boot"). Every read is still bounded by the
+ * structure block that fdt_check_header() validated.
  */
 #include <libfdt.h>
 
@@ -34,7 +40,7 @@ struct wnode {
         uint32_t phandle; /* "phandle", else "linux,phandle"; 0 for none */
         bool has_phandle; /* "phandle" itself seen (it wins over linux,phandle) */
         bool devtype_mem; /* device_type = "memory" */
-        bool is_svirtb, is_virtio, is_ioapic, ro, intc;
+        bool is_svirtb, is_virtio, is_ioapic, is_pci, ro, intc;
         int icells; /* #interrupt-cells, -1 when absent */
         struct prop reg, irq, bootargs;
 };
@@ -58,7 +64,7 @@ struct wphandle {
 /* Everything the walk found, checked afterwards. */
 struct walk {
         int root_ac, root_sc;
-        bool mem_by_name, mem_by_type, has_chosen, has_svirtb;
+        bool mem_by_name, mem_by_type, has_chosen, has_svirtb, has_pci;
         unsigned mem_type_seq, svirtb_seq;
         struct prop mem_name_reg, mem_type_reg, bootargs, svirtb_reg;
         bool svirtb_ro;
@@ -76,6 +82,82 @@ static uint64_t read_cells(const fdt32_t *p, int n)
         for (int i = 0; i < n; i++)
                 v = (v << 32) | fdt32_to_cpu(p[i]);
         return v;
+}
+
+/*
+ * The structure and strings blocks (Devicetree Specification v0.4, 5.4 and
+ * 5.5), bounded by the header that fdt_check_header() accepted.
+ */
+struct blocks {
+        const uint8_t *st; /* structure block */
+        uint32_t st_size;
+        const char *str; /* strings block */
+        uint32_t str_size;
+};
+
+static void blocks_init(struct blocks *b, const void *fdt)
+{
+        uint32_t total = fdt_totalsize(fdt), off = fdt_off_dt_struct(fdt);
+
+        b->st = (const uint8_t *)fdt + off;
+        b->st_size = fdt_version(fdt) >= 17 ? fdt_size_dt_struct(fdt) : total - off;
+        b->str = (const char *)fdt + fdt_off_dt_strings(fdt);
+        b->str_size = fdt_size_dt_strings(fdt);
+}
+
+static uint32_t be32_at(const uint8_t *p)
+{
+        return fdt32_to_cpu(*(const fdt32_t *)p);
+}
+
+/*
+ * The token at off and, in *next, the offset of the one after it (tokens
+ * are 4-byte aligned, 5.4.1); FDT_END for anything that does not fit in the
+ * block. A FDT_BEGIN_NODE's name is NUL-terminated inside the block and a
+ * FDT_PROP's header and value lie inside it.
+ */
+static uint32_t walk_next_tag(const struct blocks *b, uint32_t off, uint32_t *next)
+{
+        uint32_t tag, len;
+        const uint8_t *nul;
+
+        if (off % FDT_TAGSIZE || b->st_size < FDT_TAGSIZE || off > b->st_size - FDT_TAGSIZE)
+                return FDT_END;
+        tag = be32_at(b->st + off);
+        off += FDT_TAGSIZE;
+        switch (tag) {
+        case FDT_BEGIN_NODE:
+                nul = memchr(b->st + off, 0, b->st_size - off);
+                if (!nul)
+                        return FDT_END;
+                off = (uint32_t)(nul - b->st) + 1;
+                break;
+        case FDT_PROP:
+                if (b->st_size - off < 8)
+                        return FDT_END;
+                len = be32_at(b->st + off);
+                if (len > b->st_size - off - 8)
+                        return FDT_END;
+                off += 8 + len;
+                break;
+        case FDT_END_NODE:
+        case FDT_NOP:
+                break;
+        default:
+                return FDT_END;
+        }
+        if (off > b->st_size - FDT_TAGSIZE) /* nothing more fits; also keeps the sum below */
+                off = b->st_size;
+        *next = (off + FDT_TAGSIZE - 1) & ~(uint32_t)(FDT_TAGSIZE - 1);
+        return tag;
+}
+
+/* The NUL-terminated string at nameoff of the strings block, or NULL. */
+static const char *walk_string(const struct blocks *b, uint32_t nameoff)
+{
+        if (nameoff >= b->str_size || !memchr(b->str + nameoff, 0, b->str_size - nameoff))
+                return NULL;
+        return b->str + nameoff;
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -142,7 +224,7 @@ static const char *const pkind_names[] = {
 static enum pkind pkind_of(const char *name)
 {
         for (unsigned k = 1; k < sizeof(pkind_names) / sizeof(pkind_names[0]); k++) {
-                if (str_eq(name, pkind_names[k]))
+                if (name[0] == pkind_names[k][0] && str_eq(name, pkind_names[k]))
                         return (enum pkind)k;
         }
         return P_OTHER;
@@ -164,7 +246,7 @@ struct name_cache {
 };
 
 /* The kind of the property whose name is at nameoff; -1 if it is not a string. */
-static int name_kind(struct name_cache *c, const void *fdt, uint32_t nameoff)
+static int name_kind(struct name_cache *c, const struct blocks *b, uint32_t nameoff)
 {
         const char *name;
         enum pkind k;
@@ -173,7 +255,7 @@ static int name_kind(struct name_cache *c, const void *fdt, uint32_t nameoff)
                 if (c->off[i] == nameoff)
                         return c->kind[i];
         }
-        name = fdt_get_string(fdt, (int)nameoff, NULL);
+        name = walk_string(b, nameoff);
         if (!name)
                 return -1;
         k = pkind_of(name);
@@ -221,6 +303,7 @@ static void walk_prop(struct wnode *n, enum pkind kind, const void *val, int len
                 n->is_svirtb = fdt_stringlist_contains(val, len, "minivmm,svirtb");
                 n->is_virtio = fdt_stringlist_contains(val, len, "virtio,mmio");
                 n->is_ioapic = fdt_stringlist_contains(val, len, "intel,ce4100-ioapic");
+                n->is_pci = fdt_stringlist_contains(val, len, "minivmm,pci-cf8");
                 break;
         case P_DEVICE_TYPE:
                 n->devtype_mem = len == (int)sizeof("memory") && str_eq(val, "memory");
@@ -286,6 +369,7 @@ static void walk_end(struct walk *w, const struct wnode *n, const struct wnode *
                 w->svirtb_reg = n->reg;
                 w->svirtb_ro = n->ro;
         }
+        w->has_pci = w->has_pci || n->is_pci;
         if (n->is_virtio) {
                 const struct wvirtio v = {.seq = n->seq,
                                           .name = n->name,
@@ -316,12 +400,15 @@ static int walk_tree(struct walk *w, const void *fdt, char *err, size_t errlen)
 {
         struct wnode stack[WALK_DEPTH];
         struct name_cache names;
-        int depth = -1, off = 0, next;
+        struct blocks b;
+        uint32_t off = 0, next = 0;
+        int depth = -1;
         unsigned seq = 0;
 
+        blocks_init(&b, fdt);
         names.n = 0;
         for (;;) {
-                uint32_t tag = fdt_next_tag(fdt, off, &next);
+                uint32_t tag = walk_next_tag(&b, off, &next);
 
                 switch (tag) {
                 case FDT_BEGIN_NODE: {
@@ -334,18 +421,16 @@ static int walk_tree(struct walk *w, const void *fdt, char *err, size_t errlen)
                         }
                         n = &stack[depth];
                         *n = (struct wnode){.seq = seq++, .ac = 2, .sc = 1, .icells = -1};
-                        /* fdt_next_tag() found the name's NUL before next. */
-                        n->name = fdt_offset_ptr(fdt, off + FDT_TAGSIZE, 1);
-                        if (!n->name)
-                                n->name = "?";
+                        /* walk_next_tag() found the name's NUL before next. */
+                        n->name = (const char *)b.st + off + FDT_TAGSIZE;
                         if (depth > 0)
                                 n->iparent = stack[depth - 1].iparent;
                         break;
                 }
                 case FDT_PROP: {
-                        /* fdt_next_tag() checked that header and value end before next. */
-                        const struct fdt_property *p = fdt_offset_ptr(fdt, off, sizeof(*p));
-                        int kind = p ? name_kind(&names, fdt, fdt32_to_cpu(p->nameoff)) : -1;
+                        /* walk_next_tag() checked that header and value end before next. */
+                        const struct fdt_property *p = (const void *)(b.st + off);
+                        int kind = name_kind(&names, &b, fdt32_to_cpu(p->nameoff));
 
                         if (depth < 0 || kind < 0)
                                 goto bad;
@@ -369,12 +454,10 @@ static int walk_tree(struct walk *w, const void *fdt, char *err, size_t errlen)
                 default: /* FDT_END inside the root, or a broken tag */
                         goto bad;
                 }
-                if (next <= off)
-                        goto bad;
                 off = next;
         }
 bad:
-        snprintf(err, errlen, "bad FDT structure at offset %d", off);
+        snprintf(err, errlen, "bad FDT structure at offset %u", off);
         return -1;
 }
 
@@ -552,6 +635,7 @@ int boot_info_read(struct boot_info *bi, const void *fdt, char *err, size_t errl
         if (read_memory(bi, &w, err, errlen))
                 return -1;
         read_chosen(bi, &w);
+        bi->has_pci = w.has_pci;
         if (read_svirtb(bi, &w, err, errlen))
                 return -1;
         return read_virtio(bi, &w, err, errlen);

@@ -1,7 +1,8 @@
 /*
  * Entry stub: the first bytes of guest.bin. Records the entry state for the
- * boot tests, sets the stack, prints "minivmm guest: up", zeroes .bss,
- * loads the exception IDT and calls
+ * boot tests, sets the stack, prints "minivmm guest: up", zeroes .bss
+ * (PVH entry only: minivmm's RAM starts zeroed), loads the exception IDT
+ * and calls
  * main(fdt); main's return value becomes the VM's exit status.
  * Exception stubs for vectors 0-31 build one frame layout (struct
  * exc_frame in idt.c) and call exception_handler(), which never returns.
@@ -53,13 +54,18 @@ _start:
         outb    %al, %dx
         jmp     1b
 2:
+        /* .bss (400 KiB, about 10 ms of emulated rep stosq): minivmm's RAM
+         * starts zeroed (docs/boot.md), so only the PVH entry (RSI =
+         * hvm_start_info, another loader's RAM) clears it. */
+        cmpq    $0, entry_state+ENTRY_RSI(%rip)
+        je      3f
         leaq    __bss_start(%rip), %rdi
         leaq    __bss_end(%rip), %rcx
         subq    %rdi, %rcx
         shrq    $3, %rcx                /* guest.ld: .bss is whole quadwords */
         xorl    %eax, %eax
         rep stosq                       /* interpreted: 8 bytes an iteration, not 1 */
-
+3:
         call    idt_init
         movq    %rbx, %rdi
         call    main

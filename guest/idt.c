@@ -54,21 +54,38 @@ static int has_error_code(uint64_t v)
         return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
 }
 
+/* The gate of handler address a (SDM Vol. 3, 6.14.1). */
+static struct idt_gate idt_gate(uint64_t a, uint16_t cs)
+{
+        return (struct idt_gate){
+            (a & 0xffff) | (uint64_t)cs << 16 | (uint64_t)IDT_INTR_GATE << 40 |
+                (a >> 16 & 0xffff) << 48,
+            a >> 32,
+        };
+}
+
 void idt_init(void)
 {
+        const uint64_t stubs = (uint64_t)(uintptr_t)irq_stubs;
+        const unsigned nstubs = IDT_ENTRIES - IDT_VECTORS;
+        struct idt_gate g;
         struct idt_ptr p;
         uint16_t cs;
 
         __asm__ volatile("mov %%cs, %0" : "=r"(cs));
-        for (int i = 0; i < IDT_ENTRIES; i++) {
-                uint64_t a =
-                    i < IDT_VECTORS
-                        ? isr_table[i]
-                        : (uint64_t)(uintptr_t)(irq_stubs + (i - IDT_VECTORS) * IRQ_STUB_SIZE);
-
-                idt[i].lo = (a & 0xffff) | (uint64_t)cs << 16 | (uint64_t)IDT_INTR_GATE << 40 |
-                            (a >> 16 & 0xffff) << 48;
-                idt[i].hi = a >> 32;
+        for (int i = 0; i < IDT_VECTORS; i++)
+                idt[i] = idt_gate(isr_table[i], cs);
+        /* The stubs are IRQ_STUB_SIZE apart: unless they cross a 64 KiB line,
+         * only offset 15:0 (the gate's low bits) changes from one to the next,
+         * so each gate is the previous one plus IRQ_STUB_SIZE (the emulator
+         * runs every instruction, docs/performance.md "Boot"). */
+        g = idt_gate(stubs, cs);
+        if ((stubs & 0xffff) + (uint64_t)(nstubs - 1) * IRQ_STUB_SIZE <= 0xffff) {
+                for (unsigned i = 0; i < nstubs; i++, g.lo += IRQ_STUB_SIZE)
+                        idt[IDT_VECTORS + i] = g;
+        } else {
+                for (unsigned i = 0; i < nstubs; i++)
+                        idt[IDT_VECTORS + i] = idt_gate(stubs + i * IRQ_STUB_SIZE, cs);
         }
         p.limit = sizeof(idt) - 1;
         p.base = (uint64_t)(uintptr_t)idt;

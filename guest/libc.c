@@ -66,11 +66,23 @@ int memcmp(const void *a, const void *b, size_t n)
         return 0;
 }
 
+/* Whether some byte of w is zero (the classic test: exact, no false positives). */
+static int word_has_zero(uint64_t w)
+{
+        return ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL) != 0;
+}
+
+/* Eight bytes a step while at least eight remain; the word holding c is
+ * then searched byte by byte. */
 void *memchr(const void *p, int c, size_t n)
 {
         const unsigned char *s = p;
+        const uint64_t pat = 0x0101010101010101ULL * (unsigned char)c;
+        size_t i = 0;
 
-        for (size_t i = 0; i < n; i++) {
+        while (n - i >= 8 && !word_has_zero(*(const word_t *)(s + i) ^ pat))
+                i += 8;
+        for (; i < n; i++) {
                 if (s[i] == (unsigned char)c)
                         return (void *)(s + i);
         }
@@ -87,8 +99,7 @@ size_t strlen(const char *s)
                         return (size_t)(p - s);
         }
         /* An aligned word never crosses a page: reading past the end is safe. */
-        for (w = (const word_t *)p; !((*w - 0x0101010101010101ULL) & ~*w & 0x8080808080808080ULL);
-             w++)
+        for (w = (const word_t *)p; !word_has_zero(*w); w++)
                 ;
         for (p = (const char *)w; *p; p++)
                 ;

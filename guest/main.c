@@ -210,14 +210,17 @@ static bool starts_with(const char *name, const char *w, size_t n)
         return true;
 }
 
-/* Whether selector w (wl bytes) picks the test name; no strlen of the name:
- * this runs for every test and word on the interpreted guest. */
-static bool word_matches(const char *w, size_t wl, const char *name)
+/* Whether selector w (wl bytes; drv: is_driver_word(w)) picks the test name;
+ * no strlen of the name and a first-byte check before anything else: this
+ * runs for every test and word on the interpreted guest. */
+static bool word_matches(const char *w, size_t wl, bool drv, const char *name)
 {
-        if (is_driver_word(w)) { /* a prefix: driver=uboot runs driver_uboot_old and _new */
+        if (drv) { /* a prefix: driver=uboot runs driver_uboot_old and _new */
                 wl -= w[wl - 1] == '*';
                 return starts_with(name, "driver_", 7) && starts_with(name + 7, w + 7, wl - 7);
         }
+        if (w[0] != '*' && name[0] != w[0])
+                return false;
         if (wl && w[wl - 1] == '*')
                 return starts_with(name, w, wl - 1);
         return starts_with(name, w, wl) && name[wl] == '\0';
@@ -310,7 +313,8 @@ int main(uint64_t fdt)
 {
         char *words[MAX_WORDS];
         size_t word_len[MAX_WORDS];
-        bool selecting = false, word_used[MAX_WORDS] = {false}, word_sel[MAX_WORDS];
+        bool selecting = false, word_used[MAX_WORDS] = {false}, word_sel[MAX_WORDS],
+             word_drv[MAX_WORDS];
         unsigned nwords, num = 0, passed = 0, failed = 0, skipped = 0;
         char err[160];
         int boot_err;
@@ -341,7 +345,7 @@ int main(uint64_t fdt)
         /* PCI disks follow the virtio-mmio ones (docs/virtio-pci.md). */
         if (genv.boot.pvh)
                 gpci_scan(&genv.boot, false);
-        else if (gpci_fdt_has_pci((const void *)(uintptr_t)fdt))
+        else if (genv.boot.has_pci)
                 gpci_scan(&genv.boot, true);
         virtio_probe_disks();
         print_header();
@@ -349,6 +353,7 @@ int main(uint64_t fdt)
         nwords = split_words(genv.boot.bootargs, words, MAX_WORDS);
         for (unsigned w = 0; w < nwords; w++) {
                 word_sel[w] = is_selector(words[w]);
+                word_drv[w] = is_driver_word(words[w]);
                 word_len[w] = strlen(words[w]);
                 if (!word_sel[w]) {
                         if (!apply_option(words[w]))
@@ -370,7 +375,8 @@ int main(uint64_t fdt)
                 int r;
 
                 for (unsigned w = 0; w < nwords; w++) {
-                        if (word_sel[w] && word_matches(words[w], word_len[w], t->name)) {
+                        if (word_sel[w] &&
+                            word_matches(words[w], word_len[w], word_drv[w], t->name)) {
                                 selected = true;
                                 word_used[w] = true;
                         }

@@ -27,13 +27,13 @@ static const unsigned long sandbox_ioctls[] = {
  * sanitizers); --stats adds getrusage.
  */
 static const int sandbox_syscalls[] = {
-    SCMP_SYS(pread64),     SCMP_SYS(pwrite64), SCMP_SYS(preadv),         SCMP_SYS(pwritev),
-    SCMP_SYS(fdatasync),   SCMP_SYS(write),    SCMP_SYS(writev),         SCMP_SYS(rt_sigreturn),
-    SCMP_SYS(setitimer),   SCMP_SYS(close),    SCMP_SYS(exit),           SCMP_SYS(exit_group),
-    SCMP_SYS(brk),         SCMP_SYS(munmap),   SCMP_SYS(madvise),        SCMP_SYS(futex),
-    SCMP_SYS(getpid),      SCMP_SYS(gettid),   SCMP_SYS(rt_sigprocmask), SCMP_SYS(epoll_wait),
-    SCMP_SYS(epoll_pwait), SCMP_SYS(read),     SCMP_SYS(io_uring_enter), SCMP_SYS(sigaltstack),
-    SCMP_SYS(getrusage),
+    SCMP_SYS(pread64),         SCMP_SYS(pwrite64),      SCMP_SYS(preadv), SCMP_SYS(pwritev),
+    SCMP_SYS(fdatasync),       SCMP_SYS(write),         SCMP_SYS(writev), SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(clock_nanosleep), SCMP_SYS(clock_gettime), SCMP_SYS(close),  SCMP_SYS(exit),
+    SCMP_SYS(exit_group),      SCMP_SYS(brk),           SCMP_SYS(munmap), SCMP_SYS(madvise),
+    SCMP_SYS(futex),           SCMP_SYS(getpid),        SCMP_SYS(gettid), SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(epoll_wait),      SCMP_SYS(epoll_pwait),   SCMP_SYS(read),   SCMP_SYS(io_uring_enter),
+    SCMP_SYS(sigaltstack),     SCMP_SYS(getrusage),
 };
 
 static const struct sandbox_policy sandbox_vmm = {

@@ -1,14 +1,15 @@
 /*
  * sandbox: once the machine is built, minivmm needs only a handful of system
  * calls: KVM_RUN and a few vCPU/VM ioctls, pread/pwrite/fdatasync on the
- * images it already opened, write to stdout and stderr, its halt-detection
- * timer, and exit; the I/O thread adds epoll_wait, read and write on its
- * eventfds, futex (the device mutexes) and io_uring_enter; --stats adds
- * getrusage. sandbox_enter() installs a seccomp filter (libseccomp)
- * that allows exactly those, for every thread. Any other call is trapped:
- * minivmm prints the system call number and exits with status 1 (nothing
- * the guest can do reaches a forbidden call; a bug in minivmm could).
- * docs/security.md lists the allow-list with a reason for each entry.
+ * images it already opened, write to stdout and stderr, its halt watch
+ * (clock_nanosleep, clock_gettime, tgkill), and exit; the I/O thread adds
+ * epoll_wait, read and write on its eventfds, futex (the device mutexes)
+ * and io_uring_enter; --stats adds getrusage. sandbox_enter() installs a
+ * seccomp filter (libseccomp) that allows exactly those, for every thread.
+ * Any other call is trapped: minivmm prints the system call number and
+ * exits with status 1 (nothing the guest can do reaches a forbidden call;
+ * a bug in minivmm could). docs/security.md lists the allow-list with a
+ * reason for each entry.
  */
 #ifndef MINIVMM_SANDBOX_H
 #define MINIVMM_SANDBOX_H

@@ -3,7 +3,7 @@
  * line as "stats: NAME=VALUE" (tools/bench parses them):
  *   io_mode              thread or vcpu
  *   exits                returns of KVM_RUN to the vCPU thread, of every kind:
- *   exits_io, exits_mmio, exits_hlt, exits_intr (the halt-detection timer)
+ *   exits_io, exits_mmio, exits_hlt, exits_intr (the halt watch, vcpu.c)
  *   notify_exits         QueueNotify writes that exited to the vCPU thread
  *   notify_wakeups       I/O thread wakeups on a QueueNotify ioeventfd
  *   notify_writes        guest QueueNotify writes those wakeups absorbed

@@ -16,7 +16,7 @@
 struct vm_exits {
         uint64_t total;
         uint64_t io, mmio, hlt;
-        uint64_t intr; /* KVM_RUN interrupted (EINTR, KVM_EXIT_INTR): the halt-detection timer */
+        uint64_t intr; /* KVM_RUN interrupted (EINTR, KVM_EXIT_INTR): the halt watch (vcpu.c) */
         /* Any other exit reason stops the VMM (vcpu.h). */
 };
 

@@ -159,8 +159,36 @@ static void vmm_tree_is_read_whole(void **state)
                 assert_int_equal(bi.virtio[i].ioapic_base, DTB_IOAPIC_BASE);
         }
         assert_false(bi.pvh);
+        assert_false(bi.has_pci);
         assert_int_equal(boot_low_ram_end(&bi), 3ULL << 30);
         assert_int_equal(boot_ram_total(&bi), 4ULL << 30);
+}
+
+/* The same walk finds the PCI host (compatible "minivmm,pci-cf8"), which main()
+ * used to look up with a second libfdt walk. */
+static void vmm_tree_with_pci_host(void **state)
+{
+        struct dtb_machine m = {
+            .mem_base = {0},
+            .mem_size = {64 << 20},
+            .nmem = 1,
+            .bootargs = "",
+            .pci = {{1, 10}},
+            .npci = 1,
+            .pci_io_base = 0x1000,
+            .pci_io_size = 0x1000,
+            .pci_mem_base = 0xe0000000,
+            .pci_mem_size = 0x100000,
+            .self_base = (uint64_t)(uintptr_t)fdt,
+            .self_size = sizeof(fdt),
+        };
+
+        (void)state;
+        FDT_OK(dtb_build(fdt, sizeof(fdt), &m));
+        assert_true(fdt_node_offset_by_compatible(fdt, -1, "minivmm,pci-cf8") >= 0);
+        assert_int_equal(read_tree(), 0);
+        assert_true(bi.has_pci);
+        assert_int_equal(bi.nvirtio, 0);
 }
 
 static void vmm_tree_without_devices_or_bootargs(void **state)
@@ -392,6 +420,64 @@ static void broken_structure_is_refused(void **state)
         expect_error(want);
 }
 
+/* A tree with /chosen { bootargs }; the offset of that property in the structure block. */
+static int tree_with_one_property(void)
+{
+        int node, prop;
+
+        tree_begin();
+        memory_node();
+        FDT_OK(fdt_begin_node(fdt, "chosen"));
+        FDT_OK(fdt_property_string(fdt, "bootargs", "x"));
+        FDT_OK(fdt_end_node(fdt));
+        tree_end();
+        FDT_OK(fdt_pack(fdt));
+        node = fdt_path_offset(fdt, "/chosen");
+        assert_true(node > 0);
+        prop = fdt_first_property_offset(fdt, node);
+        assert_true(prop > node);
+        return prop;
+}
+
+/* Cell i of the token at offset off of the structure block. */
+static fdt32_t *token_cell(int off, int i)
+{
+        return (fdt32_t *)((char *)fdt + fdt_off_dt_struct(fdt) + off) + i;
+}
+
+/* Builds tree_with_one_property() (the same tree, offsets and sizes every
+ * time), sets cell `cell` of that property's token (1: len, 2: nameoff) to
+ * value, and expects the walk to stop at the property. */
+static void expect_refused_at_property(int cell, uint32_t value)
+{
+        char want[64];
+        int prop = tree_with_one_property();
+
+        *token_cell(prop, cell) = cpu_to_fdt32(value);
+        snprintf(want, sizeof(want), "bad FDT structure at offset %d", prop);
+        expect_error(want);
+}
+
+/* The tokenizer's bounds: a value that would run past the structure block,
+ * and a name offset outside the strings block, stop the walk there. */
+static void property_past_the_block_is_refused(void **state)
+{
+        int prop;
+
+        (void)state;
+        prop = tree_with_one_property();
+        expect_refused_at_property(1, 0xfffffff0);
+        /* 1 byte too long: the token's header is 12 bytes */
+        expect_refused_at_property(1, fdt_size_dt_struct(fdt) - (uint32_t)prop - 11);
+}
+
+static void name_outside_the_strings_is_refused(void **state)
+{
+        (void)state;
+        tree_with_one_property();
+        expect_refused_at_property(2, fdt_size_dt_strings(fdt));
+}
+
 static void bad_header_is_refused(void **state)
 {
         char want[96];
@@ -485,6 +571,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(vmm_tree_is_read_whole),
             cmocka_unit_test(vmm_tree_without_devices_or_bootargs),
+            cmocka_unit_test(vmm_tree_with_pci_host),
             cmocka_unit_test(memory_found_by_device_type_and_one_cell_sizes),
             cmocka_unit_test(root_cells_default_to_2_and_1),
             cmocka_unit_test(interrupt_parent_inherited_and_ioapic_in_a_bus),
@@ -493,6 +580,8 @@ int main(void)
             cmocka_unit_test(nested_nodes_keep_document_order),
             cmocka_unit_test(deeper_than_16_levels_is_refused),
             cmocka_unit_test(broken_structure_is_refused),
+            cmocka_unit_test(property_past_the_block_is_refused),
+            cmocka_unit_test(name_outside_the_strings_is_refused),
             cmocka_unit_test(bad_header_is_refused),
             cmocka_unit_test(missing_memory_is_refused),
             cmocka_unit_test(bad_memory_reg_is_refused),
