@@ -214,6 +214,17 @@ int pci_add_bar(struct pci_func *f, unsigned bar, uint32_t size, bool io)
         return 0;
 }
 
+int pci_hook_cfg(struct pci_func *f, uint32_t off, uint32_t len, pci_cfg_fn fn)
+{
+        if (fn == NULL || off % 4 != 0 || len % 4 != 0 || len == 0 || off < 0x40 ||
+            off > PCI_CFG_SIZE || len > PCI_CFG_SIZE - off)
+                return -EINVAL;
+        f->cfg_hook = fn;
+        f->hook_off = off;
+        f->hook_len = len;
+        return 0;
+}
+
 /* --- configuration space ---------------------------------------------------------- */
 
 static uint32_t pci_cfg_dword(const struct pci_func *f, uint32_t reg)
@@ -263,6 +274,7 @@ void pci_cfg_access(struct pci_host *h, unsigned dev, uint32_t off, uint8_t *dat
                     bool is_write)
 {
         uint32_t reg = off & ~3u, shift = (off & 3u) * 8, v = 0, mask;
+        struct pci_func *f;
 
         if (data == NULL)
                 return;
@@ -277,6 +289,12 @@ void pci_cfg_access(struct pci_host *h, unsigned dev, uint32_t off, uint8_t *dat
                         pci_ones(data, len);
                 return;
         }
+        f = &h->fn[dev];
+        if (f->cfg_hook != NULL && reg >= f->hook_off && reg - f->hook_off < f->hook_len) {
+                f->cfg_hook(f->opaque, off, data, len,
+                            is_write); /* whole: the range is dword-aligned */
+                return;
+        }
         mask = len == 4 ? 0xffffffffu : ((1u << (8 * len)) - 1) << shift;
         if (is_write) {
                 for (uint32_t i = 0; i < len; i++)
@@ -284,7 +302,7 @@ void pci_cfg_access(struct pci_host *h, unsigned dev, uint32_t off, uint8_t *dat
                 pci_cfg_write(h, dev, reg, v << shift, mask);
                 return;
         }
-        v = pci_cfg_dword(&h->fn[dev], reg) >> shift;
+        v = pci_cfg_dword(f, reg) >> shift;
         for (uint32_t i = 0; i < len; i++)
                 data[i] = (uint8_t)(v >> (8 * i));
 }
@@ -345,6 +363,22 @@ static bool pci_bar_dispatch(struct pci_host *h, bool io, uint64_t addr, uint8_t
                 }
         }
         return false;
+}
+
+const char *pci_bar_window(struct pci_host *h, unsigned dev, unsigned bar, uint64_t off,
+                           uint8_t *data, uint32_t len, bool is_write)
+{
+        struct pci_func *f = dev < PCI_MAX_DEVS ? &h->fn[dev] : NULL;
+
+        if (f == NULL || !f->present || bar >= PCI_NBARS || f->bar[bar].size == 0)
+                return "no such BAR";
+        if (data == NULL || len == 0 || len > f->bar[bar].size || off > f->bar[bar].size - len)
+                return "past the BAR's end";
+        if (f->access != NULL)
+                f->access(f->opaque, bar, off, data, len, is_write);
+        else if (!is_write)
+                pci_ones(data, len);
+        return NULL;
 }
 
 bool pci_mmio(struct pci_host *h, uint64_t addr, uint8_t *data, uint32_t len, bool is_write)

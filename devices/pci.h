@@ -21,6 +21,11 @@
  * used to shadow are tried again. pci_mmio()/pci_pio() deliver an access to
  * the one mapped BAR holding it whole.
  *
+ * A function may serve a dword-aligned part of its own configuration space
+ * (pci_hook_cfg), e.g. a data register whose access does something, and reach
+ * its BARs by offset whether they decode or not (pci_bar_window): what the
+ * virtio PCI_CFG capability needs (VIRTIO 1.2 §4.1.4.9).
+ *
  * INTx: a function's owner sets its pending level (pci_set_intx); the line
  * the bridge drives is that level unless the command register's Interrupt
  * Disable bit is set, and the status register shows the pending level.
@@ -72,6 +77,11 @@ struct pci_window {
 /* An access inside BAR bar at offset off; reads fill data (len bytes). */
 typedef void (*pci_bar_fn)(void *opaque, unsigned bar, uint64_t off, uint8_t *data, uint32_t len,
                            bool is_write);
+/*
+ * A configuration access the function serves itself: off inside its hooked
+ * range, len 1, 2 or 4 inside one dword; reads fill data.
+ */
+typedef void (*pci_cfg_fn)(void *opaque, uint32_t off, uint8_t *data, uint32_t len, bool is_write);
 /* The bridge's INTx line for a function changed. */
 typedef void (*pci_irq_fn)(void *opaque, unsigned dev, bool level);
 
@@ -90,9 +100,11 @@ struct pci_func {
         uint8_t wmask[PCI_CFG_SIZE]; /* bits a config write may change (command, BARs apart) */
         struct pci_bar bar[PCI_NBARS];
         pci_bar_fn access;
-        void *opaque;
-        bool intx_pending; /* the owner's level */
-        bool intx_line;    /* what the bridge drives */
+        void *opaque;                /* of access and cfg_hook */
+        pci_cfg_fn cfg_hook;         /* serves [hook_off, hook_off + hook_len) */
+        uint32_t hook_off, hook_len; /* dword-aligned, inside PCI_CFG_SIZE */
+        bool intx_pending;           /* the owner's level */
+        bool intx_line;              /* what the bridge drives */
 };
 
 struct pci_host {
@@ -118,6 +130,21 @@ struct pci_func *pci_add(struct pci_host *h, unsigned dev, const char *name, uin
                          uint16_t device, uint32_t class_rev, pci_bar_fn access, void *opaque);
 /* Declares BAR bar of size bytes (a power of 2, >= 16 for memory, >= 4 for I/O). 0 or -EINVAL. */
 int pci_add_bar(struct pci_func *f, unsigned bar, uint32_t size, bool io);
+
+/*
+ * Config accesses of f inside [off, off + len) go to fn (with f's opaque)
+ * instead of the header bytes. off and len multiples of 4, off >= 0x40 (past
+ * the standard header), off + len <= 256; 0 or -EINVAL.
+ */
+int pci_hook_cfg(struct pci_func *f, uint32_t off, uint32_t len, pci_cfg_fn fn);
+/*
+ * An access of len bytes at offset off inside BAR bar of dev, delivered to
+ * the function whether the BAR decodes or not. NULL when done; otherwise why
+ * not ("no such BAR", "past the BAR's end"), and nothing was done (data is
+ * left as it was).
+ */
+const char *pci_bar_window(struct pci_host *h, unsigned dev, unsigned bar, uint64_t off,
+                           uint8_t *data, uint32_t len, bool is_write);
 
 /* One access to ports 0xcf8-0xcff; port is the offset from 0xcf8. */
 void pci_cfg_io(struct pci_host *h, uint32_t port, uint8_t *data, uint32_t len, bool is_write);

@@ -131,7 +131,7 @@ void vmmio_needs_reset(struct vmmio *t, enum vq_err why)
                 return;
         t->needs_reset = true;
         t->reset_reason = why;
-        TRACE("virtio-mmio@%u: DEVICE_NEEDS_RESET: %s", t->id, vq_err_name(why));
+        TRACE("%s: DEVICE_NEEDS_RESET: %s", t->name, vq_err_name(why));
         /* M7: stop every queue; vq_fail re-enters here and returns at once. */
         for (i = 0; i < t->nq; i++)
                 vq_fail(&t->q[i].vq, VQ_E_DEVICE_RESET);
@@ -189,7 +189,8 @@ void vmmio_init(struct vmmio *t, const struct gmem *gm, const struct virtio_dev_
         unsigned i, nq;
         uint16_t max;
 
-        *t = (struct vmmio){.gm = gm,
+        *t = (struct vmmio){.name = "virtio-mmio@0",
+                            .gm = gm,
                             .ops = ops,
                             .dev = dev,
                             .legacy = legacy,
@@ -266,9 +267,9 @@ static const char *vmmio_write_status(struct vmmio *t, uint32_t v)
         if (!t->legacy && (v & VIRTIO_STATUS_FEATURES_OK) &&
             !(t->status & VIRTIO_STATUS_FEATURES_OK) && !vmmio_features_acceptable(t)) {
                 /* M6: refused: FEATURES_OK reads back clear (and DRIVER_OK cannot follow). */
-                TRACE("virtio-mmio@%u: FEATURES_OK refused: driver features 0x%016" PRIx64
+                TRACE("%s: FEATURES_OK refused: driver features 0x%016" PRIx64
                       ", offered 0x%016" PRIx64,
-                      t->id, t->driver_features, t->offered);
+                      t->name, t->driver_features, t->offered);
                 v &= ~(uint32_t)(VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
         }
         start = (v & VIRTIO_STATUS_DRIVER_OK) && !(t->status & VIRTIO_STATUS_DRIVER_OK);
@@ -431,7 +432,7 @@ bool vmmio_notify_queue(struct vmmio *t, uint32_t q)
         const char *why = vmmio_notify(t, q, &pending);
 
         if (why != NULL)
-                TRACE("virtio-mmio@%u: notify of queue %" PRIu32 " ignored (%s)", t->id, q, why);
+                TRACE("%s: notify of queue %" PRIu32 " ignored (%s)", t->name, q, why);
         return pending;
 }
 
@@ -558,17 +559,16 @@ static void vmmio_trace_write(const struct vmmio *t, const struct vmmio_reg *r, 
         if (!trace_enabled)
                 return;
         if (ignored != NULL) {
-                TRACE("virtio-mmio@%u: ignored write %s <- 0x%08" PRIx32 " (%s)", t->id, r->name, v,
-                      ignored);
+                TRACE("%s: ignored write %s <- 0x%08" PRIx32 " (%s)", t->name, r->name, v, ignored);
                 return;
         }
         if (r->off == VIRTIO_MMIO_STATUS) {
                 vmmio_status_names(v, bits, sizeof(bits));
-                TRACE("virtio-mmio@%u: write Status <- 0x%08" PRIx32 " (%s), now 0x%02" PRIx32,
-                      t->id, v, bits, vmmio_status_value(t));
+                TRACE("%s: write Status <- 0x%08" PRIx32 " (%s), now 0x%02" PRIx32, t->name, v,
+                      bits, vmmio_status_value(t));
                 return;
         }
-        TRACE("virtio-mmio@%u: write %s <- 0x%08" PRIx32, t->id, r->name, v);
+        TRACE("%s: write %s <- 0x%08" PRIx32, t->name, r->name, v);
 }
 
 /* One aligned 32-bit register access (M10, M11). */
@@ -581,7 +581,7 @@ static void vmmio_reg_access(struct vmmio *t, uint64_t off, uint8_t *data, bool 
         if (is_write) {
                 v = le32_get(data);
                 if (r == NULL || !(r->mode & ver) || !(r->mode & VMMIO_W)) {
-                        TRACE("virtio-mmio@%u: ignored write %s <- 0x%08" PRIx32 " (%s)", t->id,
+                        TRACE("%s: ignored write %s <- 0x%08" PRIx32 " (%s)", t->name,
                               r ? r->name : "reserved", v,
                               r == NULL ? "no register" : "read-only or other version");
                         return;
@@ -592,7 +592,7 @@ static void vmmio_reg_access(struct vmmio *t, uint64_t off, uint8_t *data, bool 
         if (r != NULL && (r->mode & ver) && (r->mode & VMMIO_R))
                 v = vmmio_read_reg(t, off);
         le32_put(data, v);
-        TRACE("virtio-mmio@%u: read %s -> 0x%08" PRIx32, t->id, r ? r->name : "reserved", v);
+        TRACE("%s: read %s -> 0x%08" PRIx32, t->name, r ? r->name : "reserved", v);
 }
 
 /* Config space (M10): 1, 2, 4 or 8 bytes, entirely inside config_size. */
@@ -603,14 +603,14 @@ static void vmmio_config_access(struct vmmio *t, uint32_t off, uint8_t *data, ui
         uint64_t v = 0;
 
         if ((len != 1 && len != 2 && len != 4 && len != 8) || off > size || len > size - off) {
-                TRACE("virtio-mmio@%u: ignored %u-byte config %s at 0x%x (size 0x%x)", t->id, len,
+                TRACE("%s: ignored %u-byte config %s at 0x%x (size 0x%x)", t->name, len,
                       is_write ? "write" : "read", off, size);
                 if (!is_write)
                         memset(data, 0, len);
                 return;
         }
         if (is_write && t->ops->config_write == NULL) {
-                TRACE("virtio-mmio@%u: ignored config write at 0x%x (read-only)", t->id, off);
+                TRACE("%s: ignored config write at 0x%x (read-only)", t->name, off);
                 return;
         }
         if (is_write)
@@ -618,8 +618,8 @@ static void vmmio_config_access(struct vmmio *t, uint32_t off, uint8_t *data, ui
         else
                 t->ops->config_read(t->dev, off, data, len);
         memcpy(&v, data, len);
-        TRACE("virtio-mmio@%u: %s config[0x%x] (%u bytes) %s 0x%" PRIx64, t->id,
-              is_write ? "write" : "read", off, len, is_write ? "<-" : "->", v);
+        TRACE("%s: %s config[0x%x] (%u bytes) %s 0x%" PRIx64, t->name, is_write ? "write" : "read",
+              off, len, is_write ? "<-" : "->", v);
 }
 
 void vmmio_access(struct vmmio *t, uint64_t offset, uint8_t *data, uint32_t len, bool is_write)
@@ -628,7 +628,7 @@ void vmmio_access(struct vmmio *t, uint64_t offset, uint8_t *data, uint32_t len,
                 return;
         /* M10: whole access inside the region, written without offset + len. */
         if (offset >= VMMIO_REGION_SIZE || len > VMMIO_REGION_SIZE - offset) {
-                TRACE("virtio-mmio@%u: ignored %u-byte access at 0x%" PRIx64, t->id, len, offset);
+                TRACE("%s: ignored %u-byte access at 0x%" PRIx64, t->name, len, offset);
                 if (!is_write)
                         memset(data, 0, len);
                 return;
@@ -639,9 +639,8 @@ void vmmio_access(struct vmmio *t, uint64_t offset, uint8_t *data, uint32_t len,
                 return;
         }
         if (len != 4 || offset % 4 != 0) {
-                TRACE("virtio-mmio@%u: ignored %u-byte register %s at 0x%" PRIx64
-                      " (aligned 32-bit only)",
-                      t->id, len, is_write ? "write" : "read", offset);
+                TRACE("%s: ignored %u-byte register %s at 0x%" PRIx64 " (aligned 32-bit only)",
+                      t->name, len, is_write ? "write" : "read", offset);
                 if (!is_write)
                         memset(data, 0, len);
                 return;

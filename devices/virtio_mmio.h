@@ -52,7 +52,7 @@ struct vmmio_queue {
 };
 
 struct vmmio {
-        unsigned id; /* names the device in traces ("virtio-mmio@id"); 0 unless set */
+        char name[24]; /* names it in traces: "virtio-mmio@0" unless its owner sets it */
         const struct gmem *gm;
         const struct virtio_dev_ops *ops;
         void *dev;

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "le.h"
@@ -43,8 +44,8 @@ static void vpci_model_init(struct vpci *v, bool legacy)
 {
         if (v->m.line)
                 pci_set_intx(v->host, v->dev, false);
-        vmmio_init(&v->m, v->gm, v->ops, v->devp, legacy, vpci_set_irq, v);
-        v->m.id = VPCI_TRACE_ID(v->dev);
+        vmmio_init(&v->m, v->m.gm, v->m.ops, v->m.dev, legacy, vpci_set_irq, v);
+        snprintf(v->m.name, sizeof(v->m.name), "virtio-pci@00:%02x.0", v->dev & 0x1fu);
 }
 
 /*
@@ -56,11 +57,11 @@ static bool vpci_mode(struct vpci *v, bool legacy)
         if (v->m.legacy == legacy)
                 return true;
         if (vpci_reg_read(v, VIRTIO_MMIO_STATUS) != 0) {
-                TRACE("virtio-pci 00:%02x.0: %s interface ignored while the %s driver runs", v->dev,
+                TRACE("%s: %s interface ignored while the %s driver runs", v->m.name,
                       legacy ? "legacy" : "modern", legacy ? "modern" : "legacy");
                 return false;
         }
-        TRACE("virtio-pci 00:%02x.0: now %s", v->dev, legacy ? "legacy" : "modern");
+        TRACE("%s: now %s", v->m.name, legacy ? "legacy" : "modern");
         vpci_model_init(v, legacy);
         return true;
 }
@@ -99,6 +100,30 @@ static uint64_t vpci_get(const uint8_t *data, uint32_t len)
         for (uint32_t i = 0; i < len && i < 8; i++)
                 val |= (uint64_t)data[i] << (8 * i);
         return val;
+}
+
+/* An access the transport does not serve: reads 0, writes nothing, traced. */
+static void vpci_ignore(const struct vpci *v, const char *where, uint64_t off, uint8_t *data,
+                        uint32_t len, bool is_write)
+{
+        TRACE("%s: ignored %u-byte %s %s at 0x%" PRIx64, v->m.name, len, where,
+              is_write ? "write" : "read", off);
+        if (!is_write)
+                memset(data, 0, len);
+}
+
+/* A register of natural width w (0: none) at off, through rd and wr; other widths ignored. */
+static void vpci_reg_access(struct vpci *v, const char *where, uint64_t off, uint32_t w,
+                            uint8_t *data, uint32_t len, bool is_write,
+                            uint32_t (*rd)(struct vpci *, uint64_t),
+                            void (*wr)(struct vpci *, uint64_t, uint32_t))
+{
+        if (w == 0 || w != len)
+                vpci_ignore(v, where, off, data, len, is_write);
+        else if (is_write)
+                wr(v, off, (uint32_t)vpci_get(data, len));
+        else
+                vpci_put(data, len, rd(v, off));
 }
 
 /* --- legacy registers (§4.1.4.8) ------------------------------------------ */
@@ -164,8 +189,7 @@ static void vpci_legacy_write(struct vpci *v, uint64_t off, uint32_t val)
                 vpci_reg_write(v, VIRTIO_MMIO_STATUS, val);
                 return;
         default: /* HOST_FEATURES, QUEUE_NUM, ISR: read-only */
-                TRACE("virtio-pci 00:%02x.0: ignored write to read-only legacy register 0x%" PRIx64,
-                      v->dev, off);
+                TRACE("%s: ignored write to read-only legacy register 0x%" PRIx64, v->m.name, off);
                 return;
         }
 }
@@ -173,8 +197,6 @@ static void vpci_legacy_write(struct vpci *v, uint64_t off, uint32_t val)
 static void vpci_legacy_access(struct vpci *v, uint64_t off, uint8_t *data, uint32_t len,
                                bool is_write)
 {
-        uint32_t w = vpci_legacy_width(off);
-
         if (!vpci_mode(v, true)) {
                 if (!is_write)
                         memset(data, 0, len);
@@ -184,17 +206,8 @@ static void vpci_legacy_access(struct vpci *v, uint64_t off, uint8_t *data, uint
                 vpci_config(v, (uint32_t)(off - VPCI_L_CONFIG), data, len, is_write);
                 return;
         }
-        if (w == 0 || w != len) {
-                TRACE("virtio-pci 00:%02x.0: ignored %u-byte legacy %s at 0x%" PRIx64, v->dev, len,
-                      is_write ? "write" : "read", off);
-                if (!is_write)
-                        memset(data, 0, len);
-                return;
-        }
-        if (is_write)
-                vpci_legacy_write(v, off, (uint32_t)vpci_get(data, len));
-        else
-                vpci_put(data, len, vpci_legacy_read(v, off));
+        vpci_reg_access(v, "legacy", off, vpci_legacy_width(off), data, len, is_write,
+                        vpci_legacy_read, vpci_legacy_write);
 }
 
 /* --- modern common configuration (§4.1.4.3) -------------------------------- */
@@ -308,8 +321,7 @@ static void vpci_common_write(struct vpci *v, uint64_t off, uint32_t val)
         case VIRTIO_PCI_COMMON_Q_MSIX:
         case VIRTIO_PCI_COMMON_Q_NOFF:
                 /* Read-only, or MSI-X, which is not implemented: vectors stay NO_VECTOR. */
-                TRACE("virtio-pci 00:%02x.0: ignored write 0x%" PRIx32 " to common 0x%" PRIx64,
-                      v->dev, val, off);
+                TRACE("%s: ignored write 0x%" PRIx32 " to common 0x%" PRIx64, v->m.name, val, off);
                 return;
         default:
                 vpci_reg_write(v, vpci_addr_reg(off), val);
@@ -328,17 +340,8 @@ static void vpci_common_access(struct vpci *v, uint64_t off, uint8_t *data, uint
                 vpci_common_access(v, off + 4, data + 4, 4, is_write);
                 return;
         }
-        if (w == 0 || w != len) {
-                TRACE("virtio-pci 00:%02x.0: ignored %u-byte common %s at 0x%" PRIx64, v->dev, len,
-                      is_write ? "write" : "read", off);
-                if (!is_write)
-                        memset(data, 0, len);
-                return;
-        }
-        if (is_write)
-                vpci_common_write(v, off, (uint32_t)vpci_get(data, len));
-        else
-                vpci_put(data, len, vpci_common_read(v, off));
+        vpci_reg_access(v, "common", off, w, data, len, is_write, vpci_common_read,
+                        vpci_common_write);
 }
 
 /* --- BAR1: the four structures, one 4 KiB page each ---------------------------- */
@@ -352,8 +355,7 @@ static void vpci_notify_access(struct vpci *v, uint64_t off, uint8_t *data, uint
                 return;
         }
         if (off % VPCI_NOTIFY_MULT != 0 || (len != 2 && len != 4)) {
-                TRACE("virtio-pci 00:%02x.0: ignored %u-byte notify at 0x%" PRIx64, v->dev, len,
-                      off);
+                TRACE("%s: ignored %u-byte notify at 0x%" PRIx64, v->m.name, len, off);
                 return;
         }
         vpci_reg_write(v, VIRTIO_MMIO_QUEUE_NOTIFY, (uint32_t)(off / VPCI_NOTIFY_MULT));
@@ -388,10 +390,7 @@ static void vpci_modern_access(struct vpci *v, uint64_t off, uint8_t *data, uint
         default:
                 break;
         }
-        TRACE("virtio-pci 00:%02x.0: ignored %u-byte %s at BAR1 0x%" PRIx64, v->dev, len,
-              is_write ? "write" : "read", off);
-        if (!is_write)
-                memset(data, 0, len);
+        vpci_ignore(v, "BAR1", off, data, len, is_write);
 }
 
 static void vpci_bar_access(void *opaque, unsigned bar, uint64_t off, uint8_t *data, uint32_t len,
@@ -414,13 +413,50 @@ bool vpci_notify_queue(struct vpci *v, uint32_t q)
 
 /* --- configuration space: IDs and the vendor capabilities (§4.1.2, §4.1.4) ------- */
 
-static uint8_t vpci_add_cap(uint8_t *cfg, uint8_t at, uint8_t next, uint8_t type, uint32_t off,
+/*
+ * §4.1.4.9: pci_cfg_data is a window on BAR cap.bar, cap.length bytes at
+ * cap.offset: a write stores the driver's bytes, then writes the first
+ * cap.length of them there; a read reads cap.length bytes into it first. A
+ * length other than 1, 2 or 4, an offset not a multiple of it, a BAR the
+ * function lacks or a range past its end: no access, reads VPCI_WINDOW_FAIL.
+ */
+static void vpci_cfg_window(void *opaque, uint32_t off, uint8_t *data, uint32_t len, bool is_write)
+{
+        struct vpci *v = opaque;
+        uint8_t *cap = &v->host->fn[v->dev].cfg[v->cfg_cap], *win = cap + VPCI_CFG_DATA;
+        uint32_t bar = cap[VIRTIO_PCI_CAP_BAR], at = le32_get(&cap[VIRTIO_PCI_CAP_OFFSET]);
+        uint32_t n = le32_get(&cap[VIRTIO_PCI_CAP_LENGTH]), in = off - (v->cfg_cap + VPCI_CFG_DATA);
+        const char *why = NULL;
+
+        if (is_write)
+                memcpy(win + in, data, len);
+        if (n != 1 && n != 2 && n != 4)
+                why = "length not 1, 2 or 4";
+        else if (at % n != 0)
+                why = "offset not a multiple of the length";
+        else
+                why = pci_bar_window(v->host, v->dev, bar, at, win, n, is_write);
+        if (why != NULL) {
+                TRACE("%s: PCI_CFG %s of %" PRIu32 " bytes at BAR%" PRIu32 " 0x%" PRIx32
+                      " refused: %s",
+                      v->m.name, is_write ? "write" : "read", n, bar, at, why);
+                if (!is_write)
+                        memset(data, VPCI_WINDOW_FAIL, len);
+                return;
+        }
+        if (!is_write)
+                memcpy(data, win + in, len);
+}
+
+static uint8_t vpci_add_cap(uint8_t *cfg, uint8_t at, bool last, uint8_t type, uint32_t off,
                             uint32_t len)
 {
-        uint8_t cap_len = type == VIRTIO_PCI_CAP_NOTIFY_CFG ? 20 : 16;
+        uint8_t cap_len = type == VIRTIO_PCI_CAP_NOTIFY_CFG ? 20
+                          : type == VIRTIO_PCI_CAP_PCI_CFG  ? VPCI_CFG_CAP_LEN
+                                                            : 16;
 
         cfg[at + VIRTIO_PCI_CAP_VNDR] = 0x09; /* vendor-specific */
-        cfg[at + VIRTIO_PCI_CAP_NEXT] = next ? (uint8_t)(at + cap_len) : 0;
+        cfg[at + VIRTIO_PCI_CAP_NEXT] = last ? 0 : (uint8_t)(at + cap_len);
         cfg[at + VIRTIO_PCI_CAP_LEN] = cap_len;
         cfg[at + VIRTIO_PCI_CAP_CFG_TYPE] = type;
         cfg[at + VIRTIO_PCI_CAP_BAR] = VPCI_MODERN_BAR;
@@ -431,16 +467,24 @@ static uint8_t vpci_add_cap(uint8_t *cfg, uint8_t at, uint8_t next, uint8_t type
         return (uint8_t)(at + cap_len);
 }
 
-static void vpci_add_caps(struct vpci *v, uint8_t *cfg)
+static void vpci_add_caps(struct vpci *v, struct pci_func *f)
 {
         uint8_t at = VPCI_CAP_FIRST;
 
-        cfg[PCI_CAP_PTR] = VPCI_CAP_FIRST;
-        at = vpci_add_cap(cfg, at, 1, VIRTIO_PCI_CAP_COMMON_CFG, VPCI_COMMON_OFF, VPCI_COMMON_LEN);
-        at = vpci_add_cap(cfg, at, 1, VIRTIO_PCI_CAP_NOTIFY_CFG, VPCI_NOTIFY_OFF,
+        f->cfg[PCI_CAP_PTR] = VPCI_CAP_FIRST;
+        at = vpci_add_cap(f->cfg, at, false, VIRTIO_PCI_CAP_COMMON_CFG, VPCI_COMMON_OFF,
+                          VPCI_COMMON_LEN);
+        at = vpci_add_cap(f->cfg, at, false, VIRTIO_PCI_CAP_NOTIFY_CFG, VPCI_NOTIFY_OFF,
                           VPCI_NOTIFY_MULT * v->m.nq);
-        at = vpci_add_cap(cfg, at, 1, VIRTIO_PCI_CAP_ISR_CFG, VPCI_ISR_OFF, VPCI_ISR_LEN);
-        vpci_add_cap(cfg, at, 0, VIRTIO_PCI_CAP_DEVICE_CFG, VPCI_DEVICE_OFF, v->ops->config_size);
+        at = vpci_add_cap(f->cfg, at, false, VIRTIO_PCI_CAP_ISR_CFG, VPCI_ISR_OFF, VPCI_ISR_LEN);
+        at = vpci_add_cap(f->cfg, at, false, VIRTIO_PCI_CAP_DEVICE_CFG, VPCI_DEVICE_OFF,
+                          v->m.ops->config_size);
+        /* PCI_CFG: closed (length 0) until the driver writes bar, offset and length. */
+        v->cfg_cap = at;
+        vpci_add_cap(f->cfg, at, true, VIRTIO_PCI_CAP_PCI_CFG, 0, 0);
+        memset(&f->wmask[at + VIRTIO_PCI_CAP_BAR], 0xff, 1);
+        memset(&f->wmask[at + VIRTIO_PCI_CAP_OFFSET], 0xff, 8); /* offset and length */
+        pci_hook_cfg(f, at + VPCI_CFG_DATA, 4, vpci_cfg_window);
 }
 
 int vpci_init(struct vpci *v, struct pci_host *host, unsigned dev, const struct gmem *gm,
@@ -454,9 +498,6 @@ int vpci_init(struct vpci *v, struct pci_host *host, unsigned dev, const struct 
         v->host = host;
         v->dev = dev;
         v->modern = modern;
-        v->gm = gm;
-        v->ops = ops;
-        v->devp = devp;
         /* §4.1.2.1: transitional IDs, revision 0; class 01 00 00 (storage), as QEMU's. */
         f = pci_add(host, dev, ops->name, VPCI_VENDOR,
                     (uint16_t)(VPCI_DEVICE_LEGACY + ops->device_id - 1), 0x01000000u,
@@ -468,10 +509,13 @@ int vpci_init(struct vpci *v, struct pci_host *host, unsigned dev, const struct 
         f->cfg[PCI_SUBSYS_ID] = (uint8_t)ops->device_id;
         f->cfg[PCI_SUBSYS_ID + 1] = (uint8_t)(ops->device_id >> 8);
         pci_add_bar(f, VPCI_LEGACY_BAR, VPCI_LEGACY_BAR_SIZE, true);
+        v->m.gm = gm; /* what vpci_model_init hands vmmio_init */
+        v->m.ops = ops;
+        v->m.dev = devp;
         vpci_model_init(v, !modern);
         if (modern) {
                 pci_add_bar(f, VPCI_MODERN_BAR, VPCI_MODERN_BAR_SIZE, false);
-                vpci_add_caps(v, f->cfg);
+                vpci_add_caps(v, f);
         }
         return 0;
 }

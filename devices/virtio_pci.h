@@ -13,7 +13,9 @@
  *  - legacy only (modern = false): device ID 0x1001, revision 0, I/O BAR0
  *    with the legacy registers and the device config from 0x14 (no MSI-X);
  *  - transitional (modern = true): the same, plus the vendor capabilities
- *    COMMON_CFG, NOTIFY_CFG, ISR_CFG and DEVICE_CFG in memory BAR1. The
+ *    COMMON_CFG, NOTIFY_CFG, ISR_CFG and DEVICE_CFG in memory BAR1, and
+ *    PCI_CFG (§4.1.4.9): a window in configuration space on any BAR of the
+ *    function, strict about its fields (docs/virtio-pci.md). The
  *    register model runs in the mode of the interface the driver touched
  *    last while Status read 0 (modern after init); an access through the
  *    other interface with Status != 0 is ignored (reads 0), and traced.
@@ -50,25 +52,25 @@
 #define VPCI_L_CONFIG 0x14u
 
 /* Where each capability's structure lives in BAR1 (§4.1.4). */
-#define VPCI_COMMON_OFF   0x0000u
-#define VPCI_COMMON_LEN   0x38u /* to queue_device; no notify_data, no queue_reset */
-#define VPCI_ISR_OFF      0x1000u
-#define VPCI_ISR_LEN      4u
-#define VPCI_DEVICE_OFF   0x2000u
-#define VPCI_NOTIFY_OFF   0x3000u
-#define VPCI_NOTIFY_MULT  4u /* queue q at VPCI_NOTIFY_OFF + 4 q */
-#define VPCI_CAP_FIRST    0x40u
-#define VPCI_NO_VECTOR    0xffffu
-#define VPCI_TRACE_ID(id) (0x100u + (id)) /* vmmio.id of PCI device id */
+#define VPCI_COMMON_OFF  0x0000u
+#define VPCI_COMMON_LEN  0x38u /* to queue_device; no notify_data, no queue_reset */
+#define VPCI_ISR_OFF     0x1000u
+#define VPCI_ISR_LEN     4u
+#define VPCI_DEVICE_OFF  0x2000u
+#define VPCI_NOTIFY_OFF  0x3000u
+#define VPCI_NOTIFY_MULT 4u /* queue q at VPCI_NOTIFY_OFF + 4 q */
+#define VPCI_CAP_FIRST   0x40u
+#define VPCI_CFG_DATA    16u /* pci_cfg_data inside the PCI_CFG capability */
+#define VPCI_CFG_CAP_LEN 20u
+#define VPCI_WINDOW_FAIL 0xffu /* each byte a refused window read gives */
+#define VPCI_NO_VECTOR   0xffffu
 
 struct vpci {
         struct vmmio m; /* the register model */
         struct pci_host *host;
-        unsigned dev; /* PCI device number */
-        bool modern;  /* the capabilities and BAR1 exist (transitional) */
-        const struct gmem *gm;
-        const struct virtio_dev_ops *ops;
-        void *devp;
+        unsigned dev;    /* PCI device number */
+        bool modern;     /* the capabilities and BAR1 exist (transitional) */
+        uint8_t cfg_cap; /* config offset of the PCI_CFG capability; 0: none */
 };
 
 /*

@@ -135,8 +135,7 @@ static struct gpci_fn *fn_of(uint64_t base)
         return &fns[base & (GPCI_DEVS - 1)];
 }
 
-/* The address BAR bar decodes (memory BARs may be 64-bit), or 0. */
-static uint64_t bar_address(unsigned dev, unsigned bar)
+uint64_t gpci_bar_address(unsigned dev, unsigned bar)
 {
         uint32_t lo = gpci_cfg_read32(dev, P_BAR0 + 4 * bar);
         uint64_t a;
@@ -149,38 +148,46 @@ static uint64_t bar_address(unsigned dev, unsigned bar)
         return a;
 }
 
-/* The four modern structures, from the vendor capabilities; false when one is missing. */
-static bool find_caps(unsigned dev, struct gpci_fn *f)
+unsigned gpci_find_cap(unsigned dev, unsigned type)
 {
-        unsigned found = 0, at, n;
+        unsigned at, n;
 
         if (!((gpci_cfg_read32(dev, P_COMMAND) >> 16) & STATUS_CAP))
-                return false;
+                return 0;
         at = gpci_cfg_read32(dev, P_CAP_PTR) & 0xfc;
         for (n = 0; at >= 0x40 && n < 48; n++) { /* a bounded walk: 48 caps fill 192 bytes */
                 uint32_t h = gpci_cfg_read32(dev, at);
-                uint8_t type = (uint8_t)(h >> 24), bar = (uint8_t)gpci_cfg_read32(dev, at + 4);
-                uint64_t a;
 
-                if ((h & 0xff) == CAP_VENDOR && type >= CAP_COMMON && type <= CAP_DEVICE &&
-                    bar < 6 && !(found & 1u << type)) {
-                        a = bar_address(dev, bar) + gpci_cfg_read32(dev, at + 8);
-                        if (a >= GUEST_4G || bar_address(dev, bar) == 0)
-                                return false; /* not identity-mapped, or not placed */
-                        found |= 1u << type;
-                        if (type == CAP_COMMON)
-                                f->common = a;
-                        else if (type == CAP_NOTIFY) {
-                                f->notify = a;
-                                f->mult = gpci_cfg_read32(dev, at + 16);
-                        } else if (type == CAP_ISR)
-                                f->isr = a;
-                        else
-                                f->device = a;
-                }
+                if ((h & 0xff) == CAP_VENDOR && h >> 24 == type)
+                        return at;
                 at = (h >> 8) & 0xfc;
         }
-        return found == (1u << CAP_COMMON | 1u << CAP_NOTIFY | 1u << CAP_ISR | 1u << CAP_DEVICE);
+        return 0;
+}
+
+/* The four modern structures, from the vendor capabilities; false when one is missing. */
+static bool find_caps(unsigned dev, struct gpci_fn *f)
+{
+        uint64_t *where[] = {[CAP_COMMON] = &f->common,
+                             [CAP_NOTIFY] = &f->notify,
+                             [CAP_ISR] = &f->isr,
+                             [CAP_DEVICE] = &f->device};
+
+        for (unsigned type = CAP_COMMON; type <= CAP_DEVICE; type++) {
+                unsigned at = gpci_find_cap(dev, type), bar;
+                uint64_t base;
+
+                if (at == 0)
+                        return false;
+                bar = gpci_cfg_read32(dev, at + 4) & 0xff;
+                base = bar < 6 ? gpci_bar_address(dev, bar) : 0;
+                if (base == 0 || base + gpci_cfg_read32(dev, at + 8) >= GUEST_4G)
+                        return false; /* not placed, or not identity-mapped */
+                *where[type] = base + gpci_cfg_read32(dev, at + 8);
+                if (type == CAP_NOTIFY)
+                        f->mult = gpci_cfg_read32(dev, at + 16);
+        }
+        return true;
 }
 
 static bool probe_fn(unsigned dev, struct gpci_fn *f)
@@ -198,7 +205,7 @@ static bool probe_fn(unsigned dev, struct gpci_fn *f)
                 return true;
         if (did != ID_LEGACY_BLK || !(gpci_cfg_read32(dev, P_BAR0) & 1))
                 return false; /* neither interface is usable */
-        f->io = (uint16_t)bar_address(dev, 0);
+        f->io = (uint16_t)gpci_bar_address(dev, 0);
         return f->io != 0;
 }
 

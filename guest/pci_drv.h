@@ -46,6 +46,10 @@ bool gpci_fdt_has_pci(const void *fdt);
 /* One 32-bit configuration register of 00:dev.0 (all ones when absent). */
 uint32_t gpci_cfg_read32(unsigned dev, unsigned off);
 void gpci_cfg_write32(unsigned dev, unsigned off, uint32_t v);
+/* Config offset of the first vendor capability of cfg_type type (§4.1.4) of 00:dev.0, or 0. */
+unsigned gpci_find_cap(unsigned dev, unsigned type);
+/* The address BAR bar of 00:dev.0 decodes (64-bit memory BARs too), or 0. */
+uint64_t gpci_bar_address(unsigned dev, unsigned bar);
 /* The modern notification area of the device at base (0 for a legacy one). */
 uint64_t gpci_notify_base(uint64_t base);
 /* "pci 00:01.0 legacy" or "... modern", for listings. */

@@ -2,6 +2,7 @@
 #include "vslot.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -62,8 +63,8 @@ static void vslot_on_notify(void *opaque, uint64_t count)
                 s->stats.notify_wakeups++;
                 s->stats.notify_writes += guest;
         }
-        TRACE("virtio-mmio@%u: QueueNotify <- %u (ioeventfd, %llu writes%s)", s->transport.id,
-              q->index, (unsigned long long)guest, q->resignalled ? ", and a pass to resume" : "");
+        TRACE("%s: QueueNotify <- %u (ioeventfd, %llu writes%s)", s->transport.name, q->index,
+              (unsigned long long)guest, q->resignalled ? ", and a pass to resume" : "");
         q->resignalled = vmmio_notify_queue(&s->transport, q->index);
         if (q->resignalled)
                 vslot_signal(q->fd);
@@ -142,7 +143,7 @@ void vslot_add(struct vslot *s, unsigned index, struct vm *vm, const struct virt
         s->irq_fd = s->resample_fd = -1;
         pthread_mutex_init(&s->lock, NULL);
         vmmio_init(&s->transport, &vm->gm, ops, dev, legacy, vslot_set_irq, s);
-        s->transport.id = index;
+        snprintf(s->transport.name, sizeof(s->transport.name), "virtio-mmio@%u", index);
         for (uint32_t q = 0; q < VMMIO_MAX_QUEUES; q++)
                 s->queues[q] = (struct vslot_queue){s, q, -1, false};
         if (io != NULL)

@@ -49,6 +49,7 @@ const struct test tests[] = {
     {"virtio_read_past_end", test_virtio_read_past_end, REQ_VIRTIO},
     {"virtio_event_idx", test_virtio_event_idx, REQ_VIRTIO},
     {"virtio_event_idx_driver", test_virtio_event_idx_driver, REQ_NONE},
+    {"pci_cfg_window", test_pci_cfg_window, REQ_VIRTIO},
     {"pci_bars_hostile", test_pci_bars_hostile, REQ_VIRTIO},
     {"driver_uboot_old", test_driver_uboot_old, REQ_VIRTIO_RW},
     {"driver_uboot_new", test_driver_uboot_new, REQ_VIRTIO_RW},

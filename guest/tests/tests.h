@@ -55,7 +55,8 @@ int test_virtio_read_past_end(void);
 int test_virtio_event_idx(void);
 int test_virtio_event_idx_driver(void);
 
-/* pci_tests.c: hostile moves of a PCI disk's BARs (docs/virtio-pci.md). */
+/* pci_tests.c: the PCI_CFG window, hostile moves of a PCI disk's BARs (docs/virtio-pci.md). */
+int test_pci_cfg_window(void);
 int test_pci_bars_hostile(void);
 
 /* Real drivers' sequences (guest/tests/driver_tests.c, docs/virtio-mmio.md). */

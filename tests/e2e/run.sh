@@ -457,11 +457,24 @@ pci_cases() {
                         ok "virtio_${m//-/_}_bars_hostile"
                 fi
         done
+        # The PCI_CFG window (VIRTIO 1.2 §4.1.4.9): registers read and written through
+        # configuration space as through the BARs; a bad length refused and traced.
+        run "$SAN_VMM" --no-sandbox --trace --disk "$W/a.img,pci" --append pci_cfg_window "$GUEST"
+        if [ "$rc" -ne 0 ] || [ "$(guest_summary)" != "1 passed, 0 failed" ]; then
+                not_ok virtio_pci_cfg_window "status $rc, summary '$(guest_summary)' $(grep -m 1 '^not ok' "$W/out")"
+        elif ! grep -q '^virtio-pci@00:01.0: PCI_CFG read of 3 bytes at BAR1 0x4 refused: length not 1, 2 or 4$' "$W/err"; then
+                not_ok virtio_pci_cfg_window "refusal not traced: $(grep -m 1 PCI_CFG "$W/err")"
+        elif grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$W/err"; then
+                not_ok virtio_pci_cfg_window "sanitizer report: $(grep -m 1 -E 'ERROR|runtime' "$W/err")"
+        else
+                ok virtio_pci_cfg_window
+        fi
         # --trace shows where the BARs decode.
         run "$VMM" --trace --disk "$W/a.img,pci" --append virtio_read_single "$GUEST"
         expect_trace virtio_pci_trace_shows_bars_and_requests pci \
                 '^pci 00:01.0 virtio-blk: BAR0 io \[0xc000, \+0x40\) mapped$' \
                 '^pci 00:01.0 virtio-blk: BAR1 mem \[0xe0000000, \+0x4000\) mapped$' \
+                '^virtio-pci@00:01.0: write Status <- 0x0000000f ' \
                 '^virtio-blk: IN sector 0, 512 bytes -> OK'
 }
 

@@ -15,17 +15,22 @@
  *     3 memory space: u32 offset from the memory window (& 0x1ffff), u64 value
  *     4 RAM poke: u16 offset in LOW RAM (& 0xfff8), u64 value stored there
  *     5 configuration register: u8 device (& 31), u16 offset (& 0x1fff), u32 value
- *     6, 7 a BAR placed: u8 device (& 3), u8 BAR (% 6), u32 address
+ *     6 a BAR placed: u8 device (& 3), u8 BAR (% 6), u32 address
+ *     7 the PCI_CFG window of device 1 (VIRTIO 1.2 §4.1.4.9), when it has one:
+ *       u8 bar, u8 length, u32 offset written to the capability, then an
+ *       access of the width (4 at most) at pci_cfg_data + (u8 & 3), u32 value
  * Checked after every operation: mapped BARs lie inside their window and
  * overlap no other; each INTx line is the pending level unless Interrupt
  * Disable is set, and pending exactly while the ISR is non-zero; nothing is
- * in flight between accesses; reads fill exactly len bytes; the read-only
- * image never changes.
+ * in flight between accesses; reads fill exactly len bytes; a read through a
+ * window whose fields are bad reads all ones; the read-only image never
+ * changes.
  */
 #include <inttypes.h>
 
 #include "tests/fuzz/fuzz.h"
 
+#include "devices/le.h"
 #include "devices/pci.h"
 #include "devices/virtio_blk.h"
 #include "devices/virtio_pci.h"
@@ -125,6 +130,41 @@ static void access_op(enum kind k, unsigned dev, uint64_t addr, uint32_t len, bo
                         fuzz_fail("a %u-byte access at 0x%" PRIx64 " wrote byte %u", len, addr, i);
 }
 
+/* Whether the window's fields name a BAR range the device serves (docs/virtio-pci.md). */
+static bool window_ok(uint8_t bar, uint32_t off, uint32_t n)
+{
+        const struct pci_func *f = &host.fn[vp[0].dev];
+
+        return (n == 1 || n == 2 || n == 4) && off % n == 0 && bar < PCI_NBARS &&
+               f->bar[bar].size != 0 && (uint64_t)off + n <= f->bar[bar].size;
+}
+
+static void window_op(struct fin *in, uint32_t w, bool wr)
+{
+        uint8_t bar = fin_u8(in), n = fin_u8(in), sub, buf[4];
+        uint32_t off = fin_u32(in), at = vp[0].cfg_cap, v;
+
+        sub = fin_u8(in) & 3;
+        v = fin_u32(in);
+        if (at == 0)
+                return;
+        pci_cfg_access(&host, vp[0].dev, at + VIRTIO_PCI_CAP_BAR, &bar, 1, true);
+        le32_put(buf, off);
+        pci_cfg_access(&host, vp[0].dev, at + VIRTIO_PCI_CAP_OFFSET, buf, 4, true);
+        le32_put(buf, n);
+        pci_cfg_access(&host, vp[0].dev, at + VIRTIO_PCI_CAP_LENGTH, buf, 4, true);
+        if (w > 4)
+                w = 4;
+        access_op(K_CFG, vp[0].dev, at + VPCI_CFG_DATA + sub, w, wr, v);
+        if (wr || w == 0 || sub + w > 4 || window_ok(bar, off, n))
+                return;
+        memset(buf, 0, sizeof(buf));
+        pci_cfg_access(&host, vp[0].dev, at + VPCI_CFG_DATA, buf, 4, false);
+        if (le32_get(buf) != 0xffffffffu)
+                fuzz_fail("window BAR%u 0x%x, %u bytes: refused read gave 0x%x", bar, off, n,
+                          le32_get(buf));
+}
+
 static void machine(uint8_t flags)
 {
         const struct pci_window io = {PCIHOST_IO_BASE, PCIHOST_IO_SIZE};
@@ -185,6 +225,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         dev = fin_u8(&in) & 31;
                         a = fin_u16(&in) & 0x1fff;
                         access_op(K_CFG, dev, a, w, wr, fin_u32(&in));
+                        break;
+                case 7:
+                        window_op(&in, w, wr);
                         break;
                 default:
                         dev = fin_u8(&in) & 3;

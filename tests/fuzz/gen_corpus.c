@@ -407,6 +407,18 @@ static void pcfg(struct seed *s, unsigned wi, bool wr, uint8_t dev, uint16_t off
         put(s, v, 4);
 }
 
+/* Aims device 1's PCI_CFG window and accesses pci_cfg_data (width index wi). */
+static void pwin(struct seed *s, unsigned wi, bool wr, uint8_t bar, uint32_t off, uint8_t len,
+                 uint32_t v)
+{
+        put(s, 7 | wi << 3 | (wr ? PCI_W : 0), 1);
+        put(s, bar, 1);
+        put(s, len, 1);
+        put(s, off, 4);
+        put(s, 0, 1);
+        put(s, v, 4);
+}
+
 static void gen_pci(const char *dir)
 {
         struct seed s;
@@ -481,6 +493,20 @@ static void gen_pci(const char *dir)
         put(&s, PCI_B1 + 0x8000, 4);
         pmem(&s, 2, false, 0x8000 + VIRTIO_PCI_COMMON_NUMQ, 0);
         save(dir, "pci", "bar-sizing-move", &s);
+
+        /* The PCI_CFG window: config and common fields, a reset, bad fields. */
+        s.n = 0;
+        put(&s, 1 | 8, 1);
+        put(&s, 0, 2);
+        pwin(&s, 0, false, 1, 0x2000, 4, 0);
+        pwin(&s, 0, false, 1, VIRTIO_PCI_COMMON_NUMQ, 2, 0);
+        pwin(&s, 1, true, 1, VIRTIO_PCI_COMMON_STATUS, 1, 0);
+        pwin(&s, 0, true, 1, 0x3000, 2, 0);
+        pwin(&s, 0, false, 2, 0, 4, 0);
+        pwin(&s, 0, false, 1, 0x3ffe, 4, 0);
+        pwin(&s, 0, false, 1, 0x4000, 1, 0);
+        pwin(&s, 0, false, 1, 0, 3, 0);
+        save(dir, "pci", "cfg-window", &s);
 }
 
 int main(int argc, char **argv)

@@ -112,7 +112,9 @@ suite qemu_virtio_modern_irq_no_event_idx false "complete=irq event_idx=off"
 # virtio-blk-pci on QEMU's q35 (docs/virtio-pci.md): the guest finds the disks
 # by scanning bus 0 through 0xcf8/0xcfc, on BARs SeaBIOS placed, and drives
 # them modern-only (disable-legacy=on) or legacy-only (disable-modern=on),
-# polling (the guest is not told where firmware routes INTx).
+# polling (the guest is not told where firmware routes INTx). pci_cfg_window
+# reads and writes through QEMU's PCI_CFG capability what it does through the
+# BARs (modern only: a legacy device has no capabilities, the test skips).
 # qemu_pci_run APPEND OPTS DISK[,ro]...: boot on q35 with virtio-blk-pci,OPTS.
 qemu_pci_run() {
         boot "$1" "virtio-blk-pci,$2" "${@:3}" -- -M q35
@@ -130,7 +132,7 @@ pci_suite() {
         local name=$1 opt=$2 version=$3 before bad
         shift 3
         two_images || return
-        qemu_pci_run "boot_* virtio_*" "$opt" "$W/a.img" "$W/b.img,ro"
+        qemu_pci_run "boot_* virtio_* pci_cfg_window" "$opt" "$W/a.img" "$W/b.img,ro"
         guest_passed "$name" || return
         must_pass "$name" virtio_identify virtio_write_read_single virtio_multi_sector \
                 virtio_two_disks virtio_readonly_refuses_write virtio_event_idx "$@" || return
@@ -147,7 +149,8 @@ pci_suite() {
         fi
 }
 
-pci_suite qemu_q35_virtio_pci_modern disable-legacy=on 2 virtio_ring_wrap virtio_many_in_flight
+pci_suite qemu_q35_virtio_pci_modern disable-legacy=on 2 virtio_ring_wrap virtio_many_in_flight \
+        pci_cfg_window
 pci_suite qemu_q35_virtio_pci_legacy disable-modern=on 1
 
 # The driver personas (guest/tests/driver_tests.c, docs/virtio-mmio.md "Real

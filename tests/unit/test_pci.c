@@ -4,6 +4,7 @@
  * placement the bridge must refuse (docs/virtio-pci.md), on the machine's own
  * windows (vmm/pcihost.h).
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -390,6 +391,98 @@ static void intx_follows_level_and_interrupt_disable(void **state)
         assert_int_equal(hits.irq_calls, 4);
 }
 
+/* A hook that records its access and answers reads with 0xc3. */
+static struct {
+        int calls;
+        uint32_t off, len;
+        bool is_write;
+        uint8_t first;
+} hooked;
+
+static void hook(void *opaque, uint32_t off, uint8_t *data, uint32_t len, bool is_write)
+{
+        assert_ptr_equal(opaque, &hits);
+        hooked.calls++;
+        hooked.off = off;
+        hooked.len = len;
+        hooked.is_write = is_write;
+        hooked.first = data[0];
+        if (!is_write)
+                memset(data, 0xc3, len);
+}
+
+static void hooked_config_range_goes_to_the_function(void **state)
+{
+        struct pci_func *f = &host.fn[1];
+        uint8_t b[4] = {0x11, 0x22, 0x33, 0x44};
+
+        (void)state;
+        memset(&hooked, 0, sizeof(hooked));
+        /* Not the header, not unaligned, inside 256 bytes, a function to call. */
+        assert_int_equal(pci_hook_cfg(f, 0x3c, 4, hook), -EINVAL);
+        assert_int_equal(pci_hook_cfg(f, 0x82, 4, hook), -EINVAL);
+        assert_int_equal(pci_hook_cfg(f, 0x80, 6, hook), -EINVAL);
+        assert_int_equal(pci_hook_cfg(f, 0x80, 0, hook), -EINVAL);
+        assert_int_equal(pci_hook_cfg(f, 0xfc, 8, hook), -EINVAL);
+        assert_int_equal(pci_hook_cfg(f, 0x80, 4, NULL), -EINVAL);
+        assert_int_equal(hooked.calls, 0);
+        assert_int_equal(pci_hook_cfg(f, 0x80, 4, hook), 0);
+        /* Through the ports: every width inside the dword reaches the hook whole. */
+        assert_int_equal(cfg_read32(1, 0x80), 0xc3c3c3c3);
+        assert_int_equal(hooked.calls, 1);
+        latch(cfg_addr(1, 0x80));
+        assert_int_equal(in(7, 1), 0xc3);
+        assert_int_equal(hooked.off, 0x83);
+        assert_int_equal(hooked.len, 1);
+        out(6, 2, 0xbeef);
+        assert_int_equal(hooked.calls, 3);
+        assert_int_equal(hooked.off, 0x82);
+        assert_int_equal(hooked.len, 2);
+        assert_true(hooked.is_write);
+        assert_int_equal(hooked.first, 0xef);
+        /* Next to it, the header bytes as before (read-only here). */
+        assert_int_equal(cfg_read32(1, 0x7c), 0);
+        cfg_write32(1, 0x84, 0xffffffff);
+        assert_int_equal(cfg_read32(1, 0x84), 0);
+        assert_int_equal(hooked.calls, 3);
+        /* Another function's same offset is its own. */
+        pci_cfg_access(&host, 2, 0x80, b, 4, false);
+        assert_int_equal(b[0], 0);
+        assert_int_equal(hooked.calls, 3);
+}
+
+static void bar_window_reaches_a_bar_by_offset_or_says_why_not(void **state)
+{
+        uint8_t b[4] = {0x11, 0x22, 0x33, 0x44};
+
+        (void)state;
+        /* Not placed, not enabled: the window reaches it all the same. */
+        assert_null(pci_bar_window(&host, 1, 0, 60, b, 4, false));
+        assert_int_equal(hits.calls, 1);
+        assert_int_equal(hits.bar, 0);
+        assert_int_equal(hits.off, 60);
+        assert_int_equal(hits.len, 4);
+        assert_int_equal(b[3], 0x5a);
+        assert_null(pci_bar_window(&host, 1, 1, 0x3fff, b, 1, true));
+        assert_int_equal(hits.calls, 2);
+        assert_true(hits.is_write);
+        assert_int_equal(hits.off, 0x3fff);
+        /* Refused, with nothing done. */
+        memset(b, 0x11, sizeof(b));
+        assert_string_equal(pci_bar_window(&host, 1, 0, 61, b, 4, false), "past the BAR's end");
+        assert_string_equal(pci_bar_window(&host, 1, 1, 0x4000, b, 1, true), "past the BAR's end");
+        assert_string_equal(pci_bar_window(&host, 1, 1, UINT64_MAX - 1, b, 4, false),
+                            "past the BAR's end");
+        assert_string_equal(pci_bar_window(&host, 1, 0, 0, b, 0, false), "past the BAR's end");
+        assert_string_equal(pci_bar_window(&host, 1, 2, 0, b, 1, false), "no such BAR");
+        assert_string_equal(pci_bar_window(&host, 1, 6, 0, b, 1, false), "no such BAR");
+        assert_string_equal(pci_bar_window(&host, 2, 0, 0, b, 1, false), "no such BAR");
+        assert_string_equal(pci_bar_window(&host, 5, 1, 0, b, 1, false), "no such BAR");
+        assert_string_equal(pci_bar_window(&host, 32, 1, 0, b, 1, false), "no such BAR");
+        assert_int_equal(hits.calls, 2);
+        assert_int_equal(b[0], 0x11);
+}
+
 static void setup_refuses_bad_arguments(void **state)
 {
         struct pci_func *f = &host.fn[1];
@@ -420,6 +513,8 @@ int main(void)
             cmocka_unit_test_setup(bar_over_bad_places_is_refused, setup),
             cmocka_unit_test_setup(shadowed_bar_maps_once_the_other_moves_away, setup),
             cmocka_unit_test_setup(intx_follows_level_and_interrupt_disable, setup),
+            cmocka_unit_test_setup(hooked_config_range_goes_to_the_function, setup),
+            cmocka_unit_test_setup(bar_window_reaches_a_bar_by_offset_or_says_why_not, setup),
             cmocka_unit_test_setup(setup_refuses_bad_arguments, setup),
         };
         return cmocka_run_group_tests_name("pci", tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #include "devices/trace.h"
 #include "devices/virtio_mmio.h"
 #include "vfake.h"
+#include "vfake_ops.h"
 
 #define RING     0x1000ULL
 #define RING2    0x6000ULL
@@ -99,18 +100,7 @@ static void fdev_activate(void *dev, uint64_t negotiated)
         d->activated_with = negotiated;
 }
 
-static const struct virtio_dev_ops fdev_ops = {
-    .name = "fake",
-    .device_id = FAKE_ID,
-    .features = fdev_features,
-    .config_size = CFG_SIZE,
-    .config_read = fdev_config_read,
-    .num_queues = fdev_num_queues,
-    .queue_max = fdev_queue_max,
-    .notify = fdev_notify,
-    .reset = fdev_reset,
-    .activate = fdev_activate,
-};
+VF_DEV_OPS(fdev_ops, fdev, "fake", FAKE_ID, CFG_SIZE);
 
 struct fx {
         struct vfake f;

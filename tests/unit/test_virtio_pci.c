@@ -10,6 +10,7 @@
 #include <errno.h>
 
 #include "tests/unit/vfake.h"
+#include "tests/unit/vfake_ops.h"
 
 #include <linux/virtio_blk.h>
 
@@ -103,18 +104,7 @@ static void fake_activate(void *dev, uint64_t negotiated)
         (void)negotiated;
 }
 
-static const struct virtio_dev_ops fake_ops = {
-    .name = "fake-blk",
-    .device_id = VIRTIO_ID_BLOCK,
-    .features = fake_features,
-    .config_size = VBLK_CONFIG_SIZE,
-    .config_read = fake_config_read,
-    .num_queues = fake_num_queues,
-    .queue_max = fake_queue_max,
-    .notify = fake_notify,
-    .reset = fake_reset,
-    .activate = fake_activate,
-};
+VF_DEV_OPS(fake_ops, fake, "fake-blk", VIRTIO_ID_BLOCK, VBLK_CONFIG_SIZE);
 
 struct fx {
         struct vfake f;
@@ -192,44 +182,41 @@ static uint32_t cfg32(struct fx *x, uint32_t off)
         return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
-static uint64_t io_in(struct fx *x, uint64_t port, uint32_t len)
+/* One access of len bytes at addr in I/O (io) or memory space, little-endian; a BAR must claim it.
+ */
+static uint64_t bar_rw(struct fx *x, bool io, uint64_t addr, uint32_t len, bool is_write,
+                       uint64_t v)
 {
         uint8_t b[8] = {0};
-        uint64_t v = 0;
 
-        assert_true(pci_pio(&x->host, port, b, len, false));
+        for (uint32_t i = 0; i < len; i++)
+                b[i] = (uint8_t)(v >> (8 * i));
+        assert_true(io ? pci_pio(&x->host, addr, b, len, is_write)
+                       : pci_mmio(&x->host, addr, b, len, is_write));
+        v = 0;
         for (uint32_t i = 0; i < len; i++)
                 v |= (uint64_t)b[i] << (8 * i);
         return v;
+}
+
+static uint64_t io_in(struct fx *x, uint64_t port, uint32_t len)
+{
+        return bar_rw(x, true, port, len, false, 0);
 }
 
 static void io_out(struct fx *x, uint64_t port, uint32_t len, uint64_t v)
 {
-        uint8_t b[8];
-
-        for (uint32_t i = 0; i < len; i++)
-                b[i] = (uint8_t)(v >> (8 * i));
-        assert_true(pci_pio(&x->host, port, b, len, true));
+        bar_rw(x, true, port, len, true, v);
 }
 
 static uint64_t mem_rd(struct fx *x, uint64_t addr, uint32_t len)
 {
-        uint8_t b[8] = {0};
-        uint64_t v = 0;
-
-        assert_true(pci_mmio(&x->host, addr, b, len, false));
-        for (uint32_t i = 0; i < len; i++)
-                v |= (uint64_t)b[i] << (8 * i);
-        return v;
+        return bar_rw(x, false, addr, len, false, 0);
 }
 
 static void mem_wr(struct fx *x, uint64_t addr, uint32_t len, uint64_t v)
 {
-        uint8_t b[8];
-
-        for (uint32_t i = 0; i < len; i++)
-                b[i] = (uint8_t)(v >> (8 * i));
-        assert_true(pci_mmio(&x->host, addr, b, len, true));
+        bar_rw(x, false, addr, len, true, v);
 }
 
 /* A read of sector s into DATA: header, data, status as descriptors 0-2. */
@@ -360,11 +347,13 @@ static void modern_device_lists_the_four_capabilities(void **state)
                 caps[n].off = cfg32(x, at + 8);
                 caps[n].len = cfg32(x, at + 12);
                 caps[n].mult = caps[n].type == VIRTIO_PCI_CAP_NOTIFY_CFG ? cfg32(x, at + 16) : 0;
-                assert_int_equal(h >> 16 & 0xff,
-                                 caps[n].type == VIRTIO_PCI_CAP_NOTIFY_CFG ? 20 : 16);
+                assert_int_equal(h >> 16 & 0xff, caps[n].type == VIRTIO_PCI_CAP_NOTIFY_CFG ||
+                                                         caps[n].type == VIRTIO_PCI_CAP_PCI_CFG
+                                                     ? 20
+                                                     : 16);
                 at = h >> 8 & 0xff;
         }
-        assert_int_equal(n, 4);
+        assert_int_equal(n, 5);
         for (unsigned i = 0; i < n; i++)
                 assert_int_equal(caps[i].bar, VPCI_MODERN_BAR);
         assert_int_equal(caps[0].type, VIRTIO_PCI_CAP_COMMON_CFG);
@@ -377,6 +366,10 @@ static void modern_device_lists_the_four_capabilities(void **state)
         assert_int_equal(caps[2].type, VIRTIO_PCI_CAP_ISR_CFG);
         assert_int_equal(caps[3].type, VIRTIO_PCI_CAP_DEVICE_CFG);
         assert_int_equal(caps[3].len, VBLK_CONFIG_SIZE);
+        /* §4.1.4.9: the window, closed (length 0) until the driver aims it. */
+        assert_int_equal(caps[4].type, VIRTIO_PCI_CAP_PCI_CFG);
+        assert_int_equal(caps[4].off, 0);
+        assert_int_equal(caps[4].len, 0);
         assert_int_equal(mem_rd(x, COMMON + VIRTIO_PCI_COMMON_NUMQ, 2), 1);
         assert_int_equal(mem_rd(x, COMMON + VIRTIO_PCI_COMMON_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
         assert_int_equal(mem_rd(x, COMMON + VIRTIO_PCI_COMMON_Q_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
@@ -555,6 +548,176 @@ static void ring_outside_ram_sets_needs_reset(void **state)
         assert_int_equal(mem_rd(x, COMMON + VIRTIO_PCI_COMMON_STATUS, 1), 0);
 }
 
+/* --- the PCI_CFG window (§4.1.4.9) ------------------------------------------------ */
+
+static void cfg_wr32(struct fx *x, uint32_t off, uint32_t v)
+{
+        uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+
+        pci_cfg_access(&x->host, DEV, off, b, 4, true);
+}
+
+/* Aims the window at len bytes at off in BAR bar; returns where pci_cfg_data is. */
+static uint32_t window(struct fx *x, uint8_t bar, uint32_t off, uint32_t len)
+{
+        uint32_t at = cfg32(x, PCI_CAP_PTR) & 0xff;
+
+        while (at != 0 && cfg32(x, at) >> 24 != VIRTIO_PCI_CAP_PCI_CFG)
+                at = cfg32(x, at) >> 8 & 0xff;
+        assert_int_not_equal(at, 0);
+        cfg_wr32(x, at + VIRTIO_PCI_CAP_BAR, bar); /* id and padding are read-only */
+        cfg_wr32(x, at + VIRTIO_PCI_CAP_OFFSET, off);
+        cfg_wr32(x, at + VIRTIO_PCI_CAP_LENGTH, len);
+        assert_int_equal(cfg32(x, at + VIRTIO_PCI_CAP_BAR), bar);
+        return at + VPCI_CFG_DATA;
+}
+
+static uint32_t window_read(struct fx *x, uint8_t bar, uint32_t off, uint32_t len)
+{
+        uint32_t v = cfg32(x, window(x, bar, off, len));
+
+        return len >= 4 ? v : v & ((1u << (8 * len)) - 1);
+}
+
+static void window_write(struct fx *x, uint8_t bar, uint32_t off, uint32_t len, uint32_t v)
+{
+        cfg_wr32(x, window(x, bar, off, len), v);
+}
+
+static void window_reads_what_the_bar_reads(void **state)
+{
+        static const struct {
+                uint32_t off, len;
+        } regs[] = {
+            {VIRTIO_PCI_COMMON_DFSELECT, 4}, {VIRTIO_PCI_COMMON_DF, 4},
+            {VIRTIO_PCI_COMMON_GF, 4},       {VIRTIO_PCI_COMMON_MSIX, 2},
+            {VIRTIO_PCI_COMMON_NUMQ, 2},     {VIRTIO_PCI_COMMON_STATUS, 1},
+            {VIRTIO_PCI_COMMON_Q_SIZE, 2},   {VIRTIO_PCI_COMMON_Q_ENABLE, 2},
+            {VIRTIO_PCI_COMMON_Q_DESCLO, 4}, {VIRTIO_PCI_COMMON_Q_USEDLO, 4},
+        };
+        struct fx *x = *state;
+        uint8_t b;
+
+        modern_init(x, 64);
+        assert_int_equal(window_read(x, VPCI_MODERN_BAR, VPCI_DEVICE_OFF, 4), SECTORS);
+        assert_int_equal(window_read(x, VPCI_MODERN_BAR, VPCI_DEVICE_OFF + 4, 4), 0);
+        for (unsigned i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+                assert_int_equal(
+                    window_read(x, VPCI_MODERN_BAR, VPCI_COMMON_OFF + regs[i].off, regs[i].len),
+                    mem_rd(x, COMMON + regs[i].off, regs[i].len));
+        assert_int_equal(window_read(x, VPCI_MODERN_BAR, VIRTIO_PCI_COMMON_Q_SIZE, 2), 64);
+        /* A write through the window is a write to the register. */
+        window_write(x, VPCI_MODERN_BAR, VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
+        assert_int_equal(mem_rd(x, COMMON + VIRTIO_PCI_COMMON_DFSELECT, 4), 1);
+        assert_int_equal(window_read(x, VPCI_MODERN_BAR, VIRTIO_PCI_COMMON_DF, 4),
+                         VIRTIO_FEAT_VERSION_1 >> 32);
+        /* Decoding off: the window still reaches the BAR; a 1-byte read of a 4-byte one. */
+        pci_set_command(&x->host, DEV, 0);
+        assert_false(pci_mmio(&x->host, DEVCFG, &b, 1, false));
+        window(x, VPCI_MODERN_BAR, VPCI_DEVICE_OFF, 4);
+        pci_cfg_access(&x->host, DEV, x->v.cfg_cap + VPCI_CFG_DATA, &b, 1, false);
+        assert_int_equal(b, SECTORS);
+        /* A 1-byte config write of a 1-byte window: device_status 0 resets. */
+        window(x, VPCI_MODERN_BAR, VIRTIO_PCI_COMMON_STATUS, 1);
+        b = 0;
+        pci_cfg_access(&x->host, DEV, x->v.cfg_cap + VPCI_CFG_DATA, &b, 1, true);
+        assert_int_equal(window_read(x, VPCI_MODERN_BAR, VIRTIO_PCI_COMMON_STATUS, 1), 0);
+        assert_int_equal(x->v.m.status, 0);
+}
+
+static void window_notify_notifies_and_isr_read_acknowledges(void **state)
+{
+        struct fx *x = *state;
+
+        modern_init(x, 64);
+        queue_read(x, 4);
+        window_write(x, VPCI_MODERN_BAR, VPCI_NOTIFY_OFF, 2, 0);
+        assert_read_done(x, 4, 1);
+        assert_true(x->line);
+        assert_int_equal(window_read(x, VPCI_MODERN_BAR, VPCI_ISR_OFF, 1), 1);
+        assert_false(x->line);
+        assert_int_equal(mem_rd(x, ISR, 1), 0);
+}
+
+static const struct {
+        uint8_t bar;
+        uint32_t off, len;
+        const char *why;
+} bad_windows[] = {
+    {VPCI_MODERN_BAR, VIRTIO_PCI_COMMON_STATUS, 0, "length not 1, 2 or 4"},
+    {VPCI_MODERN_BAR, VIRTIO_PCI_COMMON_STATUS, 3, "length not 1, 2 or 4"},
+    {VPCI_MODERN_BAR, VIRTIO_PCI_COMMON_STATUS, 8, "length not 1, 2 or 4"},
+    {VPCI_MODERN_BAR, VIRTIO_PCI_COMMON_STATUS, 0x80000001u, "length not 1, 2 or 4"},
+    {VPCI_MODERN_BAR, VIRTIO_PCI_COMMON_CFGGENERATION, 2, "offset not a multiple of the length"},
+    {VPCI_MODERN_BAR, VIRTIO_PCI_COMMON_STATUS + 2, 4, "offset not a multiple of the length"},
+    {2, VIRTIO_PCI_COMMON_STATUS, 1, "no such BAR"},
+    {5, VIRTIO_PCI_COMMON_STATUS, 1, "no such BAR"},
+    {6, VIRTIO_PCI_COMMON_STATUS, 1, "no such BAR"},
+    {0xff, VIRTIO_PCI_COMMON_STATUS, 1, "no such BAR"},
+    {VPCI_MODERN_BAR, VPCI_MODERN_BAR_SIZE, 1, "past the BAR's end"},
+    {VPCI_MODERN_BAR, 0xfffffffcu, 4, "past the BAR's end"},
+    {VPCI_LEGACY_BAR, VPCI_LEGACY_BAR_SIZE, 4, "past the BAR's end"},
+};
+
+static char trace_out[16384];
+
+/* Each bad window aimed at device_status: a write of 0 would reset the device. */
+static void refused_windows(void *arg)
+{
+        struct fx *x = arg;
+
+        for (unsigned i = 0; i < sizeof(bad_windows) / sizeof(bad_windows[0]); i++) {
+                window_write(x, bad_windows[i].bar, bad_windows[i].off, bad_windows[i].len, 0);
+                assert_int_equal(cfg32(x, x->v.cfg_cap + VPCI_CFG_DATA), 0xffffffffu);
+        }
+}
+
+static void window_refuses_every_bad_field(void **state)
+{
+        struct fx *x = *state;
+        char line[160];
+
+        modern_init(x, 64);
+        vf_capture_trace(trace_out, sizeof(trace_out), refused_windows, x);
+        assert_int_equal(mem_rd(x, COMMON + VIRTIO_PCI_COMMON_STATUS, 1),
+                         VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+                             VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+        for (unsigned i = 0; i < sizeof(bad_windows) / sizeof(bad_windows[0]); i++) {
+                snprintf(
+                    line, sizeof(line),
+                    "virtio-pci@00:01.0: PCI_CFG write of %u bytes at BAR%u 0x%x refused: %s\n",
+                    bad_windows[i].len, bad_windows[i].bar, bad_windows[i].off, bad_windows[i].why);
+                assert_non_null(strstr(trace_out, line));
+        }
+        /* A legacy-only device has no capabilities, so no window (test above). */
+}
+
+/* Traces of the shared register model and of the transport name the PCI device as such. */
+static void traced_modern_session(void *arg)
+{
+        struct fx *x = arg;
+
+        modern_init(x, 64);
+        mem_wr(x, NOTIFY + 2, 2, 0);
+        io_out(x, IO_BAR + VIRTIO_PCI_STATUS, 1, 0);
+}
+
+static void traces_name_the_pci_device(void **state)
+{
+        static const char *const lines[] = {
+            "\nvirtio-pci@00:01.0: write Status <- 0x0000000f (ACKNOWLEDGE DRIVER FEATURES_OK "
+            "DRIVER_OK), now 0x0f\n",
+            "\nvirtio-pci@00:01.0: ignored 2-byte notify at 0x2\n",
+            "\nvirtio-pci@00:01.0: legacy interface ignored while the modern driver runs\n",
+        };
+        struct fx *x = *state;
+
+        vf_capture_trace(trace_out, sizeof(trace_out), traced_modern_session, x);
+        for (unsigned i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+                assert_non_null(strstr(trace_out, lines[i]));
+        assert_null(strstr(trace_out, "virtio-mmio@"));
+}
+
 /* --- transitional ------------------------------------------------------------------- */
 
 static void transitional_device_follows_the_driver_at_reset(void **state)
@@ -628,6 +791,10 @@ int main(void)
             M(modern_bad_notifies_and_widths_are_ignored),
             M(queue_before_driver_ok_is_not_served),
             M(ring_outside_ram_sets_needs_reset),
+            M(window_reads_what_the_bar_reads),
+            M(window_notify_notifies_and_isr_read_acknowledges),
+            M(window_refuses_every_bad_field),
+            M(traces_name_the_pci_device),
             M(transitional_device_follows_the_driver_at_reset),
             M(moved_bars_keep_working_and_bad_places_are_refused),
             M(bad_arguments_are_refused),
