@@ -5,13 +5,15 @@
 #include <stdio.h>
 
 bool trace_enabled;
+FILE *trace_sink;
 
 void trace_printf(const char *fmt, ...)
 {
+        FILE *f = trace_sink != NULL ? trace_sink : stderr;
         va_list ap;
 
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        vfprintf(f, fmt, ap);
         va_end(ap);
-        fputc('\n', stderr);
+        fputc('\n', f);
 }

@@ -8,7 +8,12 @@
 
 #include <stdbool.h>
 
+#include <stdio.h>
+
 extern bool trace_enabled;
+
+/* Where the lines go: stderr while NULL (tests point it at a memory stream). */
+extern FILE *trace_sink;
 
 void trace_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
