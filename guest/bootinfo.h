@@ -47,7 +47,7 @@ struct boot_info {
         struct boot_virtio virtio[BOOT_MAX_VIRTIO]; /* in FDT order */
         unsigned nvirtio;
         /* Some node is compatible with "minivmm,pci-cf8" (docs/virtio-pci.md):
-         * the same answer as gpci_fdt_has_pci(), without walking the tree again. */
+         * minivmm's PCI host, found by the one walk of the tree. */
         bool has_pci;
         /* Booted through the PVH entry (guest/pvh.c: QEMU), not by minivmm:
          * no FDT; fdt_addr is then the end of usable low RAM, fdt_size 0. */

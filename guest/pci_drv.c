@@ -1,5 +1,4 @@
 /* pci_drv: PCI enumeration and the virtio-pci transport (contract: pci_drv.h). */
-#include <libfdt.h>
 #include <stddef.h>
 
 #include "console.h"
@@ -232,11 +231,6 @@ unsigned gpci_scan(struct boot_info *bi, bool with_irq)
                 added++;
         }
         return added;
-}
-
-bool gpci_fdt_has_pci(const void *fdt)
-{
-        return fdt != NULL && fdt_node_offset_by_compatible(fdt, -1, "minivmm,pci-cf8") >= 0;
 }
 
 uint64_t gpci_notify_base(uint64_t base)

@@ -41,8 +41,6 @@ static inline bool gpci_is(uint64_t base)
  * interrupt is described. Returns how many were added.
  */
 unsigned gpci_scan(struct boot_info *bi, bool with_irq);
-/* The FDT has minivmm's /pci node (compatible "minivmm,pci-cf8"). */
-bool gpci_fdt_has_pci(const void *fdt);
 /* One 32-bit configuration register of 00:dev.0 (all ones when absent). */
 uint32_t gpci_cfg_read32(unsigned dev, unsigned off);
 void gpci_cfg_write32(unsigned dev, unsigned off, uint32_t v);
