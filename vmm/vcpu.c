@@ -105,7 +105,7 @@ static void vcpu_stop_if_dead(struct vm *vm, uint64_t rip, uint64_t rflags)
         vm->exit_status = 0;
 }
 
-/* After a timer kick: a vCPU halted with IF clear will never wake. */
+/* After a kick of the halt watch: a vCPU halted with IF clear will never wake. */
 static void vcpu_check_halted(struct vm *vm)
 {
         struct kvm_mp_state mp;
@@ -144,7 +144,7 @@ static void vcpu_internal_error(struct vm *vm)
              (unsigned long long)vcpu_rip(vm, NULL), bytes);
 }
 
-static void vcpu_on_timer(int sig)
+static void vcpu_on_kick(int sig)
 {
         (void)sig; /* its only job is to make KVM_RUN return EINTR */
 }
@@ -198,7 +198,7 @@ static void *vcpu_halt_watch(void *arg)
 
 void vcpu_prepare(void)
 {
-        struct sigaction sa = {.sa_handler = vcpu_on_timer, .sa_flags = SA_RESTART};
+        struct sigaction sa = {.sa_handler = vcpu_on_kick, .sa_flags = SA_RESTART};
         sigset_t all, old;
         pthread_t t;
         int err;
@@ -224,7 +224,7 @@ void vcpu_prepare(void)
                 ;
 }
 
-static void vcpu_stop_timer(void)
+static void vcpu_stop_watch(void)
 {
         atomic_store(&vcpu_watch_off, true);
 }
@@ -277,6 +277,6 @@ int vcpu_run(struct vm *vm)
                              (unsigned long long)vcpu_rip(vm, NULL));
                 }
         }
-        vcpu_stop_timer();
+        vcpu_stop_watch();
         return vm->exit_status;
 }
